@@ -1,0 +1,18 @@
+"""`make bench`: every benchmark, printing figures and ratios to their targets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_validate  # noqa: E402
+
+
+def main() -> None:
+    bench_validate.run()
+
+
+if __name__ == "__main__":
+    main()

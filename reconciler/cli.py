@@ -1,0 +1,137 @@
+"""The command line: argument parsing and the one error handler. Logic lives elsewhere."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from . import explain as explain_mod
+from . import render, schema
+from .config import resolve
+from .errors import ReconcilerError
+from .manifests import load
+
+_CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_PASS_THROUGH: tuple[type[BaseException], ...] = (_CLICK_EXCEPTION, typer.Exit, typer.Abort)
+_debug = {"on": False}
+
+
+class ReconcilerGroup(TyperGroup):
+    """Routes every exception through one place: one line for users, exit codes fixed."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _PASS_THROUGH:
+            raise
+        except ReconcilerError as e:
+            _fail(f"error: {e}", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            raise typer.Exit(1) from None
+        except Exception as e:  # a bug: say so in one line, never a bare traceback
+            _fail(
+                f"internal error: {type(e).__name__}: {e} "
+                "(this is a bug; rerun with --debug for the traceback and report it)",
+                3,
+            )
+
+
+def _fail(message: str, code: int) -> None:
+    if _debug["on"]:
+        traceback.print_exc(file=sys.stderr)
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=ReconcilerGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="GitOps for Amazon Neptune ML model-training jobs: validate, plan, apply, status.",
+)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _debug["on"] = debug
+
+
+Paths = Annotated[
+    list[str] | None, typer.Argument(help="Manifest files or folders (default specs/).")
+]
+Format = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+ConfigOpt = Annotated[str | None, typer.Option("--config", help="Path of reconciler.yaml.")]
+EnvOpt = Annotated[
+    str | None, typer.Option("--env", help="Environment overlay from reconciler.yaml.")
+]
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
+    if fmt not in allowed:
+        raise ReconcilerError(f"unknown --format {fmt!r}", f"use one of: {', '.join(allowed)}")
+    return fmt
+
+
+@app.command()
+def validate(
+    paths: Paths = None,
+    fmt: Format = "text",
+    config: ConfigOpt = None,
+    env: EnvOpt = None,
+) -> None:
+    """Check manifests offline (no network, no credentials). Exit 0 when valid."""
+    check_format(fmt)
+    settings = resolve(config=config, env=env)
+    result = load(paths or ["specs/"], settings.defaults)
+    render.render_problems(result, sys.stdout, fmt)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_cmd(
+    which: Annotated[str, typer.Argument(help="manifest, config, ledger or plan.")] = "manifest",
+) -> None:
+    """Print a JSON Schema (for editors: yaml-language-server)."""
+    names = {
+        "manifest": schema.MANIFEST,
+        "config": schema.CONFIG,
+        "ledger": schema.LEDGER,
+        "plan": schema.PLAN,
+    }
+    if which not in names:
+        raise ReconcilerError(f"unknown schema {which!r}", f"use one of: {', '.join(names)}")
+    sys.stdout.write(schema.text(names[which]))
+
+
+@app.command()
+def explain(
+    field: Annotated[str, typer.Argument(help="Dotted field path, e.g. spec.maxWaitTime.")] = "",
+    fmt: Format = "text",
+) -> None:
+    """Describe a manifest field: type, default, rules, cost of a change."""
+    check_format(fmt)
+    info = explain_mod.describe(field)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+    else:
+        sys.stdout.write(explain_mod.as_text(info))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

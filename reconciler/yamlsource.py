@@ -1,0 +1,194 @@
+"""Safe YAML loading that remembers where every value came from.
+
+The first step of load → validate: text becomes plain data plus a map from each
+value's path to its ``line:column``, so every later error can point at the source.
+Duplicate keys, alias bombs, merge keys and non-UTF-8 text are refused here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml is much faster; the pure-Python loader gives the same nodes and marks
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_VALUES_PER_DOCUMENT = 100_000
+MAX_DEPTH = 64
+
+Path = tuple[str | int, ...]
+Position = tuple[int, int]
+
+
+@dataclass
+class Document:
+    """One YAML document: plain data and the 1-based position of every value and key."""
+
+    file: str
+    data: Any
+    start: Position
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+
+    def where(self, path: Path, *, key: bool = False) -> Position:
+        """Position of the value (or its key) at ``path``, falling back to the nearest parent."""
+        probe = tuple(path)
+        while True:
+            table = self.keys if key and probe in self.keys else self.values
+            if probe in table:
+                return table[probe]
+            if not probe:
+                return self.start
+            probe = probe[:-1]
+
+
+class YamlProblem(Exception):
+    """A file that cannot be read as YAML at all; carries a position and a problem code."""
+
+    def __init__(self, file: str, line: int, column: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.file, self.line, self.column, self.code, self.message = (
+            file,
+            line,
+            column,
+            code,
+            message,
+        )
+
+
+def _pos(node: yaml.Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns a composed node tree into plain Python, recording positions as it goes."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.count = 0
+        self.scalars = yaml.SafeLoader("")
+        self.active: set[int] = set()
+
+    def fail(self, node: yaml.Node, code: str, message: str) -> YamlProblem:
+        line, col = _pos(node)
+        return YamlProblem(self.file, line, col, code, message)
+
+    def build(self, node: yaml.Node, doc: Document, path: Path, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES_PER_DOCUMENT:
+            raise self.fail(
+                node,
+                "Y004",
+                f"document expands to more than {MAX_VALUES_PER_DOCUMENT} values "
+                "(anchors and aliases are limited); write the values out instead",
+            )
+        if depth > MAX_DEPTH:
+            raise self.fail(node, "Y004", f"nesting deeper than {MAX_DEPTH} levels")
+        doc.values.setdefault(path, _pos(node))
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalars.construct_object(node)
+        if node.tag not in ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
+            raise self.fail(
+                node, "Y005", f"tag {node.tag} is not allowed; use plain lists and mappings"
+            )
+        if id(node) in self.active:
+            raise self.fail(node, "Y004", "recursive alias: a value contains itself")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [
+                    self.build(item, doc, (*path, i), depth + 1)
+                    for i, item in enumerate(node.value)
+                ]
+            return self._mapping(node, doc, path, depth)
+        finally:
+            self.active.discard(id(node))
+
+    def _mapping(self, node: yaml.Node, doc: Document, path: Path, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self.fail(
+                    key_node, "Y005", "merge keys (<<) are not supported; write the keys out"
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, "Y005", "mapping keys must be plain scalars")
+            raw_key = self.scalars.construct_object(key_node)
+            # dates, floats and null as keys are compared as text
+            key: str | int = raw_key if isinstance(raw_key, str | int) else str(raw_key)
+            if key in result:
+                first_line, first_col = doc.keys[(*path, key)]
+                raise self.fail(
+                    key_node,
+                    "Y002",
+                    f"duplicate key {key!r} (first defined at line {first_line}, "
+                    f"column {first_col}); remove one of them",
+                )
+            doc.keys[(*path, key)] = _pos(key_node)
+            result[key] = self.build(value_node, doc, (*path, key), depth + 1)
+        return result
+
+
+def decode(file: str, raw: bytes) -> str:
+    """Check size and encoding; return the text."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlProblem(
+            file,
+            1,
+            1,
+            "Y006",
+            f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES}-byte limit; split it",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = raw[: e.start]
+        line = before.count(b"\n") + 1
+        column = e.start - (before.rfind(b"\n") + 1) + 1
+        raise YamlProblem(
+            file, line, column, "Y003", "file is not valid UTF-8; save it as UTF-8"
+        ) from None
+
+
+def _check_json(file: str, text: str) -> None:
+    """A body written as JSON is held to JSON's rules (YAML would forgive a trailing comma)."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        before = text[: e.pos].rstrip()
+        if before.endswith(",") and text[e.pos : e.pos + 1] in ("}", "]"):
+            comma = len(before) - 1
+            line = text.count("\n", 0, comma) + 1
+            column = comma - (text.rfind("\n", 0, comma) + 1) + 1
+            message = f"JSON syntax error: trailing comma before {text[e.pos]!r}; remove it"
+            raise YamlProblem(file, line, column, "Y001", message) from None
+        raise YamlProblem(file, e.lineno, e.colno, "Y001", f"JSON syntax error: {e.msg}") from None
+
+
+def load_documents(file: str, raw: bytes) -> list[Document]:
+    """Parse every document of a YAML file safely, with positions."""
+    text = decode(file, raw)
+    if text.lstrip()[:1] in ("{", "["):
+        _check_json(file, text)
+    documents: list[Document] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:  # pragma: no cover - compose_all skips empty documents
+                continue
+            doc = Document(file=file, data=None, start=_pos(node))
+            doc.data = _Builder(file).build(node, doc, ())
+            documents.append(doc)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(x for x in (e.context, e.problem) if x)
+        raise YamlProblem(file, line, col, "Y001", f"YAML syntax error: {what}") from None
+    except yaml.YAMLError as e:
+        raise YamlProblem(file, 1, 1, "Y001", f"YAML error: {e}") from None
+    return documents

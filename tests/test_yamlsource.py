@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import pytest
+
+from reconciler.yamlsource import MAX_FILE_BYTES, YamlProblem, load_documents
+
+
+def problem(text: bytes | str) -> YamlProblem:
+    raw = text.encode() if isinstance(text, str) else text
+    with pytest.raises(YamlProblem) as info:
+        load_documents("f.yaml", raw)
+    return info.value
+
+
+def test_positions_of_values_and_keys() -> None:
+    (doc,) = load_documents("f.yaml", b"a: 1\nb:\n  c: [x, y]\n")
+    assert doc.data == {"a": 1, "b": {"c": ["x", "y"]}}
+    assert doc.where(("b", "c", 1)) == (3, 10)
+    assert doc.where(("b", "c"), key=True) == (3, 3)
+    assert doc.where(("b", "missing")) == (3, 3)  # nearest parent
+
+
+def test_multi_document_files() -> None:
+    docs = load_documents("f.yaml", b"a: 1\n---\nb: 2\n")
+    assert [d.data for d in docs] == [{"a": 1}, {"b": 2}]
+    assert docs[1].start == (3, 1)
+
+
+def test_duplicate_keys_are_refused_with_both_positions() -> None:
+    p = problem("spec:\n  a: 1\n  b: 2\n  a: 3\n")
+    assert (p.line, p.column, p.code) == (4, 3, "Y002")
+    assert "first defined at line 2, column 3" in p.message
+
+
+def test_syntax_error_has_position() -> None:
+    p = problem("a: [1, 2\nb: 3\n")
+    assert p.code == "Y001" and p.line == 2
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    for prev, cur in zip("abcdef", "bcdefg", strict=True):
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 10) + "]")
+    p = problem("\n".join(lines) + "\n")
+    assert p.code == "Y004"
+
+
+def test_small_aliases_are_fine() -> None:
+    (doc,) = load_documents("f.yaml", b"a: &x [1, 2]\nb: *x\n")
+    assert doc.data == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_recursive_alias_is_refused() -> None:
+    assert problem("a: &x\n  b: *x\n").code == "Y004"
+
+
+def test_merge_keys_are_refused() -> None:
+    assert problem("base: &b {x: 1}\nc:\n  <<: *b\n").code == "Y005"
+
+
+def test_non_utf8_is_refused_with_position() -> None:
+    p = problem(b"a: 1\nb: caf\xe9\n")
+    assert (p.code, p.line, p.column) == ("Y003", 2, 7)
+
+
+def test_oversized_file_is_refused() -> None:
+    p = problem(b"a: " + b"x" * MAX_FILE_BYTES + b"\n")
+    assert p.code == "Y006"
+
+
+def test_unsafe_tags_are_not_executed() -> None:
+    p = problem("a: !!python/object/apply:os.system ['true']\n")
+    assert (p.code, p.line, p.column) == ("Y005", 1, 4)
+    assert problem("a: !!python/name:os.system x\n").code == "Y001"
+
+
+# The two malformed request bodies from the Neptune ML docs.
+MISSING_COMMA = """{
+  "id" : "new-job-id",
+  "dataProcessingJobId" : "dp-job-id"
+  "previousModelTrainingJobId" : "old-job-id",
+  "trainModelS3Location" : "s3://bucket/prefix"
+}
+"""
+TRAILING_COMMA = """{
+  "id" : "new-job-id",
+  "dataProcessingJobId" : "dp-job-id",
+  "trainModelS3Location" : "s3://bucket/prefix",
+  "modelName": "custom",
+  "customModelTrainingParameters" : {
+    "sourceS3DirectoryPath": "s3://bucket/src",
+    "trainingEntryPointScript": "training.py",
+    "transformEntryPointScript": "transform.py"
+  },
+}
+"""
+
+
+def test_doc_body_with_missing_comma_points_at_the_line() -> None:
+    p = problem(MISSING_COMMA)
+    assert (p.code, p.line) == ("Y001", 4)
+
+
+def test_doc_body_with_trailing_comma_points_at_the_comma() -> None:
+    p = problem(TRAILING_COMMA)
+    assert (p.code, p.line, p.column) == ("Y001", 10, 4)
+    assert "trailing comma" in p.message
