@@ -72,7 +72,9 @@ def test_validate_uses_config_defaults(in_tmp: Path) -> None:
 
 
 def test_bad_config_is_one_located_line(in_tmp: Path) -> None:
-    (in_tmp / "reconciler.yaml").write_text("endpoint: https://x:8182\ndefaults:\n  maxHPONumberOfTrainingJob: 3\n")
+    (in_tmp / "reconciler.yaml").write_text(
+        "endpoint: https://x:8182\ndefaults:\n  maxHPONumberOfTrainingJob: 3\n"
+    )
     (in_tmp / "m.yaml").write_text(manifest())
     r = run("validate", "m.yaml")
     assert r.code == 1
