@@ -7,11 +7,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_emulator  # noqa: E402
 import bench_validate  # noqa: E402
 
 
 def main() -> None:
     bench_validate.run()
+    bench_emulator.run()
 
 
 if __name__ == "__main__":

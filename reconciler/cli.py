@@ -12,6 +12,8 @@ from typer.core import TyperGroup
 
 from . import explain as explain_mod
 from . import render, schema
+from .cli_common import ConfigOpt, EnvOpt, Format, Paths, check_format
+from .cli_jobs import jobs_app
 from .config import resolve
 from .errors import ReconcilerError
 from .manifests import load
@@ -66,22 +68,6 @@ def _root(
     _debug["on"] = debug
 
 
-Paths = Annotated[
-    list[str] | None, typer.Argument(help="Manifest files or folders (default specs/).")
-]
-Format = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
-ConfigOpt = Annotated[str | None, typer.Option("--config", help="Path of reconciler.yaml.")]
-EnvOpt = Annotated[
-    str | None, typer.Option("--env", help="Environment overlay from reconciler.yaml.")
-]
-
-
-def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
-    if fmt not in allowed:
-        raise ReconcilerError(f"unknown --format {fmt!r}", f"use one of: {', '.join(allowed)}")
-    return fmt
-
-
 @app.command()
 def validate(
     paths: Paths = None,
@@ -126,6 +112,47 @@ def explain(
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
     else:
         sys.stdout.write(explain_mod.as_text(info))
+
+
+app.add_typer(jobs_app, name="jobs")
+
+
+@app.command()
+def emulator(
+    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8182,
+    state_file: Annotated[str | None, typer.Option(help="Keep jobs across restarts.")] = None,
+    job_seconds: Annotated[float, typer.Option(help="How long a job stays InProgress.")] = 5.0,
+    stop_seconds: Annotated[float, typer.Option(help="How long a job stays Stopping.")] = 1.0,
+    latency_ms: Annotated[float, typer.Option(help="Added to every API call.")] = 0.0,
+    error_rate: Annotated[float, typer.Option(help="Share of calls answered 500.")] = 0.0,
+    throttle_rps: Annotated[float, typer.Option(help="Token-bucket rate; 429 beyond it.")] = 0.0,
+    drop_rate: Annotated[float, typer.Option(help="Share of calls whose answer is lost.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
+    s3_endpoint: Annotated[
+        str | None, typer.Option(help="Write artifacts to this S3 endpoint.")
+    ] = None,
+    artifacts_dir: Annotated[
+        str | None, typer.Option(help="Write artifacts under this folder.")
+    ] = None,
+    region: Annotated[str, typer.Option(help="Region shown in ARNs.")] = "us-east-1",
+) -> None:
+    """Serve a local Neptune ML emulator (model training and data processing) on loopback."""
+    from .emulator import FaultConfig, Options, serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ReconcilerError(f"the emulator listens on loopback only, not {host!r}")
+    for name, rate in (("--error-rate", error_rate), ("--drop-rate", drop_rate)):
+        if not 0.0 <= rate <= 1.0:
+            raise ReconcilerError(f"{name} {rate} is not a probability", "use a number from 0 to 1")
+    faults = FaultConfig(latency_ms, error_rate, throttle_rps, drop_rate, seed)
+    options = Options(job_seconds=job_seconds, stop_seconds=stop_seconds, region=region)
+    try:
+        serve(host, port, options, faults, state_file, s3_endpoint, artifacts_dir)
+    except OSError as e:
+        raise ReconcilerError(
+            f"cannot listen on {host}:{port}: {e.strerror}", "try --port 0"
+        ) from None
 
 
 def main() -> None:

@@ -62,6 +62,7 @@ class ApiError(ReconcilerError):
         self.code = code
         self.status = status
         self.request_id = request_id
+        self.after_retry = False  # set when the answer came to a retried call
 
 
 class NotFoundError(ApiError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TextIO
+from typing import Any, TextIO
 
 from .manifests import LoadResult
 from .problems import ERROR, WARNING
@@ -41,3 +41,33 @@ def render_problems(result: LoadResult, out: TextIO, fmt: str) -> None:
         for p in problems:
             message = f"{p.code}: {p.message}".replace("%", "%25").replace("\n", "%0A")
             out.write(f"::{p.severity} file={p.file},line={p.line},col={p.column}::{message}\n")
+
+
+def failure_of(doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The failure reason and CloudWatch log URL of a job, from whichever sub-job failed."""
+    for key in ("processingJob", "hpoJob", "modelTransformJob"):
+        sub = doc.get(key) or {}
+        if sub.get("failureReason") or sub.get("status") == "Failed":
+            return sub.get("failureReason"), sub.get("cloudwatchLogUrl")
+    return None, None
+
+
+def render_job(doc: dict[str, Any]) -> str:
+    """``jobs get`` text: the job, its three sub-jobs and any failure."""
+    rows = [("id", doc.get("id", "?")), ("status", doc.get("status", "?"))]
+    for key, label in (
+        ("processingJob", "processing"),
+        ("hpoJob", "hpo"),
+        ("modelTransformJob", "transform"),
+    ):
+        sub = doc.get(key)
+        rows.append(
+            (label, f"{sub.get('status', '?')} {sub.get('name', '')}".strip() if sub else "-")
+        )
+    rows.append(("models", str(len(doc.get("mlModels") or []))))
+    reason, url = failure_of(doc)
+    if reason:
+        rows.append(("failure", reason))
+    if url:
+        rows.append(("logs", url))
+    return "".join(f"{k + ':':<12}{v}\n" for k, v in rows)

@@ -79,3 +79,108 @@ def manifest(name: str = "fraud-rgcn", spec: str = "", policy: str = "", labels:
     if policy:
         text += "policy:\n" + textwrap.indent(textwrap.dedent(policy).strip("\n"), "  ") + "\n"
     return text
+
+
+# -- servers: the emulator and moto's S3, started once per session on loopback ----------
+from typing import Any  # noqa: E402
+
+import requests  # noqa: E402
+
+from reconciler.emulator import Emulator, LocalArtifacts, Options  # noqa: E402
+
+
+class Emu:
+    """The running emulator plus its admin API, reset before each test that asks for it."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.url = emulator.url
+        self.http = requests.Session()
+        self.http.trust_env = False
+
+    def admin(self, method: str, route: str, **body: Any) -> Any:
+        r = self.http.request(
+            method, f"{self.url}/__emulator/{route}", json=body or None, timeout=10
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def reset(self) -> None:
+        self.admin("POST", "reset")
+        self.admin(
+            "POST",
+            "faults",
+            latency_ms=0.0,
+            error_rate=0.0,
+            throttle_rps=0.0,
+            drop_rate=0.0,
+            seed=0,
+        )
+
+    def seed_dp(self, job_id: str, status: str = "Completed") -> None:
+        self.admin("POST", "dataprocessing", id=job_id, status=status)
+
+    def advance(self, seconds: float) -> None:
+        self.admin("POST", "advance", seconds=seconds)
+
+    def fail(self, job_id: str, reason: str | None = None) -> None:
+        self.admin("POST", "fail", id=job_id, reason=reason)
+
+    def delete(self, job_id: str) -> None:
+        self.admin("POST", "delete", id=job_id)
+
+    def faults(self, **config: Any) -> None:
+        self.admin("POST", "faults", **config)
+
+    def log(self, method: str | None = None, path_prefix: str = "/ml/") -> list[dict[str, Any]]:
+        entries = self.admin("GET", "requests")["requests"]
+        return [
+            e
+            for e in entries
+            if e["path"].startswith(path_prefix) and method in (None, e["method"])
+        ]
+
+    def status(self, job_id: str) -> str:
+        r = self.http.get(f"{self.url}/ml/modeltraining/{job_id}", timeout=10)
+        return str(r.json().get("status", f"HTTP {r.status_code}"))
+
+    def training_ids(self) -> list[str]:
+        r = self.http.get(f"{self.url}/ml/modeltraining", params={"maxItems": 1024}, timeout=10)
+        return list(r.json()["ids"])
+
+
+@pytest.fixture(scope="session")
+def emulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    artifacts = LocalArtifacts(str(tmp_path_factory.mktemp("artifacts")))
+    emulator = Emulator(Options(job_seconds=60.0, stop_seconds=1.0), artifacts=artifacts)
+    emulator.start("127.0.0.1", 0)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def emu(emulator_server: Emulator) -> Emu:
+    handle = Emu(emulator_server)
+    handle.reset()
+    return handle
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_endpoint: str) -> Any:
+    """A botocore S3 client on moto's server (fake credentials from clean_environ)."""
+    import botocore.session
+
+    return botocore.session.get_session().create_client(
+        "s3", endpoint_url=s3_endpoint, region_name="us-east-1"
+    )

@@ -1,0 +1,72 @@
+"""Emulator throughput: 32 concurrent clients on loopback (target >= 500 requests/s).
+
+The emulator runs in its own process, as `reconciler emulator` does, so client and server
+don't share an interpreter lock.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+TARGET = 500.0
+
+
+def run(clients: int = 32, total: int = 6000) -> dict[str, float]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        requests.post(f"{url}/__emulator/dataprocessing", json={"id": "dp"}, timeout=5)
+        for i in range(50):
+            requests.post(
+                f"{url}/ml/modeltraining",
+                timeout=5,
+                json={
+                    "id": f"bench-{i}",
+                    "dataProcessingJobId": "dp",
+                    "trainModelS3Location": "s3://bkt/m",
+                },
+            )
+        local = threading.local()
+        per_client = total // clients
+
+        def worker(n: int) -> int:
+            session = getattr(local, "s", None) or requests.Session()
+            local.s = session
+            ok = 0
+            for i in range(per_client):
+                path = (
+                    "/ml/modeltraining" if i % 5 == 0 else f"/ml/modeltraining/bench-{(n + i) % 50}"
+                )
+                ok += session.get(url + path, timeout=10).status_code == 200
+            return ok
+
+        start = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+            ok = sum(pool.map(worker, range(clients)))
+        elapsed = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    done = per_client * clients
+    assert ok == done, f"{done - ok} requests failed"
+    rate = done / elapsed
+    print(
+        f"emulator: {done} requests, {clients} clients, {elapsed:.2f}s = {rate:,.0f} req/s "
+        f"(target {TARGET:,.0f}/s, ratio {rate / TARGET:.2f}x)"
+    )
+    return {"requests_per_second": rate, "ratio": rate / TARGET}
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,64 @@
+"""Seeded, reproducible fault injection: latency, 5xx, 429 with Retry-After, dropped connections."""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FaultConfig:
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    throttle_rps: float = 0.0  # 0 = no rate limit
+    drop_rate: float = 0.0
+    seed: int = 0
+
+
+@dataclass
+class Decision:
+    """What to do with one request: wait, then answer normally, throttle, fail or drop."""
+
+    delay: float = 0.0
+    throttle_after: float | None = None  # seconds for Retry-After when throttled
+    error: bool = False
+    drop: bool = False
+
+
+@dataclass
+class Faults:
+    config: FaultConfig = field(default_factory=FaultConfig)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reconfigure(self.config)
+
+    def reconfigure(self, config: FaultConfig) -> None:
+        with self._lock:
+            self.config = config
+            self._rng = random.Random(config.seed)
+            self._tokens = max(1.0, config.throttle_rps)
+            self._last = time.monotonic()
+
+    def decide(self) -> Decision:
+        with self._lock:
+            c = self.config
+            decision = Decision(delay=c.latency_ms / 1000.0)
+            if c.throttle_rps > 0:
+                now = time.monotonic()
+                capacity = max(1.0, c.throttle_rps)
+                self._tokens = min(capacity, self._tokens + (now - self._last) * c.throttle_rps)
+                self._last = now
+                if self._tokens < 1.0:
+                    wait = (1.0 - self._tokens) / c.throttle_rps
+                    decision.throttle_after = float(max(1, math.ceil(wait)))
+                    return decision
+                self._tokens -= 1.0
+            # Draw both numbers every time so a seed gives the same sequence whatever fires.
+            error_draw, drop_draw = self._rng.random(), self._rng.random()
+            decision.error = error_draw < c.error_rate
+            decision.drop = not decision.error and drop_draw < c.drop_rate
+            return decision

@@ -1,0 +1,270 @@
+"""HTTP front of the emulator: Neptune ML's routes, error envelope and headers, plus admin routes.
+
+Served on loopback only. ``/__emulator/*`` lets tests seed data-processing jobs, fail or delete
+jobs, move the clock, change faults and read the request log; faults never touch those routes.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .faults import FaultConfig, Faults
+from .store import Options, ServiceError, Store, invalid
+
+MAX_BODY = 1024 * 1024
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_RESOURCES = {"modeltraining": "training", "dataprocessing": "processing"}
+
+
+class Emulator:
+    """A running emulator: ``start()`` returns its URL, ``stop()`` shuts it down."""
+
+    def __init__(
+        self,
+        options: Options | None = None,
+        faults: FaultConfig | None = None,
+        state_file: str | None = None,
+        artifacts: Any = None,
+    ) -> None:
+        self.store = Store(options or Options(), state_file=state_file, artifacts=artifacts)
+        self.faults = Faults(faults or FaultConfig())
+        self.requests: deque[dict[str, Any]] = deque(maxlen=20_000)
+        self._server: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        if host not in LOOPBACK:
+            raise ValueError(f"the emulator listens on loopback only, not {host!r}")
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        server_cls = _Server6 if ":" in host else _Server
+        self._server = server_cls((host, port), handler)
+        self._threads = [
+            threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+            ),
+            threading.Thread(target=self._reap, daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+
+    def _reap(self) -> None:
+        while not self._stopping.wait(0.25):
+            try:
+                self.store.settle()
+            except Exception as e:  # an S3 hiccup must not kill the emulator
+                print(f"emulator: artifact write failed: {e}", file=sys.stderr)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        for t in self._threads:
+            t.join(timeout=5)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "NeptuneMLEmulator/1.0"
+    emulator: Emulator
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read their own logs
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        request_id = str(uuid.uuid4())
+        url = urlsplit(self.path)
+        parts = [unquote(p) for p in url.path.split("/") if p]
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        try:
+            body = self._read_body()
+        except ServiceError as e:
+            self._error(e, request_id)
+            return
+        if parts[:1] == ["__emulator"]:
+            self._run(lambda: self._admin(method, parts[1:], body), request_id)
+            return
+        self.emulator.requests.append({
+            "method": method, "path": url.path, "query": query, "body": body,
+            "signed": "authorization" in {k.lower() for k in self.headers},
+            "time": time.time(),
+        })  # fmt: skip
+        decision = self.emulator.faults.decide()
+        if decision.delay:
+            time.sleep(decision.delay)
+        if decision.throttle_after is not None:
+            throttled = ServiceError(429, "TooManyRequestsException", "Rate exceeded")
+            self._error(throttled, request_id, {"Retry-After": str(int(decision.throttle_after))})
+            return
+        if decision.error:
+            fault = ServiceError(500, "InternalFailureException", "An internal error occurred")
+            self._error(fault, request_id)
+            return
+        if decision.drop:  # the request takes effect, the answer is lost: the nasty case
+            try:
+                self._route(method, parts, query, body)
+            except ServiceError:
+                pass
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._run(lambda: self._route(method, parts, query, body), request_id)
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ServiceError(400, "BadRequestException", "Request body too large")
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ServiceError(400, "BadRequestException", "Invalid JSON in request body") from None
+
+    def _run(self, action: Any, request_id: str) -> None:
+        try:
+            result = action()
+        except ServiceError as e:
+            self._error(e, request_id)
+            return
+        except (KeyError, TypeError, ValueError) as e:
+            self._error(ServiceError(400, "BadRequestException", f"Bad request: {e!r}"), request_id)
+            return
+        except Exception as e:  # never a hung connection, always the envelope
+            self._error(
+                ServiceError(500, "InternalFailureException", f"Emulator error: {e!r}"), request_id
+            )
+            return
+        self._send(200, result, request_id)
+
+    def _route(self, method: str, parts: list[str], query: dict[str, str], body: Any) -> Any:
+        store = self.emulator.store
+        if len(parts) < 2 or parts[0] != "ml" or parts[1] not in _RESOURCES or len(parts) > 3:
+            raise ServiceError(400, "BadRequestException", f"Unsupported path /{'/'.join(parts)}")
+        kind = _RESOURCES[parts[1]]
+        if len(parts) == 2:
+            if method == "GET":
+                return {"ids": store.list_ids(kind, _max_items(query))}
+            if method == "POST":
+                if not isinstance(body, dict):
+                    raise ServiceError(
+                        400, "BadRequestException", "Request body must be a JSON object"
+                    )
+                if kind == "training":
+                    return store.create_training(body)
+                return store.create_processing(body)
+        elif method == "GET":
+            return store.get(kind, parts[2])
+        elif method == "DELETE":
+            return store.stop(kind, parts[2], _bool(query, "clean"))
+        raise ServiceError(
+            400, "BadRequestException", f"Unsupported method {method} on /{'/'.join(parts)}"
+        )
+
+    def _admin(self, method: str, parts: list[str], body: Any) -> Any:
+        store, body = self.emulator.store, body or {}
+        route = (method, "/".join(parts))
+        if route == ("GET", "health"):
+            return {"status": "ok"}
+        if route == ("POST", "reset"):
+            store.reset()
+            self.emulator.requests.clear()
+            return {"reset": True}
+        if route == ("POST", "advance"):
+            store.advance(float(body.get("seconds", 0)))
+            return {"now": store.now()}
+        if route == ("POST", "dataprocessing"):
+            store.seed_processing(str(body["id"]), str(body.get("status", "Completed")))
+            return {"id": body["id"]}
+        if route == ("POST", "fail"):
+            store.fail(str(body["id"]), body.get("reason"))
+            return {"id": body["id"]}
+        if route == ("POST", "delete"):
+            store.delete(str(body["id"]))
+            return {"id": body["id"]}
+        if route == ("GET", "requests"):
+            return {"requests": list(self.emulator.requests)}
+        if route == ("POST", "faults"):
+            config = FaultConfig(**{**asdict(self.emulator.faults.config), **body})
+            self.emulator.faults.reconfigure(config)
+            return asdict(config)
+        raise ServiceError(
+            404, "BadRequestException", f"Unknown admin route {method} /__emulator/{route[1]}"
+        )
+
+    def _error(
+        self, e: ServiceError, request_id: str, headers: dict[str, str] | None = None
+    ) -> None:
+        doc = {"requestId": request_id, "code": e.code, "detailedMessage": e.message}
+        self._send(e.status, doc, request_id, {"x-amzn-ErrorType": e.code, **(headers or {})})
+
+    def _send(
+        self, status: int, doc: Any, request_id: str, headers: dict[str, str] | None = None
+    ) -> None:
+        payload = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-amzn-RequestId", request_id)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _max_items(query: dict[str, str]) -> int:
+    raw = query.get("maxItems", "10")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid(f"Invalid maxItems {raw!r}: must be an integer between 1 and 1024") from None
+    if not 1 <= value <= 1024:
+        raise invalid(f"Invalid maxItems {value}: must be between 1 and 1024")
+    return value
+
+
+def _bool(query: dict[str, str], key: str) -> bool:
+    raw = query.get(key, "false")
+    if raw.lower() not in ("true", "false"):
+        raise invalid(f"Invalid boolean for {key}: {raw!r}")
+    return raw.lower() == "true"

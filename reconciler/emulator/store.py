@@ -1,0 +1,435 @@
+"""The emulator's model of Neptune ML: jobs, their lifecycle, and the service's validation.
+
+No HTTP here: the server turns ``ServiceError`` into the real error envelope.
+Times come from a clock the admin API can move forward, so tests never sleep for a job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ID_RE = re.compile(r"^[A-Za-z0-9-]{1,48}$")
+S3_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+MODEL_NAMES = ("rgcn", "transe", "distmult", "rotate", "custom")
+TERMINAL = ("Completed", "Failed", "Stopped")
+ACCOUNT = "123456789012"
+
+_STR, _INT, _BOOL, _LIST, _OBJ = "string", "integer", "boolean", "list", "object"
+TRAINING_PARAMS = {
+    "id": _STR, "previousModelTrainingJobId": _STR, "dataProcessingJobId": _STR,
+    "trainModelS3Location": _STR, "sagemakerIamRoleArn": _STR, "neptuneIamRoleArn": _STR,
+    "modelName": _STR, "baseProcessingInstanceType": _STR, "trainingInstanceType": _STR,
+    "trainingInstanceVolumeSizeInGB": _INT, "trainingTimeOutInSeconds": _INT,
+    "maxHPONumberOfTrainingJobs": _INT, "maxHPOParallelTrainingJobs": _INT, "subnets": _LIST,
+    "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR, "s3OutputEncryptionKMSKey": _STR,
+    "enableInterContainerTrafficEncryption": _BOOL, "enableManagedSpotTraining": _BOOL,
+    "maxWaitTime": _INT, "customModelTrainingParameters": _OBJ,
+}  # fmt: skip
+CUSTOM_PARAMS = {
+    "sourceS3DirectoryPath": _STR,
+    "trainingEntryPointScript": _STR,
+    "transformEntryPointScript": _STR,
+}  # fmt: skip
+PROCESSING_PARAMS = {
+    "id": _STR, "previousDataProcessingJobId": _STR, "inputDataS3Location": _STR,
+    "processedDataS3Location": _STR, "sagemakerIamRoleArn": _STR, "neptuneIamRoleArn": _STR,
+    "processingInstanceType": _STR, "processingInstanceVolumeSizeInGB": _INT,
+    "processingTimeOutInSeconds": _INT, "modelType": _STR, "configFileName": _STR,
+    "subnets": _LIST, "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR,
+    "s3OutputEncryptionKMSKey": _STR,
+}  # fmt: skip
+
+
+class ServiceError(Exception):
+    """An error the real service would answer with ``{"code", "detailedMessage"}``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def invalid(message: str) -> ServiceError:
+    return ServiceError(400, "InvalidParameterException", message)
+
+
+def not_found(kind: str, job_id: str) -> ServiceError:
+    return ServiceError(404, "MLResourceNotFoundException", f"No {kind} job found with id {job_id}")
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str  # "training" | "processing"
+    params: dict[str, Any]
+    created: float
+    duration: float
+    failed_at: float | None = None
+    failure_reason: str | None = None
+    stop_requested: float | None = None
+    stop_clean: bool = False
+    fixed_status: str | None = None  # seeded data-processing jobs keep the status they were given
+    artifacts_written: bool = False
+
+
+@dataclass
+class Options:
+    job_seconds: float = 5.0
+    stop_seconds: float = 1.0
+    region: str = "us-east-1"
+
+
+# (trainModelS3Location, job_id, stage) with stage "start", "complete" or "clean"
+Artifacts = Callable[[str, str, str], None]
+
+
+@dataclass
+class Store:
+    """Thread-safe job store with a movable clock and optional persistence."""
+
+    options: Options = field(default_factory=Options)
+    state_file: str | None = None
+    artifacts: Artifacts | None = None
+    offset: float = 0.0
+    jobs: dict[str, Job] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        if self.state_file and os.path.exists(self.state_file):
+            with open(self.state_file, encoding="utf-8") as f:
+                data = json.load(f)
+            self.offset = data.get("offset", 0.0)
+            self.jobs = {j["id"]: Job(**j) for j in data.get("jobs", [])}
+
+    # -- time and persistence -------------------------------------------------
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.offset += seconds
+            self._save()
+        self.settle()
+
+    def _save(self) -> None:
+        if not self.state_file:
+            return
+        data = {"offset": self.offset, "jobs": [asdict(j) for j in self.jobs.values()]}
+        tmp = f"{self.state_file}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.state_file)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.jobs.clear()
+            self.offset = 0.0
+            self._save()
+
+    # -- lifecycle ------------------------------------------------------------
+    def status(self, job: Job, now: float | None = None) -> str:
+        now = self.now() if now is None else now
+        if job.fixed_status:
+            return job.fixed_status
+        if job.failed_at is not None and now >= job.failed_at:
+            return "Failed"
+        if job.stop_requested is not None:
+            return (
+                "Stopped" if now >= job.stop_requested + self.options.stop_seconds else "Stopping"
+            )
+        return "Completed" if now >= job.created + job.duration else "InProgress"
+
+    def settle(self) -> None:
+        """Write artifacts of jobs that completed since the last look (outside the lock)."""
+        todo: list[tuple[str, str]] = []
+        with self.lock:
+            now = self.now()
+            for job in self.jobs.values():
+                if (
+                    job.kind == "training"
+                    and not job.artifacts_written
+                    and self.status(job, now) == "Completed"
+                ):
+                    job.artifacts_written = True
+                    todo.append((job.params["trainModelS3Location"], job.id))
+            if todo:
+                self._save()
+        for location, job_id in todo:
+            if self.artifacts:
+                self.artifacts(location, job_id, "complete")
+
+    # -- model training -------------------------------------------------------
+    def create_training(self, body: dict[str, Any]) -> dict[str, Any]:
+        _check_types(body, TRAINING_PARAMS)
+        for required in ("dataProcessingJobId", "trainModelS3Location"):
+            if required not in body:
+                raise ServiceError(
+                    400, "MissingParameterException", f"Missing required parameter: {required}"
+                )
+        if not S3_RE.match(body["trainModelS3Location"]):
+            raise invalid(
+                f"Invalid S3 location for trainModelS3Location: {body['trainModelS3Location']}"
+            )
+        model = body.get("modelName")
+        if model is not None and model not in MODEL_NAMES:
+            raise invalid(f"Invalid modelName {model}; valid values: {', '.join(MODEL_NAMES)}")
+        if (model == "custom") != ("customModelTrainingParameters" in body):
+            raise invalid(
+                "customModelTrainingParameters must be given exactly when modelName is custom"
+            )
+        if "customModelTrainingParameters" in body:
+            custom = body["customModelTrainingParameters"]
+            _check_types(custom, CUSTOM_PARAMS)
+            if not isinstance(custom.get("sourceS3DirectoryPath"), str):
+                raise ServiceError(
+                    400,
+                    "MissingParameterException",
+                    "Missing required parameter: "
+                    "customModelTrainingParameters.sourceS3DirectoryPath",
+                )
+        for key in (
+            "maxHPONumberOfTrainingJobs",
+            "maxHPOParallelTrainingJobs",
+            "trainingTimeOutInSeconds",
+        ):
+            if key in body and body[key] < 1:
+                raise invalid(f"{key} must be a positive integer")
+        if body.get("trainingInstanceVolumeSizeInGB", 0) < 0:
+            raise invalid("trainingInstanceVolumeSizeInGB must not be negative")
+        if "maxWaitTime" in body:
+            if not body.get("enableManagedSpotTraining"):
+                raise invalid("maxWaitTime can only be set when enableManagedSpotTraining is true")
+            if body["maxWaitTime"] <= body.get("trainingTimeOutInSeconds", 86400):
+                raise invalid("maxWaitTime must be greater than trainingTimeOutInSeconds")
+        with self.lock:
+            job_id = self._new_id(body.get("id"))
+            dp = self.jobs.get(body["dataProcessingJobId"])
+            if dp is None or dp.kind != "processing":
+                raise invalid(
+                    f"Unable to find data processing job with id {body['dataProcessingJobId']}"
+                )
+            if self.status(dp) != "Completed":
+                raise invalid(
+                    f"Data processing job {dp.id} is not in Completed state: {self.status(dp)}"
+                )
+            prev_id = body.get("previousModelTrainingJobId")
+            if prev_id is not None:
+                prev = self.jobs.get(prev_id)
+                if prev is None or prev.kind != "training":
+                    raise invalid(f"Unable to find model training job with id {prev_id}")
+                if self.status(prev) != "Completed":
+                    raise invalid(
+                        f"Previous model training job {prev_id} is not in Completed state"
+                    )
+            job = Job(job_id, "training", dict(body), self.now(), self.options.job_seconds)
+            self.jobs[job_id] = job
+            self._save()
+        if self.artifacts:
+            self.artifacts(body["trainModelS3Location"], job_id, "start")
+        return self._created(job, "ml-model-training-job")
+
+    def _new_id(self, given: Any) -> str:
+        if given is None:
+            return str(uuid.uuid4())
+        if not ID_RE.match(given):
+            raise invalid(f"Invalid id {given!r}: 1 to 48 letters, digits and hyphens")
+        if given in self.jobs:
+            raise invalid("Another resource with same ID already exists")
+        return str(given)
+
+    def _created(self, job: Job, kind: str) -> dict[str, Any]:
+        return {
+            "id": job.id,
+            "arn": f"arn:aws:neptune:{self.options.region}:{ACCOUNT}:{kind}/{job.id}",
+            "creationTimeInMillis": int(job.created * 1000),
+        }
+
+    def get(self, kind: str, job_id: str) -> dict[str, Any]:
+        self.settle()
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None or job.kind != kind:
+                raise not_found(_label(kind), job_id)
+            return self._describe(job)
+
+    def _describe(self, job: Job) -> dict[str, Any]:
+        now = self.now()
+        status = self.status(job, now)
+        region, base = self.options.region, job.id
+        where = job.params.get("trainModelS3Location") or job.params.get(
+            "processedDataS3Location", ""
+        )
+
+        def sub(kind: str, name: str, state: str) -> dict[str, Any]:
+            out = {
+                "name": name,
+                "arn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:{kind}/{name}",
+                "status": state,
+                "outputLocation": f"{where.rstrip('/')}/{base}/{name.rsplit('-', 1)[-1]}",
+            }
+            if state == "Failed":
+                out["failureReason"] = job.failure_reason or "AlgorithmError: training failed"
+                out["cloudwatchLogUrl"] = (
+                    f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+                    f"#logStream:group=/aws/sagemaker/TrainingJobs;prefix={name};streamFilter=typeLogStreamPrefix"
+                )
+            return out
+
+        if job.kind == "processing":
+            return {
+                "id": job.id,
+                "status": status,
+                "processingJob": sub("processing-job", f"{base}-processing", status),
+            }
+        phases = self._phases(job, status, now)
+        doc: dict[str, Any] = {"id": job.id, "status": status}
+        names = {
+            "processingJob": ("processing-job", f"{base}-processing"),
+            "hpoJob": ("hyper-parameter-tuning-job", f"{base}-hpo"),
+            "modelTransformJob": ("transform-job", f"{base}-transform"),
+        }
+        for key, state in phases.items():
+            kind, name = names[key]
+            doc[key] = sub(kind, name, state)
+        total = int(job.params.get("maxHPONumberOfTrainingJobs", 2))
+        done = self._hpo_done(job, status, now, total)
+        doc["mlModels"] = [
+            {
+                "name": f"{base}-hpo-{i:03d}",
+                "arn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:model/{base}-hpo-{i:03d}",
+            }
+            for i in range(1, done + 1)
+        ]
+        return doc
+
+    def _progress(self, job: Job, now: float) -> float:
+        end = min(x for x in (now, job.failed_at, job.stop_requested) if x is not None)
+        return max(0.0, min(1.0, (end - job.created) / job.duration)) if job.duration else 1.0
+
+    def _phases(self, job: Job, status: str, now: float) -> dict[str, str]:
+        """Processing 0-20%, HPO 20-80%, transform 80-100% of the job's time."""
+        p = self._progress(job, now)
+        ending = {"Failed": "Failed", "Stopping": "Stopping", "Stopped": "Stopped"}.get(
+            status, "InProgress"
+        )
+        out = {"processingJob": "Completed" if p >= 0.2 else ending}
+        if p >= 0.2:
+            out["hpoJob"] = "Completed" if p >= 0.8 else ending
+        if p >= 0.8:
+            out["modelTransformJob"] = "Completed" if status == "Completed" else ending
+        return out
+
+    def _hpo_done(self, job: Job, status: str, now: float, total: int) -> int:
+        if status == "Completed":
+            return total
+        return max(0, min(total, int((self._progress(job, now) - 0.2) / 0.6 * total)))
+
+    def stop(self, kind: str, job_id: str, clean: bool) -> dict[str, Any]:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None or job.kind != kind:
+                raise invalid(
+                    f"Unable to stop {_label(kind)} job {job_id}: "
+                    "no resource with the given ID exists"
+                )
+            status = self.status(job)
+            if status in TERMINAL:
+                raise invalid("Failed to stop the job because it has already completed or failed")
+            if status == "InProgress":
+                job.stop_requested, job.stop_clean = self.now(), clean
+                if job.fixed_status:
+                    job.fixed_status = None
+                self._save()
+            location = job.params.get("trainModelS3Location")
+        if clean and location and self.artifacts:
+            self.artifacts(location, job_id, "clean")
+        return {"status": "Stopping"}
+
+    def list_ids(self, kind: str, max_items: int) -> list[str]:
+        with self.lock:
+            jobs = sorted(
+                (j for j in self.jobs.values() if j.kind == kind),
+                key=lambda j: (j.created, j.id),
+                reverse=True,
+            )
+            return [j.id for j in jobs[:max_items]]
+
+    # -- data processing ------------------------------------------------------
+    def create_processing(self, body: dict[str, Any]) -> dict[str, Any]:
+        _check_types(body, PROCESSING_PARAMS)
+        for required in ("inputDataS3Location", "processedDataS3Location"):
+            if required not in body:
+                raise ServiceError(
+                    400, "MissingParameterException", f"Missing required parameter: {required}"
+                )
+        with self.lock:
+            job_id = self._new_id(body.get("id"))
+            job = Job(job_id, "processing", dict(body), self.now(), self.options.job_seconds)
+            self.jobs[job_id] = job
+            self._save()
+        return self._created(job, "ml-data-processing-job")
+
+    # -- admin ----------------------------------------------------------------
+    def seed_processing(self, job_id: str, status: str) -> None:
+        if status not in ("InProgress", "Completed", "Failed", "Stopped"):
+            raise invalid(f"Invalid status {status}")
+        with self.lock:
+            params = {
+                "inputDataS3Location": "s3://emulator/in",
+                "processedDataS3Location": f"s3://emulator/processed/{job_id}",
+            }
+            self.jobs[job_id] = Job(
+                job_id,
+                "processing",
+                params,
+                self.now(),
+                0.0,
+                fixed_status=None if status == "Completed" else status,
+            )
+            self._save()
+
+    def fail(self, job_id: str, reason: str | None) -> None:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                raise not_found("any", job_id)
+            if self.status(job) in TERMINAL:
+                raise invalid(f"Job {job_id} is already {self.status(job)}")
+            job.failed_at, job.failure_reason = self.now(), reason
+            job.fixed_status = None
+            self._save()
+
+    def delete(self, job_id: str) -> None:
+        with self.lock:
+            if self.jobs.pop(job_id, None) is None:
+                raise not_found("any", job_id)
+            self._save()
+
+
+def _label(kind: str) -> str:
+    return "model training" if kind == "training" else "data processing"
+
+
+def _check_types(body: dict[str, Any], params: dict[str, str]) -> None:
+    for key, value in body.items():
+        expected = params.get(key)
+        if expected is None:
+            raise invalid(f"Unknown parameter: {key}")
+        ok = {
+            _STR: isinstance(value, str),
+            _INT: isinstance(value, int) and not isinstance(value, bool),
+            _BOOL: isinstance(value, bool),
+            _LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
+            _OBJ: isinstance(value, dict),
+        }[expected]
+        if not ok:
+            raise invalid(f"Invalid value for parameter {key}: expected {expected}")

@@ -1,0 +1,60 @@
+"""SigV4 for requests, signing with botocore (service ``neptune-db``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from botocore.auth import SigV4Auth as _BotocoreSigV4
+from botocore.awsrequest import AWSRequest
+
+from ..errors import ConfigError
+
+SERVICE = "neptune-db"
+
+# botocore's signer logs the canonical request (with the session token) and the signature at
+# DEBUG; credentials must never reach a log, whatever level the user asks for.
+logging.getLogger("botocore.auth").setLevel(logging.WARNING)
+
+
+class SigV4Auth(requests.auth.AuthBase):
+    """Signs each request as it is sent (so every retry gets a fresh signature)."""
+
+    def __init__(self, credentials: Any, region: str, service: str = SERVICE) -> None:
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        frozen = self.credentials.get_frozen_credentials()
+        body = request.body or b""
+        aws = AWSRequest(
+            method=request.method,
+            url=request.url,
+            data=body,
+            headers={k: v for k, v in request.headers.items() if k.lower() == "content-type"},
+        )
+        _BotocoreSigV4(frozen, self.service, self.region).add_auth(aws)
+        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256"):
+            if name in aws.headers:
+                request.headers[name] = aws.headers[name]
+        return request
+
+    def __repr__(self) -> str:  # never show credentials, even in a debugger
+        return f"SigV4Auth(service={self.service!r}, region={self.region!r})"
+
+
+def from_default_chain(region: str, profile: str | None = None) -> SigV4Auth:
+    """botocore's standard chain: env, shared files/profile, SSO, container and instance roles."""
+    import botocore.session
+
+    session = botocore.session.Session(profile=profile)
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise ConfigError(
+            "auth: iam but no AWS credentials were found",
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "or run where a role is attached",
+        )
+    return SigV4Auth(credentials, region)

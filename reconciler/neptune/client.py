@@ -1,0 +1,250 @@
+"""The Neptune ML client: model-training and data-processing calls over one pooled session.
+
+Raw HTTP (botocore's neptunedata model lacks modelName, maxWaitTime and
+enableInterContainerTrafficEncryption); SigV4 is a requests auth plugged into the session.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ..errors import (
+    AlreadyExistsError,
+    ApiError,
+    ConfigError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+)
+from . import auth as sigv4
+from .errors import from_response, from_transport
+
+log = logging.getLogger("reconciler.http")
+TRAINING = "/ml/modeltraining"
+PROCESSING = "/ml/dataprocessing"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in total time."""
+
+    attempts: int = 6
+    base: float = 0.2
+    cap: float = 10.0
+    total: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        backoff = rng.uniform(0, min(self.cap, self.base * 2**attempt))
+        return max(backoff, retry_after or 0.0)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(endpoint: str, insecure: bool) -> str:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"endpoint {endpoint!r} is not an http(s) URL", "e.g. https://my-cluster:8182"
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname) and not insecure:
+        raise ConfigError(
+            f"refusing plain http:// to {parts.hostname}: "
+            "requests and credentials would travel unencrypted",
+            "use https://, or pass --insecure if you really mean it",
+        )
+    return endpoint.rstrip("/")
+
+
+class NeptuneClient:
+    """Calls of the ``/ml/modeltraining`` and ``/ml/dataprocessing`` resources."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        endpoint: str,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
+        self.session = session
+        self.endpoint = endpoint.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.sleep = sleep
+        self.rng = random.Random(seed)
+
+    # -- model training ---------------------------------------------------------
+    def create_training_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Start a job; with an explicit id the call is retried and made idempotent."""
+        return self._create(TRAINING, params)
+
+    def get_training_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        return self._call("GET", f"{TRAINING}/{_segment(job_id)}", query=_role(role_arn))
+
+    def stop_training_job(
+        self, job_id: str, *, clean: bool = False, role_arn: str | None = None
+    ) -> dict[str, Any]:
+        query = {"clean": "true" if clean else "false", **_role(role_arn)}
+        return self._call("DELETE", f"{TRAINING}/{_segment(job_id)}", query=query)
+
+    def list_training_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        ids: list[str] = self._list(TRAINING, max_items, role_arn)
+        return ids
+
+    # -- data processing --------------------------------------------------------
+    def create_processing_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self._create(PROCESSING, params)
+
+    def get_processing_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        return self._call("GET", f"{PROCESSING}/{_segment(job_id)}", query=_role(role_arn))
+
+    def stop_processing_job(
+        self, job_id: str, *, clean: bool = False, role_arn: str | None = None
+    ) -> dict[str, Any]:
+        query = {"clean": "true" if clean else "false", **_role(role_arn)}
+        return self._call("DELETE", f"{PROCESSING}/{_segment(job_id)}", query=query)
+
+    def list_processing_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        return self._list(PROCESSING, max_items, role_arn)
+
+    # -- plumbing -----------------------------------------------------------------
+    def _list(self, path: str, max_items: int, role_arn: str | None) -> list[str]:
+        if not isinstance(max_items, int) or not 1 <= max_items <= 1024:
+            raise ConfigError(
+                f"max items {max_items!r} out of range", "use a number from 1 to 1024"
+            )
+        doc = self._call("GET", path, query={"maxItems": str(max_items), **_role(role_arn)})
+        return [str(i) for i in doc.get("ids", [])]
+
+    def _create(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        job_id = params.get("id")
+        if not job_id:
+            # Without an id a lost answer can't be told from a failed call: never retry.
+            return self._call("POST", path, body=dict(params), retry=False)
+        try:
+            return self._call("POST", path, body=dict(params))
+        except AlreadyExistsError as e:
+            if not e.after_retry:
+                raise
+        # Our first attempt went through but its answer was lost: the job is ours.
+        self._call(
+            "GET", f"{path}/{_segment(str(job_id))}", query=_role(params.get("neptuneIamRoleArn"))
+        )
+        return {"id": job_id, "arn": None, "creationTimeInMillis": None, "resolvedByGet": True}
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Any = None,
+        retry: bool = True,
+    ) -> dict[str, Any]:
+        what = f"{method} {path}"
+        url = self.endpoint + path
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                t0 = time.monotonic()
+                response = self.session.request(
+                    method,
+                    url,
+                    params=query,
+                    json=body,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                log.debug(
+                    "%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000
+                )
+                if response.status_code < 300:
+                    return _json(what, response)
+                error: ApiError = from_response(what, response)
+                retry_after = _retry_after(response)
+            except requests.RequestException as e:
+                log.debug("%s -> %s", what, type(e).__name__)
+                error = from_transport(what, e)
+            if attempt > 0 and isinstance(error, AlreadyExistsError | NotFoundError):
+                error.after_retry = True
+            attempt += 1
+            retryable = retry and isinstance(error, ServerError | ThrottledError)
+            if not retryable or attempt >= self.retry.attempts:
+                raise error
+            wait = self.retry.delay(attempt, retry_after, self.rng)
+            if time.monotonic() - started + wait > self.retry.total:
+                raise error
+            log.debug(
+                "%s: retrying in %.2fs after %s", what, wait, error.code or type(error).__name__
+            )
+            self.sleep(wait)
+
+
+def _segment(job_id: str) -> str:
+    return quote(job_id, safe="")
+
+
+def _role(role_arn: Any) -> dict[str, str]:
+    return {"neptuneIamRoleArn": str(role_arn)} if role_arn else {}
+
+
+def _json(what: str, response: requests.Response) -> dict[str, Any]:
+    try:
+        doc = response.json()
+    except ValueError:
+        raise ApiError(f"{what}: answer is not JSON (HTTP {response.status_code})") from None
+    if not isinstance(doc, dict):
+        raise ApiError(f"{what}: answer is not a JSON object")
+    return doc
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return min(float(value), 60.0) if value else None
+    except ValueError:
+        return None
+
+
+def make_client(
+    endpoint: str,
+    *,
+    auth: str = "none",
+    region: str = "us-east-1",
+    insecure: bool = False,
+    pool_size: int = 16,
+    retry: RetryPolicy | None = None,
+) -> NeptuneClient:
+    """A client for ``endpoint`` with a connection pool sized to the concurrency in use."""
+    endpoint = check_endpoint(endpoint, insecure)
+    if auth not in ("iam", "none"):
+        raise ConfigError(f"unknown auth {auth!r}", "use iam or none")
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(1, pool_size), max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "reconciler/0.1"
+    if auth == "iam":
+        session.auth = sigv4.from_default_chain(region)
+    return NeptuneClient(session, endpoint, retry=retry)

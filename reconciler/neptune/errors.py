@@ -1,0 +1,68 @@
+"""HTTP answers → typed errors, in one place. Server text is cut before it reaches a message."""
+
+from __future__ import annotations
+
+import requests
+
+from ..errors import (
+    AlreadyExistsError,
+    ApiError,
+    BadRequestError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+    shorten,
+)
+
+DUPLICATE_ID = "same ID already exists"
+MISSING_ID = "resource with the given ID"
+
+
+def from_response(what: str, response: requests.Response) -> ApiError:
+    """The error for a non-2xx answer to ``what`` (``"GET /ml/modeltraining/x"``)."""
+    status = response.status_code
+    request_id = response.headers.get("x-amzn-RequestId", "")
+    code, detail = "", ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        code = str(body.get("code") or body.get("__type") or "")
+        detail = str(
+            body.get("detailedMessage") or body.get("message") or body.get("Message") or ""
+        )
+        request_id = str(body.get("requestId") or request_id)
+    code = code or response.headers.get("x-amzn-ErrorType", "").split(":")[0]
+    if not code:
+        text = shorten(response.text or response.reason or "", 120)
+        fallback = ServerError if status >= 500 or status == 429 else BadRequestError
+        return fallback(
+            f"{what}: HTTP {status} without a Neptune error envelope: {text!r}",
+            status=status,
+            hint="is the endpoint a Neptune cluster (https://<cluster>:8182)?",
+        )
+    rid = f" (request id {request_id})" if request_id else ""
+    message = f"{what}: {code}: {shorten(detail)}{rid}"
+    kind: type[ApiError] = BadRequestError
+    hint = None
+    if code == "MLResourceNotFoundException" or (
+        code == "InvalidParameterException" and MISSING_ID.lower() in detail.lower()
+    ):
+        kind = NotFoundError
+    elif DUPLICATE_ID.lower() in detail.lower():
+        kind = AlreadyExistsError
+    elif status == 429 or code == "TooManyRequestsException":
+        kind = ThrottledError
+    elif status >= 500:
+        kind = ServerError
+    elif status in (401, 403) or "AccessDenied" in code or "Signature" in code:
+        hint = "check auth: iam, the region and the role's neptune-db permissions"
+    return kind(message, code=code, status=status, request_id=request_id, hint=hint)
+
+
+def from_transport(what: str, error: requests.RequestException) -> ServerError:
+    """Connection refused, reset, timed out: retryable, and never carries request headers."""
+    kind = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
+    reason = type(error).__name__
+    return ServerError(f"{what}: {kind} ({reason})", hint="check the endpoint and network")

@@ -1,0 +1,298 @@
+"""Our client against the emulator: every call, every error class, retries, signing, secrets."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.errors import (
+    AlreadyExistsError,
+    BadRequestError,
+    ConfigError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+)
+from reconciler.neptune import NeptuneClient, make_client
+from reconciler.neptune.client import RetryPolicy
+
+from .conftest import Emu, run
+
+BODY = {"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/models"}
+SECRETS = ("fake-secret-never-printed", "fake-session-token-never-printed")
+
+
+def client(emu: Emu, **kw: Any) -> tuple[NeptuneClient, list[float]]:
+    sleeps: list[float] = []
+    c = make_client(emu.url, **kw)
+    c.sleep = sleeps.append  # record backoff instead of waiting
+    c.rng.seed(1)
+    return c, sleeps
+
+
+def test_every_call(emu: Emu) -> None:
+    c, _ = client(emu)
+    dp = c.create_processing_job(
+        {
+            "id": "dp-1",
+            "inputDataS3Location": "s3://bkt/in",
+            "processedDataS3Location": "s3://bkt/out",
+        }
+    )
+    assert dp["id"] == "dp-1"
+    assert c.get_processing_job("dp-1")["status"] == "InProgress"
+    assert c.list_processing_jobs(5) == ["dp-1"]
+    emu.advance(61)
+    body = {
+        **BODY,
+        "id": "j-1",
+        "modelName": "rgcn",
+        "maxWaitTime": 90000,
+        "enableManagedSpotTraining": True,
+        "enableInterContainerTrafficEncryption": True,
+        "neptuneIamRoleArn": "arn:aws:iam::123456789012:role/N",
+    }
+    assert c.create_training_job(body)["id"] == "j-1"
+    post = emu.log("POST")[-1]
+    assert post["body"]["modelName"] == "rgcn" and post["body"]["maxWaitTime"] == 90000
+    assert post["body"]["neptuneIamRoleArn"] == body["neptuneIamRoleArn"]
+    assert c.get_training_job("j-1", role_arn=body["neptuneIamRoleArn"])["status"] == "InProgress"
+    assert emu.log("GET")[-1]["query"] == {"neptuneIamRoleArn": body["neptuneIamRoleArn"]}
+    assert c.list_training_jobs(1024) == ["j-1"]
+    assert c.stop_training_job("j-1", clean=True, role_arn=body["neptuneIamRoleArn"]) == {
+        "status": "Stopping"
+    }
+    assert emu.log("DELETE")[-1]["query"] == {
+        "clean": "true",
+        "neptuneIamRoleArn": body["neptuneIamRoleArn"],
+    }
+
+
+@pytest.mark.parametrize("max_items", [0, 1025, -1])
+def test_list_range_is_checked_client_side(emu: Emu, max_items: int) -> None:
+    c, _ = client(emu)
+    with pytest.raises(ConfigError, match="out of range"):
+        c.list_training_jobs(max_items)
+    assert emu.log() == []
+
+
+def test_missing_job_both_ways(emu: Emu) -> None:
+    c, _ = client(emu)
+    with pytest.raises(NotFoundError) as e404:
+        c.get_training_job("nope")
+    assert e404.value.status == 404 and e404.value.code == "MLResourceNotFoundException"
+    with pytest.raises(NotFoundError) as e400:
+        c.stop_training_job("nope")
+    assert e400.value.status == 400 and e400.value.code == "InvalidParameterException"
+    assert e400.value.request_id and e400.value.request_id in str(e400.value)
+
+
+def test_duplicate_and_bad_requests(emu: Emu) -> None:
+    emu.seed_dp("dp-1")
+    c, _ = client(emu)
+    c.create_training_job({**BODY, "id": "dup"})
+    with pytest.raises(AlreadyExistsError, match="Another resource with same ID already exists"):
+        c.create_training_job({**BODY, "id": "dup"})
+    with pytest.raises(BadRequestError, match="MissingParameterException"):
+        c.create_training_job({"id": "x", "dataProcessingJobId": "dp-1"})
+    emu.advance(61)
+    with pytest.raises(BadRequestError, match="already completed or failed"):
+        c.stop_training_job("dup")
+
+
+def test_server_messages_are_cut(emu: Emu) -> None:
+    c, _ = client(emu)
+    with pytest.raises(BadRequestError) as info:
+        c.create_training_job({**BODY, "id": "x" * 5000})
+    assert len(str(info.value)) < 400
+
+
+def test_retries_on_5xx_then_succeeds(emu: Emu) -> None:
+    emu.seed_dp("dp-1")
+    emu.faults(error_rate=0.5, seed=3)
+    c, sleeps = client(emu)
+    for _ in range(10):
+        c.get_processing_job("dp-1")
+    assert len(emu.log("GET")) > 10 and sleeps
+
+
+def test_bounded_attempts(emu: Emu) -> None:
+    emu.faults(error_rate=1.0)
+    c, sleeps = client(emu)
+    c.retry = RetryPolicy(attempts=4)
+    with pytest.raises(ServerError, match="InternalFailureException"):
+        c.list_training_jobs()
+    assert len(emu.log("GET")) == 4 and len(sleeps) == 3
+    assert all(s <= 10.0 for s in sleeps)
+
+
+def test_retry_after_is_honoured(emu: Emu) -> None:
+    emu.faults(throttle_rps=1.0)
+    c, sleeps = client(emu)
+    c.retry = RetryPolicy(attempts=2)
+    for _ in range(5):
+        try:
+            c.list_training_jobs()
+        except ThrottledError:
+            pass
+    assert sleeps and min(sleeps) >= 1.0
+
+
+def test_create_without_id_is_never_retried(emu: Emu) -> None:
+    emu.seed_dp("dp-1")
+    emu.faults(error_rate=1.0)
+    c, _ = client(emu)
+    with pytest.raises(ServerError):
+        c.create_training_job(BODY)
+    assert len(emu.log("POST")) == 1
+
+
+def test_retried_creates_never_duplicate(emu: Emu) -> None:
+    """Lost answers and 5xx: every job is created exactly once, with the id asked for."""
+    emu.seed_dp("dp-1")
+    emu.faults(error_rate=0.2, drop_rate=0.3, seed=11)
+    c, _ = client(emu)
+    c.retry = RetryPolicy(attempts=10)
+    results = [c.create_training_job({**BODY, "id": f"job-{i}"}) for i in range(20)]
+    emu.faults(error_rate=0.0, drop_rate=0.0)
+    assert sorted(emu.training_ids()) == sorted(f"job-{i}" for i in range(20))
+    assert len(emu.log("POST")) > 20  # retries really happened
+    assert any(r.get("resolvedByGet") for r in results)
+
+
+def test_transport_errors_are_retried_and_named(tmp_path: Path) -> None:
+    c = make_client("http://127.0.0.1:9", retry=RetryPolicy(attempts=2))
+    c.sleep = lambda s: None
+    with pytest.raises(
+        ServerError, match=r"GET /ml/modeltraining: connection failed \(ConnectionError\)"
+    ):
+        c.list_training_jobs()
+
+
+def test_non_neptune_endpoint_is_not_mistaken_for_a_missing_job(s3_endpoint: str) -> None:
+    c = make_client(s3_endpoint)
+    with pytest.raises(BadRequestError, match="without a Neptune error envelope") as info:
+        c.get_training_job("some-job")
+    assert not isinstance(info.value, NotFoundError)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "insecure", "ok"),
+    [
+        ("http://127.0.0.1:8182", False, True),
+        ("http://localhost:8182", False, True),
+        ("http://[::1]:8182", False, True),
+        ("http://neptune.example.com:8182", False, False),
+        ("http://neptune.example.com:8182", True, True),
+        ("https://neptune.example.com:8182", False, True),
+        ("ftp://neptune.example.com", True, False),
+    ],
+)
+def test_plain_http_only_to_loopback(endpoint: str, insecure: bool, ok: bool) -> None:
+    if ok:
+        assert make_client(endpoint, insecure=insecure).endpoint == endpoint
+    else:
+        with pytest.raises(ConfigError):
+            make_client(endpoint, insecure=insecure)
+
+
+def test_signing_headers_with_iam_only(emu: Emu) -> None:
+    unsigned, _ = client(emu, auth="none")
+    signed, _ = client(emu, auth="iam", region="eu-west-1")
+    unsigned.list_training_jobs()
+    signed.list_training_jobs()
+    assert [e["signed"] for e in emu.log("GET")] == [False, True]
+
+
+def test_signature_is_sigv4_for_neptune_db(emu: Emu) -> None:
+    import requests
+
+    seen: dict[str, str] = {}
+    c, _ = client(emu, auth="iam", region="eu-west-1")
+
+    def capture(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        seen.update(response.request.headers)
+
+    c.session.hooks["response"].append(capture)
+    c.list_training_jobs()
+    assert seen["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE0000/")
+    assert "/eu-west-1/neptune-db/aws4_request" in seen["Authorization"]
+    assert seen["X-Amz-Security-Token"] == "fake-session-token-never-printed"
+
+
+def test_credentials_never_logged_or_printed(emu: Emu, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    emu.faults(error_rate=0.5, seed=5)
+    c, _ = client(emu, auth="iam")
+    c.list_training_jobs()
+    try:
+        c.get_training_job("nope")
+    except NotFoundError as e:
+        message = str(e)
+    assert "reconciler.http" in {r.name for r in caplog.records}
+    text = caplog.text + message + repr(c.session.auth)
+    for secret in (*SECRETS, "Signature=", "AWS4-HMAC", "Authorization"):
+        assert secret not in text
+    r = run("jobs", "get", "nope", "--endpoint", emu.url, "--auth", "iam")
+    assert r.code == 1 and not any(s in r.out + r.err for s in SECRETS)
+
+
+def test_iam_without_credentials_is_a_clear_error(
+    emu: Emu, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var)
+    r = run("jobs", "list", "--endpoint", emu.url, "--auth", "iam")
+    assert r.code == 1 and r.err.startswith("error: auth: iam but no AWS credentials were found")
+
+
+# -- the imperative commands --------------------------------------------------------------
+def test_jobs_commands(emu: Emu, tmp_path: Path) -> None:
+    emu.seed_dp("dp-1")
+    body = tmp_path / "body.json"
+    body.write_text(
+        '{"id": "op-1", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}'
+    )
+    ep = ("--endpoint", emu.url)
+    assert run("jobs", "create", "--from-file", str(body), *ep).lines == ["created op-1"]
+    assert run("jobs", "list", *ep).lines == ["op-1"]
+    assert run("jobs", "list", "--format", "json", *ep).out == '{\n  "ids": [\n    "op-1"\n  ]\n}\n'
+    get = run("jobs", "get", "op-1", *ep)
+    assert get.lines[:3] == [
+        "id:         op-1",
+        "status:     InProgress",
+        "processing: InProgress op-1-processing",
+    ]
+    assert run("jobs", "stop", "op-1", "--clean", *ep).lines == ["op-1: Stopping (clean)"]
+    assert run("jobs", "get", "op-1", "-f", "json", *ep).out.count('"Stopping"') >= 1
+
+
+def test_jobs_errors_are_one_line(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "x",}')
+    r = run("jobs", "create", "--from-file", str(bad), "--endpoint", emu.url)
+    assert (r.code, r.err) == (
+        1,
+        f"error: {bad}:1:12: invalid JSON: Expecting property name enclosed in double quotes\n",
+    )
+    r = run("jobs", "get", "nope", "--endpoint", emu.url)
+    assert r.code == 1 and len(r.err.splitlines()) == 1
+    assert r.err.startswith(
+        "error: GET /ml/modeltraining/nope: MLResourceNotFoundException: No model training job found with id nope"
+    )
+    r = run("jobs", "list", "--max-items", "2000", "--endpoint", emu.url)
+    assert r.code == 1 and "out of range" in r.err
+    r = run("jobs", "list")
+    assert (
+        r.err
+        == "error: no Neptune endpoint configured (pass --endpoint URL, set NEPTUNE_ENDPOINT, or put `endpoint:` in reconciler.yaml)\n"
+    )
+    monkeypatch.setenv("NEPTUNE_ENDPOINT", emu.url)
+    assert run("jobs", "list").code == 0
+    r = run("jobs", "list", "--endpoint", "http://neptune.example.com:8182")
+    assert r.code == 1 and "refusing plain http://" in r.err
