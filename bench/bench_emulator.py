@@ -45,9 +45,7 @@ def run(clients: int = 32, total: int = 6000) -> dict[str, float]:
             local.s = session
             ok = 0
             for i in range(per_client):
-                path = (
-                    "/ml/modeltraining" if i % 5 == 0 else f"/ml/modeltraining/bench-{(n + i) % 50}"
-                )
+                path = "/ml/modeltraining" if i % 5 == 0 else f"/ml/modeltraining/bench-{(n + i) % 50}"
                 ok += session.get(url + path, timeout=10).status_code == 200
             return ok
 

@@ -19,9 +19,7 @@ def run(count: int = 10_000) -> dict[str, float]:
             text = texts[i % len(texts)]
             name = text.split("name: ", 1)[1].split("\n", 1)[0]
             short = f"{name[:20]}-{i}"
-            (Path(tmp) / f"m{i:05d}.yaml").write_text(
-                text.replace(f"name: {name}\n", f"name: {short}\n", 1)
-            )
+            (Path(tmp) / f"m{i:05d}.yaml").write_text(text.replace(f"name: {name}\n", f"name: {short}\n", 1))
         start = time.perf_counter()
         result = load([tmp])
         elapsed = time.perf_counter() - start

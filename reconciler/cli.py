@@ -129,12 +129,8 @@ def emulator(
     throttle_rps: Annotated[float, typer.Option(help="Token-bucket rate; 429 beyond it.")] = 0.0,
     drop_rate: Annotated[float, typer.Option(help="Share of calls whose answer is lost.")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
-    s3_endpoint: Annotated[
-        str | None, typer.Option(help="Write artifacts to this S3 endpoint.")
-    ] = None,
-    artifacts_dir: Annotated[
-        str | None, typer.Option(help="Write artifacts under this folder.")
-    ] = None,
+    s3_endpoint: Annotated[str | None, typer.Option(help="Write artifacts to this S3 endpoint.")] = None,
+    artifacts_dir: Annotated[str | None, typer.Option(help="Write artifacts under this folder.")] = None,
     region: Annotated[str, typer.Option(help="Region shown in ARNs.")] = "us-east-1",
 ) -> None:
     """Serve a local Neptune ML emulator (model training and data processing) on loopback."""
@@ -150,9 +146,7 @@ def emulator(
     try:
         serve(host, port, options, faults, state_file, s3_endpoint, artifacts_dir)
     except OSError as e:
-        raise ReconcilerError(
-            f"cannot listen on {host}:{port}: {e.strerror}", "try --port 0"
-        ) from None
+        raise ReconcilerError(f"cannot listen on {host}:{port}: {e.strerror}", "try --port 0") from None
 
 
 def main() -> None:

@@ -10,19 +10,13 @@ from .config import Settings, require_endpoint, resolve
 from .errors import ReconcilerError
 from .neptune import NeptuneClient, make_client
 
-Paths = Annotated[
-    list[str] | None, typer.Argument(help="Manifest files or folders (default specs/).")
-]
+Paths = Annotated[list[str] | None, typer.Argument(help="Manifest files or folders (default specs/).")]
 Format = Annotated[str, typer.Option("--format", "-f", help="Output: text or json.")]
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="Path of reconciler.yaml.")]
-EnvOpt = Annotated[
-    str | None, typer.Option("--env", help="Environment overlay from reconciler.yaml.")
-]
+EnvOpt = Annotated[str | None, typer.Option("--env", help="Environment overlay from reconciler.yaml.")]
 EndpointOpt = Annotated[
     str | None,
-    typer.Option(
-        "--endpoint", help="Neptune endpoint URL (env NEPTUNE_ENDPOINT).", show_default=False
-    ),
+    typer.Option("--endpoint", help="Neptune endpoint URL (env NEPTUNE_ENDPOINT).", show_default=False),
 ]
 AuthOpt = Annotated[str | None, typer.Option("--auth", help="iam (SigV4) or none.")]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (env AWS_REGION).")]
@@ -31,16 +25,12 @@ InsecureOpt = Annotated[
 ]
 StateOpt = Annotated[
     str | None,
-    typer.Option(
-        "--state", help="Ledger location: a path or s3://bucket/key (env RECONCILER_STATE)."
-    ),
+    typer.Option("--state", help="Ledger location: a path or s3://bucket/key (env RECONCILER_STATE)."),
 ]
 S3EndpointOpt = Annotated[
     str | None, typer.Option("--s3-endpoint", help="S3 endpoint override (state, preflight).")
 ]
-ParallelismOpt = Annotated[
-    int, typer.Option("--parallelism", min=1, max=256, help="Concurrent API calls.")
-]
+ParallelismOpt = Annotated[int, typer.Option("--parallelism", min=1, max=256, help="Concurrent API calls.")]
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:

@@ -35,9 +35,7 @@ def _client(
     region: str | None,
     insecure: bool,
 ) -> Any:
-    settings = settings_from(
-        config, env, endpoint=endpoint, auth=auth, region=region, insecure=insecure
-    )
+    settings = settings_from(config, env, endpoint=endpoint, auth=auth, region=region, insecure=insecure)
     return client_from(settings, pool_size=2)
 
 
@@ -65,9 +63,7 @@ def list_jobs(
 @jobs_app.command("get")
 def get_job(
     job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
-    role: Annotated[
-        str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")
-    ] = None,
+    role: Annotated[str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")] = None,
     fmt: Format = "text",
     endpoint: EndpointOpt = None,
     auth: AuthOpt = None,
@@ -85,12 +81,8 @@ def get_job(
 @jobs_app.command("stop")
 def stop_job(
     job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
-    clean: Annotated[
-        bool, typer.Option("--clean", help="Also delete the job's S3 artifacts.")
-    ] = False,
-    role: Annotated[
-        str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")
-    ] = None,
+    clean: Annotated[bool, typer.Option("--clean", help="Also delete the job's S3 artifacts.")] = False,
+    role: Annotated[str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")] = None,
     fmt: Format = "text",
     endpoint: EndpointOpt = None,
     auth: AuthOpt = None,
@@ -104,9 +96,7 @@ def stop_job(
     doc = _client(config, env, endpoint, auth, region, insecure).stop_training_job(
         job_id, clean=clean, role_arn=role
     )
-    _emit(
-        doc, fmt, f"{job_id}: {doc.get('status', 'stop requested')}{' (clean)' if clean else ''}\n"
-    )
+    _emit(doc, fmt, f"{job_id}: {doc.get('status', 'stop requested')}{' (clean)' if clean else ''}\n")
 
 
 @jobs_app.command("create")

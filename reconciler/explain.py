@@ -43,9 +43,7 @@ CODE_RULES = {
 
 def describe(path: str) -> dict[str, Any]:
     node = schema.node(path)
-    parent = (
-        schema.node(".".join(path.split(".")[:-1])) if "." in path else schema.load(schema.MANIFEST)
-    )
+    parent = schema.node(".".join(path.split(".")[:-1])) if "." in path else schema.load(schema.MANIFEST)
     leaf = path.split(".")[-1] if path else ""
     kind = node.get("type", "const" if "const" in node else "any")
     info: dict[str, Any] = {
@@ -53,14 +51,11 @@ def describe(path: str) -> dict[str, Any]:
         "type": kind,
         "required": leaf in parent.get("required", []),
         "default": node.get("default"),
-        "rules": [f"{k}: {json.dumps(node[k])}" for k in _RULE_KEYS if k in node]
-        + CODE_RULES.get(path, []),
+        "rules": [f"{k}: {json.dumps(node[k])}" for k in _RULE_KEYS if k in node] + CODE_RULES.get(path, []),
         "description": node.get("description", ""),
     }
     if kind == "array" and "items" in node:
-        info["rules"] += [
-            f"items {k}: {json.dumps(v)}" for k, v in node["items"].items() if k in _RULE_KEYS
-        ]
+        info["rules"] += [f"items {k}: {json.dumps(v)}" for k, v in node["items"].items() if k in _RULE_KEYS]
     if "x-on-change" in node:
         info["onChange"] = node["x-on-change"]
     if "properties" in node:

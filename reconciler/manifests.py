@@ -142,9 +142,7 @@ def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> Loa
     return LoadResult(manifests, sorted(problems), files)
 
 
-def check_document(
-    doc: Document, defaults: Mapping[str, Any]
-) -> tuple[Manifest | None, list[Problem]]:
+def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest | None, list[Problem]]:
     """Validate one document; the manifest is returned only when it has no errors."""
     problems: list[Problem] = []
 
@@ -288,9 +286,7 @@ def _rules(doc: Document, written: dict[str, Any], defaults: Mapping[str, Any]) 
     They run even when the schema found problems elsewhere, and skip values of the wrong type
     (the schema already reported those), so one run shows everything.
     """
-    spec = schema.with_defaults(
-        schema.load(schema.MANIFEST)["properties"]["spec"], {**defaults, **written}
-    )
+    spec = schema.with_defaults(schema.load(schema.MANIFEST)["properties"]["spec"], {**defaults, **written})
 
     def number(key: str) -> int | None:
         value = spec.get(key)
@@ -357,8 +353,7 @@ def _duplicate_names(manifests: list[Manifest]) -> list[Problem]:
                     m.line,
                     m.column,
                     "R005",
-                    f"metadata.name {m.name!r} is already used at {other.location}; "
-                    "names must be unique",
+                    f"metadata.name {m.name!r} is already used at {other.location}; names must be unique",
                 )
             )
             out.append(
@@ -379,8 +374,6 @@ def require_valid(result: LoadResult) -> list[Manifest]:
     """The manifests of a load, or a ManifestError naming the first problem."""
     errors = [p for p in result.problems if p.severity != WARNING]
     if errors:
-        more = (
-            f" (and {len(errors) - 1} more; run `reconciler validate`)" if len(errors) > 1 else ""
-        )
+        more = f" (and {len(errors) - 1} more; run `reconciler validate`)" if len(errors) > 1 else ""
         raise ManifestError(f"{errors[0]}{more}")
     return result.manifests

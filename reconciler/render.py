@@ -61,9 +61,7 @@ def render_job(doc: dict[str, Any]) -> str:
         ("modelTransformJob", "transform"),
     ):
         sub = doc.get(key)
-        rows.append(
-            (label, f"{sub.get('status', '?')} {sub.get('name', '')}".strip() if sub else "-")
-        )
+        rows.append((label, f"{sub.get('status', '?')} {sub.get('name', '')}".strip() if sub else "-"))
     rows.append(("models", str(len(doc.get("mlModels") or []))))
     reason, url = failure_of(doc)
     if reason:

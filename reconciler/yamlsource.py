@@ -94,18 +94,13 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             return self.scalars.construct_object(node)
         if node.tag not in ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
-            raise self.fail(
-                node, "Y005", f"tag {node.tag} is not allowed; use plain lists and mappings"
-            )
+            raise self.fail(node, "Y005", f"tag {node.tag} is not allowed; use plain lists and mappings")
         if id(node) in self.active:
             raise self.fail(node, "Y004", "recursive alias: a value contains itself")
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
-                return [
-                    self.build(item, doc, (*path, i), depth + 1)
-                    for i, item in enumerate(node.value)
-                ]
+                return [self.build(item, doc, (*path, i), depth + 1) for i, item in enumerate(node.value)]
             return self._mapping(node, doc, path, depth)
         finally:
             self.active.discard(id(node))
@@ -114,9 +109,7 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.fail(
-                    key_node, "Y005", "merge keys (<<) are not supported; write the keys out"
-                )
+                raise self.fail(key_node, "Y005", "merge keys (<<) are not supported; write the keys out")
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(key_node, "Y005", "mapping keys must be plain scalars")
             raw_key = self.scalars.construct_object(key_node)
@@ -151,9 +144,7 @@ def decode(file: str, raw: bytes) -> str:
         before = raw[: e.start]
         line = before.count(b"\n") + 1
         column = e.start - (before.rfind(b"\n") + 1) + 1
-        raise YamlProblem(
-            file, line, column, "Y003", "file is not valid UTF-8; save it as UTF-8"
-        ) from None
+        raise YamlProblem(file, line, column, "Y003", "file is not valid UTF-8; save it as UTF-8") from None
 
 
 def _check_json(file: str, text: str) -> None:

@@ -18,9 +18,7 @@ _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test can reach a real AWS account: credentials are fake, config files absent."""
     for key in list(os.environ):
         if key.startswith(_GUARDED_PREFIXES) or key in _PROXIES:
@@ -99,9 +97,7 @@ class Emu:
         self.http.trust_env = False
 
     def admin(self, method: str, route: str, **body: Any) -> Any:
-        r = self.http.request(
-            method, f"{self.url}/__emulator/{route}", json=body or None, timeout=10
-        )
+        r = self.http.request(method, f"{self.url}/__emulator/{route}", json=body or None, timeout=10)
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -134,11 +130,7 @@ class Emu:
 
     def log(self, method: str | None = None, path_prefix: str = "/ml/") -> list[dict[str, Any]]:
         entries = self.admin("GET", "requests")["requests"]
-        return [
-            e
-            for e in entries
-            if e["path"].startswith(path_prefix) and method in (None, e["method"])
-        ]
+        return [e for e in entries if e["path"].startswith(path_prefix) and method in (None, e["method"])]
 
     def status(self, job_id: str) -> str:
         r = self.http.get(f"{self.url}/ml/modeltraining/{job_id}", timeout=10)

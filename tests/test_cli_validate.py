@@ -124,9 +124,7 @@ def test_explain_unknown_field() -> None:
     assert r.code == 1 and r.err.startswith("error: no field 'nope' in spec (fields: ")
 
 
-def test_unexpected_error_exits_3_in_one_line(
-    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unexpected_error_exits_3_in_one_line(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import reconciler.cli
 
     def boom(*args: object, **kwargs: object) -> None:

@@ -166,9 +166,7 @@ def test_retried_creates_never_duplicate(emu: Emu) -> None:
 def test_transport_errors_are_retried_and_named(tmp_path: Path) -> None:
     c = make_client("http://127.0.0.1:9", retry=RetryPolicy(attempts=2))
     c.sleep = lambda s: None
-    with pytest.raises(
-        ServerError, match=r"GET /ml/modeltraining: connection failed \(ConnectionError\)"
-    ):
+    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: connection failed \(ConnectionError\)"):
         c.list_training_jobs()
 
 
@@ -240,9 +238,7 @@ def test_credentials_never_logged_or_printed(emu: Emu, caplog: pytest.LogCapture
     assert r.code == 1 and not any(s in r.out + r.err for s in SECRETS)
 
 
-def test_iam_without_credentials_is_a_clear_error(
-    emu: Emu, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_iam_without_credentials_is_a_clear_error(emu: Emu, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(var)
     r = run("jobs", "list", "--endpoint", emu.url, "--auth", "iam")
@@ -253,9 +249,7 @@ def test_iam_without_credentials_is_a_clear_error(
 def test_jobs_commands(emu: Emu, tmp_path: Path) -> None:
     emu.seed_dp("dp-1")
     body = tmp_path / "body.json"
-    body.write_text(
-        '{"id": "op-1", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}'
-    )
+    body.write_text('{"id": "op-1", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}')
     ep = ("--endpoint", emu.url)
     assert run("jobs", "create", "--from-file", str(body), *ep).lines == ["created op-1"]
     assert run("jobs", "list", *ep).lines == ["op-1"]
@@ -270,9 +264,7 @@ def test_jobs_commands(emu: Emu, tmp_path: Path) -> None:
     assert run("jobs", "get", "op-1", "-f", "json", *ep).out.count('"Stopping"') >= 1
 
 
-def test_jobs_errors_are_one_line(
-    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_jobs_errors_are_one_line(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"id": "x",}')
     r = run("jobs", "create", "--from-file", str(bad), "--endpoint", emu.url)

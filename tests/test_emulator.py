@@ -63,9 +63,7 @@ def test_botocore_training_lifecycle(emu: Emu, nd: Any) -> None:
     emu.advance(31)
     job = nd.get_ml_model_training_job(id="job-1")
     assert job["status"] == "Completed"
-    assert [job[k]["status"] for k in ("processingJob", "hpoJob", "modelTransformJob")] == [
-        "Completed"
-    ] * 3
+    assert [job[k]["status"] for k in ("processingJob", "hpoJob", "modelTransformJob")] == ["Completed"] * 3
     assert len(job["mlModels"]) == 4
     assert nd.list_ml_model_training_jobs(maxItems=5)["ids"] == ["job-1"]
     with raises(nd, "InvalidParameterException", "already completed or failed"):
@@ -80,14 +78,10 @@ def test_botocore_stop_and_data_processing(emu: Emu, nd: Any) -> None:
     assert nd.get_ml_data_processing_job(id="dp-2")["status"] == "InProgress"
     assert nd.list_ml_data_processing_jobs()["ids"] == ["dp-2"]
     with raises(nd, "InvalidParameterException", "not in Completed state"):
-        nd.start_ml_model_training_job(
-            id="j", dataProcessingJobId="dp-2", trainModelS3Location="s3://bkt/m"
-        )
+        nd.start_ml_model_training_job(id="j", dataProcessingJobId="dp-2", trainModelS3Location="s3://bkt/m")
     emu.advance(61)
     assert nd.get_ml_data_processing_job(id="dp-2")["status"] == "Completed"
-    nd.start_ml_model_training_job(
-        id="j", dataProcessingJobId="dp-2", trainModelS3Location="s3://bkt/m"
-    )
+    nd.start_ml_model_training_job(id="j", dataProcessingJobId="dp-2", trainModelS3Location="s3://bkt/m")
     assert nd.cancel_ml_model_training_job(id="j", clean=True)["status"] == "Stopping"
     assert nd.get_ml_model_training_job(id="j")["status"] == "Stopping"
     emu.advance(1.5)
@@ -162,9 +156,7 @@ def test_botocore_error_classes(
 
 def test_botocore_duplicate_id(emu: Emu, nd: Any) -> None:
     emu.seed_dp("dp-1")
-    nd.start_ml_model_training_job(
-        id="dup", dataProcessingJobId="dp-1", trainModelS3Location="s3://bkt/m"
-    )
+    nd.start_ml_model_training_job(id="dup", dataProcessingJobId="dp-1", trainModelS3Location="s3://bkt/m")
     with raises(nd, "InvalidParameterException", "Another resource with same ID already exists"):
         nd.start_ml_model_training_job(
             id="dup", dataProcessingJobId="dp-1", trainModelS3Location="s3://bkt/m"
@@ -180,9 +172,7 @@ def test_botocore_throttling_class(emu: Emu, nd: Any) -> None:
 
 def test_previous_job_must_be_completed(emu: Emu, nd: Any) -> None:
     emu.seed_dp("dp-1")
-    nd.start_ml_model_training_job(
-        id="first", dataProcessingJobId="dp-1", trainModelS3Location="s3://bkt/m"
-    )
+    nd.start_ml_model_training_job(id="first", dataProcessingJobId="dp-1", trainModelS3Location="s3://bkt/m")
     with raises(nd, "InvalidParameterException", "not in Completed state"):
         nd.start_ml_model_training_job(
             id="second",
@@ -267,11 +257,7 @@ def test_failure_has_reason_and_log_url(emu: Emu) -> None:
     assert doc["hpoJob"]["cloudwatchLogUrl"].startswith(
         "https://us-east-1.console.aws.amazon.com/cloudwatch/"
     )
-    assert (
-        raw(emu, "DELETE", "/ml/modeltraining/j")
-        .json()["detailedMessage"]
-        .startswith("Failed to stop")
-    )
+    assert raw(emu, "DELETE", "/ml/modeltraining/j").json()["detailedMessage"].startswith("Failed to stop")
 
 
 def test_local_artifacts_written_and_cleaned(tmp_path: Path) -> None:
@@ -317,9 +303,7 @@ def test_s3_artifacts_written_and_cleaned(s3: Any, s3_endpoint: str) -> None:
             )
 
         def keys() -> list[str]:
-            return sorted(
-                o["Key"] for o in s3.list_objects_v2(Bucket="artifacts-bkt").get("Contents", [])
-            )
+            return sorted(o["Key"] for o in s3.list_objects_v2(Bucket="artifacts-bkt").get("Contents", []))
 
         assert keys() == ["m/clean/processing/params.json", "m/keep/processing/params.json"]
         s.delete(f"{url}/ml/modeltraining/clean?clean=true")
@@ -354,9 +338,7 @@ def _fault_trace(seed: int) -> list[int | str]:
     emulator = Emulator(Options())
     url = emulator.start()
     try:
-        requests.post(
-            f"{url}/__emulator/faults", json={"error_rate": 0.3, "drop_rate": 0.2, "seed": seed}
-        )
+        requests.post(f"{url}/__emulator/faults", json={"error_rate": 0.3, "drop_rate": 0.2, "seed": seed})
         trace: list[int | str] = []
         for _ in range(40):
             try:

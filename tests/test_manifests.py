@@ -178,9 +178,9 @@ def test_document_must_be_a_mapping_of_the_known_kind() -> None:
 # Rules JSON Schema can't say: one failing and one passing case each.
 def test_r001_custom_model_needs_its_parameters() -> None:
     assert codes(manifest(spec="modelName: custom")) == ["R001"]
-    assert codes(
-        manifest(spec="customModelTrainingParameters: {sourceS3DirectoryPath: s3://bkt/src}")
-    ) == ["R001"]
+    assert codes(manifest(spec="customModelTrainingParameters: {sourceS3DirectoryPath: s3://bkt/src}")) == [
+        "R001"
+    ]
     ok = "modelName: custom\ncustomModelTrainingParameters: {sourceS3DirectoryPath: s3://bkt/src}"
     assert codes(manifest(spec=ok)) == []
 
@@ -198,13 +198,9 @@ def test_r003_max_wait_time_must_exceed_the_timeout_default_included() -> None:
 
 
 def test_r004_parallel_above_total_is_a_warning_only() -> None:
-    (p,) = problems_of(
-        manifest(spec="maxHPOParallelTrainingJobs: 5\nmaxHPONumberOfTrainingJobs: 4")
-    )
+    (p,) = problems_of(manifest(spec="maxHPOParallelTrainingJobs: 5\nmaxHPONumberOfTrainingJobs: 4"))
     assert (p.code, p.severity) == ("R004", "warning")
-    assert (
-        codes(manifest(spec="maxHPOParallelTrainingJobs: 4\nmaxHPONumberOfTrainingJobs: 4")) == []
-    )
+    assert codes(manifest(spec="maxHPOParallelTrainingJobs: 4\nmaxHPONumberOfTrainingJobs: 4")) == []
 
 
 def test_rules_use_config_defaults() -> None:

@@ -50,9 +50,7 @@ class Emulator:
         server_cls = _Server6 if ":" in host else _Server
         self._server = server_cls((host, port), handler)
         self._threads = [
-            threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-            ),
+            threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True),
             threading.Thread(target=self._reap, daemon=True),
         ]
         for t in self._threads:
@@ -171,9 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(ServiceError(400, "BadRequestException", f"Bad request: {e!r}"), request_id)
             return
         except Exception as e:  # never a hung connection, always the envelope
-            self._error(
-                ServiceError(500, "InternalFailureException", f"Emulator error: {e!r}"), request_id
-            )
+            self._error(ServiceError(500, "InternalFailureException", f"Emulator error: {e!r}"), request_id)
             return
         self._send(200, result, request_id)
 
@@ -187,9 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return {"ids": store.list_ids(kind, _max_items(query))}
             if method == "POST":
                 if not isinstance(body, dict):
-                    raise ServiceError(
-                        400, "BadRequestException", "Request body must be a JSON object"
-                    )
+                    raise ServiceError(400, "BadRequestException", "Request body must be a JSON object")
                 if kind == "training":
                     return store.create_training(body)
                 return store.create_processing(body)
@@ -197,9 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
             return store.get(kind, parts[2])
         elif method == "DELETE":
             return store.stop(kind, parts[2], _bool(query, "clean"))
-        raise ServiceError(
-            400, "BadRequestException", f"Unsupported method {method} on /{'/'.join(parts)}"
-        )
+        raise ServiceError(400, "BadRequestException", f"Unsupported method {method} on /{'/'.join(parts)}")
 
     def _admin(self, method: str, parts: list[str], body: Any) -> Any:
         store, body = self.emulator.store, body or {}
@@ -228,19 +220,13 @@ class _Handler(BaseHTTPRequestHandler):
             config = FaultConfig(**{**asdict(self.emulator.faults.config), **body})
             self.emulator.faults.reconfigure(config)
             return asdict(config)
-        raise ServiceError(
-            404, "BadRequestException", f"Unknown admin route {method} /__emulator/{route[1]}"
-        )
+        raise ServiceError(404, "BadRequestException", f"Unknown admin route {method} /__emulator/{route[1]}")
 
-    def _error(
-        self, e: ServiceError, request_id: str, headers: dict[str, str] | None = None
-    ) -> None:
+    def _error(self, e: ServiceError, request_id: str, headers: dict[str, str] | None = None) -> None:
         doc = {"requestId": request_id, "code": e.code, "detailedMessage": e.message}
         self._send(e.status, doc, request_id, {"x-amzn-ErrorType": e.code, **(headers or {})})
 
-    def _send(
-        self, status: int, doc: Any, request_id: str, headers: dict[str, str] | None = None
-    ) -> None:
+    def _send(self, status: int, doc: Any, request_id: str, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(doc).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -143,9 +143,7 @@ class Store:
         if job.failed_at is not None and now >= job.failed_at:
             return "Failed"
         if job.stop_requested is not None:
-            return (
-                "Stopped" if now >= job.stop_requested + self.options.stop_seconds else "Stopping"
-            )
+            return "Stopped" if now >= job.stop_requested + self.options.stop_seconds else "Stopping"
         return "Completed" if now >= job.created + job.duration else "InProgress"
 
     def settle(self) -> None:
@@ -176,16 +174,12 @@ class Store:
                     400, "MissingParameterException", f"Missing required parameter: {required}"
                 )
         if not S3_RE.match(body["trainModelS3Location"]):
-            raise invalid(
-                f"Invalid S3 location for trainModelS3Location: {body['trainModelS3Location']}"
-            )
+            raise invalid(f"Invalid S3 location for trainModelS3Location: {body['trainModelS3Location']}")
         model = body.get("modelName")
         if model is not None and model not in MODEL_NAMES:
             raise invalid(f"Invalid modelName {model}; valid values: {', '.join(MODEL_NAMES)}")
         if (model == "custom") != ("customModelTrainingParameters" in body):
-            raise invalid(
-                "customModelTrainingParameters must be given exactly when modelName is custom"
-            )
+            raise invalid("customModelTrainingParameters must be given exactly when modelName is custom")
         if "customModelTrainingParameters" in body:
             custom = body["customModelTrainingParameters"]
             _check_types(custom, CUSTOM_PARAMS)
@@ -193,8 +187,7 @@ class Store:
                 raise ServiceError(
                     400,
                     "MissingParameterException",
-                    "Missing required parameter: "
-                    "customModelTrainingParameters.sourceS3DirectoryPath",
+                    "Missing required parameter: customModelTrainingParameters.sourceS3DirectoryPath",
                 )
         for key in (
             "maxHPONumberOfTrainingJobs",
@@ -214,22 +207,16 @@ class Store:
             job_id = self._new_id(body.get("id"))
             dp = self.jobs.get(body["dataProcessingJobId"])
             if dp is None or dp.kind != "processing":
-                raise invalid(
-                    f"Unable to find data processing job with id {body['dataProcessingJobId']}"
-                )
+                raise invalid(f"Unable to find data processing job with id {body['dataProcessingJobId']}")
             if self.status(dp) != "Completed":
-                raise invalid(
-                    f"Data processing job {dp.id} is not in Completed state: {self.status(dp)}"
-                )
+                raise invalid(f"Data processing job {dp.id} is not in Completed state: {self.status(dp)}")
             prev_id = body.get("previousModelTrainingJobId")
             if prev_id is not None:
                 prev = self.jobs.get(prev_id)
                 if prev is None or prev.kind != "training":
                     raise invalid(f"Unable to find model training job with id {prev_id}")
                 if self.status(prev) != "Completed":
-                    raise invalid(
-                        f"Previous model training job {prev_id} is not in Completed state"
-                    )
+                    raise invalid(f"Previous model training job {prev_id} is not in Completed state")
             job = Job(job_id, "training", dict(body), self.now(), self.options.job_seconds)
             self.jobs[job_id] = job
             self._save()
@@ -265,9 +252,7 @@ class Store:
         now = self.now()
         status = self.status(job, now)
         region, base = self.options.region, job.id
-        where = job.params.get("trainModelS3Location") or job.params.get(
-            "processedDataS3Location", ""
-        )
+        where = job.params.get("trainModelS3Location") or job.params.get("processedDataS3Location", "")
 
         def sub(kind: str, name: str, state: str) -> dict[str, Any]:
             out = {
@@ -318,9 +303,7 @@ class Store:
     def _phases(self, job: Job, status: str, now: float) -> dict[str, str]:
         """Processing 0-20%, HPO 20-80%, transform 80-100% of the job's time."""
         p = self._progress(job, now)
-        ending = {"Failed": "Failed", "Stopping": "Stopping", "Stopped": "Stopped"}.get(
-            status, "InProgress"
-        )
+        ending = {"Failed": "Failed", "Stopping": "Stopping", "Stopped": "Stopped"}.get(status, "InProgress")
         out = {"processingJob": "Completed" if p >= 0.2 else ending}
         if p >= 0.2:
             out["hpoJob"] = "Completed" if p >= 0.8 else ending
@@ -338,8 +321,7 @@ class Store:
             job = self.jobs.get(job_id)
             if job is None or job.kind != kind:
                 raise invalid(
-                    f"Unable to stop {_label(kind)} job {job_id}: "
-                    "no resource with the given ID exists"
+                    f"Unable to stop {_label(kind)} job {job_id}: no resource with the given ID exists"
                 )
             status = self.status(job)
             if status in TERMINAL:

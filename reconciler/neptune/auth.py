@@ -54,7 +54,6 @@ def from_default_chain(region: str, profile: str | None = None) -> SigV4Auth:
     if credentials is None:
         raise ConfigError(
             "auth: iam but no AWS credentials were found",
-            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-            "or run where a role is attached",
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached",
         )
     return SigV4Auth(credentials, region)

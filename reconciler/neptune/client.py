@@ -60,13 +60,10 @@ def is_loopback(host: str) -> bool:
 def check_endpoint(endpoint: str, insecure: bool) -> str:
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"endpoint {endpoint!r} is not an http(s) URL", "e.g. https://my-cluster:8182"
-        )
+        raise ConfigError(f"endpoint {endpoint!r} is not an http(s) URL", "e.g. https://my-cluster:8182")
     if parts.scheme == "http" and not is_loopback(parts.hostname) and not insecure:
         raise ConfigError(
-            f"refusing plain http:// to {parts.hostname}: "
-            "requests and credentials would travel unencrypted",
+            f"refusing plain http:// to {parts.hostname}: requests and credentials would travel unencrypted",
             "use https://, or pass --insecure if you really mean it",
         )
     return endpoint.rstrip("/")
@@ -129,9 +126,7 @@ class NeptuneClient:
     # -- plumbing -----------------------------------------------------------------
     def _list(self, path: str, max_items: int, role_arn: str | None) -> list[str]:
         if not isinstance(max_items, int) or not 1 <= max_items <= 1024:
-            raise ConfigError(
-                f"max items {max_items!r} out of range", "use a number from 1 to 1024"
-            )
+            raise ConfigError(f"max items {max_items!r} out of range", "use a number from 1 to 1024")
         doc = self._call("GET", path, query={"maxItems": str(max_items), **_role(role_arn)})
         return [str(i) for i in doc.get("ids", [])]
 
@@ -146,9 +141,7 @@ class NeptuneClient:
             if not e.after_retry:
                 raise
         # Our first attempt went through but its answer was lost: the job is ours.
-        self._call(
-            "GET", f"{path}/{_segment(str(job_id))}", query=_role(params.get("neptuneIamRoleArn"))
-        )
+        self._call("GET", f"{path}/{_segment(str(job_id))}", query=_role(params.get("neptuneIamRoleArn")))
         return {"id": job_id, "arn": None, "creationTimeInMillis": None, "resolvedByGet": True}
 
     def _call(
@@ -176,9 +169,7 @@ class NeptuneClient:
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
-                log.debug(
-                    "%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000
-                )
+                log.debug("%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000)
                 if response.status_code < 300:
                     return _json(what, response)
                 error: ApiError = from_response(what, response)
@@ -195,9 +186,7 @@ class NeptuneClient:
             wait = self.retry.delay(attempt, retry_after, self.rng)
             if time.monotonic() - started + wait > self.retry.total:
                 raise error
-            log.debug(
-                "%s: retrying in %.2fs after %s", what, wait, error.code or type(error).__name__
-            )
+            log.debug("%s: retrying in %.2fs after %s", what, wait, error.code or type(error).__name__)
             self.sleep(wait)
 
 

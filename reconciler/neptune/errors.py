@@ -29,9 +29,7 @@ def from_response(what: str, response: requests.Response) -> ApiError:
         body = None
     if isinstance(body, dict):
         code = str(body.get("code") or body.get("__type") or "")
-        detail = str(
-            body.get("detailedMessage") or body.get("message") or body.get("Message") or ""
-        )
+        detail = str(body.get("detailedMessage") or body.get("message") or body.get("Message") or "")
         request_id = str(body.get("requestId") or request_id)
     code = code or response.headers.get("x-amzn-ErrorType", "").split(":")[0]
     if not code:

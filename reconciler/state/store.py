@@ -1,0 +1,161 @@
+"""StateStore: a ledger on a backend, changed one journal entry at a time, plus the lease.
+
+Each change is one small append (O(1) bytes; one PUT on S3); ``compact`` folds the journal
+into the base document at the end of a run, or in the next run after a crash.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..errors import LockError, StateError
+from .ledger import Ledger, check, check_entry
+
+DEFAULT_TTL = 1800.0
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Backend(Protocol):
+    def describe(self) -> str: ...
+    def read(self) -> tuple[Any, list[Any]]: ...
+    def append(self, entry: dict[str, Any]) -> None: ...
+    def write_base(self, data: dict[str, Any]) -> None: ...
+    def delete_all(self) -> None: ...
+    def create_lock(self, lease: dict[str, Any]) -> bool: ...
+    def read_lock(self) -> dict[str, Any] | None: ...
+    def replace_lock(self, old: dict[str, Any], lease: dict[str, Any]) -> bool: ...
+    def delete_lock(self, lease: dict[str, Any] | None) -> bool: ...
+
+
+class StateStore:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.ledger = Ledger(None, exists=False)
+        self.journal_length = 0
+        self._mutex = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        return self.backend.describe()
+
+    def load(self) -> Ledger:
+        """Read the base and replay the journal written since; refuse anything damaged."""
+        base, entries = self.backend.read()
+        where = self.location
+        ledger = Ledger(check(base, where), exists=True) if base is not None else Ledger(None, exists=False)
+        replayed = 0
+        for raw in sorted(entries, key=lambda e: e.get("serial", 0) if isinstance(e, dict) else 0):
+            entry = check_entry(raw, f"{where} (journal)")
+            if entry["serial"] <= ledger.serial:
+                continue  # already folded into the base by a compaction that then crashed
+            if entry["serial"] != ledger.serial + 1:
+                raise StateError(
+                    f"ledger journal at {where} skips from serial {ledger.serial} to {entry['serial']}; "
+                    "it was not used",
+                    "restore the missing journal entry or the ledger from a backup",
+                )
+            ledger.apply(entry)
+            replayed += 1
+        if replayed:
+            ledger.exists = True
+            check(ledger.data, f"{where} (after replaying the journal)")
+        self.ledger, self.journal_length = ledger, replayed
+        return ledger
+
+    def commit(self, op: str, name: str, **fields: Any) -> dict[str, Any]:
+        """Append one change and apply it to the in-memory ledger (thread-safe)."""
+        with self._mutex:
+            entry = {
+                "serial": self.ledger.serial + 1,
+                "op": op,
+                "name": name,
+                "at": now_iso(),
+                **fields,
+            }
+            if not self.ledger.exists and self.journal_length == 0:
+                # A first write creates the base, so the lineage exists before any entry refers to it.
+                self.backend.write_base(self.ledger.data)
+                self.ledger.exists = True
+            self.backend.append(entry)
+            self.ledger.apply(entry)
+            self.journal_length += 1
+            return entry
+
+    def compact(self) -> None:
+        with self._mutex:
+            if self.journal_length:
+                self.backend.write_base(self.ledger.data)
+                self.journal_length = 0
+
+    # -- the lease ----------------------------------------------------------------------
+    def lock(self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL) -> dict[str, Any]:
+        """Take the lease, or raise LockError naming its holder. An expired lease is taken over."""
+        lease = {
+            "id": str(uuid.uuid4()),
+            "owner": _user(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "operation": operation,
+            "plan": plan,
+            "started": now_iso(),
+            "ttl": ttl,
+            "expires": time.time() + ttl,
+        }
+        if self.backend.create_lock(lease):
+            return lease
+        held = self.backend.read_lock()
+        if held is None and self.backend.create_lock(lease):
+            return lease
+        if held is not None and float(held.get("expires", 0)) < time.time():
+            if self.backend.replace_lock(held, lease):
+                return lease
+            held = self.backend.read_lock() or held
+        raise LockError(
+            f"state {self.location} is locked by {describe_lease(held)}",
+            "wait for it to finish; if it died, `reconciler state unlock` (or --force)",
+        )
+
+    def renew(self, lease: dict[str, Any]) -> dict[str, Any]:
+        renewed = {**lease, "expires": time.time() + float(lease["ttl"])}
+        if not self.backend.replace_lock(lease, renewed):
+            raise LockError(f"lost the state lock on {self.location}", "another process took it over")
+        return renewed
+
+    def unlock(self, lease: dict[str, Any]) -> None:
+        self.backend.delete_lock(lease)
+
+    def read_lock(self) -> dict[str, Any] | None:
+        return self.backend.read_lock()
+
+    def force_unlock(self) -> dict[str, Any] | None:
+        held = self.backend.read_lock()
+        self.backend.delete_lock(None)
+        return held
+
+
+def describe_lease(lease: dict[str, Any] | None) -> str:
+    if not lease:
+        return "nobody"
+    left = float(lease.get("expires", 0)) - time.time()
+    state = f"expires in {int(left)}s" if left > 0 else "expired"
+    return (
+        f"{lease.get('owner', '?')} on {lease.get('host', '?')} (pid {lease.get('pid', '?')}, "
+        f"{lease.get('operation', '?')} since {lease.get('started', '?')}, {state})"
+    )
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no passwd entry in some containers
+        return "unknown"
