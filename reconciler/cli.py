@@ -14,6 +14,8 @@ from . import explain as explain_mod
 from . import render, schema
 from .cli_common import ConfigOpt, EnvOpt, Format, Paths, check_format
 from .cli_jobs import jobs_app
+from .cli_plan import plan_command
+from .cli_state import import_command, state_app
 from .config import resolve
 from .errors import ReconcilerError
 from .manifests import load
@@ -115,6 +117,9 @@ def explain(
 
 
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(state_app, name="state")
+app.command("plan")(plan_command)
+app.command("import")(import_command)
 
 
 @app.command()

@@ -6,6 +6,7 @@ import json
 import os
 from typing import Any, TextIO
 
+from .live import failure_of
 from .manifests import LoadResult
 from .problems import ERROR, WARNING
 
@@ -41,15 +42,6 @@ def render_problems(result: LoadResult, out: TextIO, fmt: str) -> None:
         for p in problems:
             message = f"{p.code}: {p.message}".replace("%", "%25").replace("\n", "%0A")
             out.write(f"::{p.severity} file={p.file},line={p.line},col={p.column}::{message}\n")
-
-
-def failure_of(doc: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The failure reason and CloudWatch log URL of a job, from whichever sub-job failed."""
-    for key in ("processingJob", "hpoJob", "modelTransformJob"):
-        sub = doc.get(key) or {}
-        if sub.get("failureReason") or sub.get("status") == "Failed":
-            return sub.get("failureReason"), sub.get("cloudwatchLogUrl")
-    return None, None
 
 
 def render_job(doc: dict[str, Any]) -> str:

@@ -1,0 +1,136 @@
+"""Observe (I/O only): read what the plan needs from Neptune (and S3 for custom-model preflight).
+
+Every id is read at most once per run, concurrently on one pooled session; results are plain
+data (``Live``). A read that fails for a reason other than "not found" stops the run: a plan
+built on a guess would not be trustworthy.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from .errors import NotFoundError
+from .live import JobView, Live
+from .neptune import NeptuneClient
+from .plan import Desired, last_completed, probe_ids
+from .state.ledger import Ledger
+
+T = TypeVar("T")
+LIST_MAX = 1024
+REQUIRED_FILE = "model-hpo-configuration.json"
+
+
+def _parallel(fn: Callable[[str], T], items: Iterable[str], workers: int) -> dict[str, T]:
+    keys = sorted(set(items))
+    if not keys:
+        return {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(keys)))) as pool:
+        return dict(zip(keys, pool.map(fn, keys), strict=True))
+
+
+def _roles(desired: Sequence[Desired], ledger: Ledger) -> dict[str, str]:
+    """The neptuneIamRoleArn to pass when reading each job, from the spec it was made with."""
+    roles: dict[str, str] = {}
+    for name in ledger.names():
+        for g in ledger.generations(name):
+            if g["spec"].get("neptuneIamRoleArn"):
+                roles[g["jobId"]] = g["spec"]["neptuneIamRoleArn"]
+    for d in desired:
+        if d.spec.get("neptuneIamRoleArn"):
+            roles[d.spec["dataProcessingJobId"]] = d.spec["neptuneIamRoleArn"]
+    return roles
+
+
+def ledger_ids(ledger: Ledger) -> set[str]:
+    """Jobs the ledger needs checked: each current generation, the last Completed one, intents."""
+    ids: set[str] = set()
+    for name in ledger.names():
+        gens = ledger.generations(name)
+        if gens:
+            ids.add(gens[-1]["jobId"])
+        done = [g["jobId"] for g in gens if g.get("finalStatus") == "Completed"]
+        if done:
+            ids.add(done[-1])
+        ids.update(p["jobId"] for p in ledger.pending(name))
+    return ids
+
+
+def observe(
+    client: NeptuneClient,
+    desired: Sequence[Desired],
+    ledger: Ledger,
+    *,
+    parallelism: int = 16,
+    preflight: Callable[[Desired], str | None] | None = None,
+    list_jobs: bool = True,
+) -> Live:
+    roles = _roles(desired, ledger)
+
+    def job(job_id: str) -> JobView | None:
+        try:
+            return JobView.from_api(client.get_training_job(job_id, roles.get(job_id)))
+        except NotFoundError:
+            return None
+
+    def processing(dp_id: str) -> str | None:
+        try:
+            return str(client.get_processing_job(dp_id, roles.get(dp_id)).get("status", "Unknown"))
+        except NotFoundError:
+            return None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        jobs_f = pool.submit(_parallel, job, ledger_ids(ledger), parallelism)
+        dps_f = pool.submit(
+            _parallel, processing, {d.spec["dataProcessingJobId"] for d in desired}, parallelism
+        )
+        listed_f = pool.submit(client.list_training_jobs, LIST_MAX) if list_jobs else None
+        customs = [d for d in desired if preflight and d.spec.get("modelName") == "custom"]
+        pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
+        jobs, dps = jobs_f.result(), dps_f.result()
+        listed = tuple(listed_f.result()) if listed_f else ()
+        problems = {k: v for k, v in pre_f.result().items() if v}
+    first = Live(jobs=jobs, processing=dps, listed=listed)
+    # Second pass: the ids a create would use, so an existing one is adopted, not duplicated.
+    probes = probe_ids(desired, ledger, first)
+    for job_id, d in probes.items():
+        if d.spec.get("neptuneIamRoleArn"):
+            roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])
+    more = set(probes) | {g for name in ledger.names() if (g := last_completed(name, ledger, first))}
+    jobs.update(_parallel(job, more - set(jobs), parallelism))
+    return Live(jobs=jobs, processing=dps, listed=listed, preflight=problems)
+
+
+def s3_preflight(s3: Any) -> Callable[[Desired], str | None]:
+    """Checks that a custom model's source folder holds its scripts and HPO configuration."""
+
+    def check(d: Desired) -> str | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        params = d.spec.get("customModelTrainingParameters") or {}
+        source = str(params.get("sourceS3DirectoryPath", ""))
+        bucket, _, prefix = source.removeprefix("s3://").partition("/")
+        prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        need = [
+            params.get("trainingEntryPointScript", "training.py"),
+            params.get("transformEntryPointScript", "transform.py"),
+            REQUIRED_FILE,
+        ]
+        try:
+            keys: set[str] = set()
+            kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+            while True:
+                page = s3.list_objects_v2(**kwargs)
+                keys.update(o["Key"][len(prefix) :] for o in page.get("Contents", []))
+                if not page.get("IsTruncated"):
+                    break
+                kwargs["ContinuationToken"] = page["NextContinuationToken"]
+        except (ClientError, BotoCoreError) as e:
+            return f"custom-model preflight: cannot list {source}: {e} (--no-s3-preflight skips this check)"
+        missing = [n for n in need if n not in keys]
+        if missing:
+            return f"custom-model preflight: {source} lacks {', '.join(missing)}"
+        return None
+
+    return check
