@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from . import explain as explain_mod
 from . import render, schema
+from .cli_apply import apply_command, status_command
 from .cli_common import ConfigOpt, EnvOpt, Format, Paths, check_format
 from .cli_jobs import jobs_app
 from .cli_plan import plan_command
@@ -120,6 +121,8 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(state_app, name="state")
 app.command("plan")(plan_command)
 app.command("import")(import_command)
+app.command("apply")(apply_command)
+app.command("status")(status_command)
 
 
 @app.command()

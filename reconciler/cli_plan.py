@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -125,13 +123,3 @@ def save(run: PlanRun, out: Path, state: str) -> None:
     except OSError as e:
         raise ReconcilerError(f"cannot write the plan to {out}: {e.strerror}") from None
     sys.stderr.write(f"saved plan to {out}; run it with `reconciler apply --plan {out}`\n")
-
-
-@contextmanager
-def locked(run_store: Any, operation: str, plan: str = "") -> Iterator[dict[str, Any]]:
-    """Hold the state lease for the block; always released."""
-    lease = run_store.lock(operation, plan)
-    try:
-        yield lease
-    finally:
-        run_store.unlock(lease)

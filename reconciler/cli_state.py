@@ -22,7 +22,7 @@ from .cli_common import (
     check_format,
     client_from,
 )
-from .cli_plan import locked, settings_for
+from .cli_plan import settings_for
 from .errors import ReconcilerError, StateError
 from .identity import spec_hash
 from .pipeline import Selection, git_commit, load_desired, open_store
@@ -85,7 +85,7 @@ def rm(
 ) -> None:
     """Forget a manifest's jobs without touching the cluster."""
     store = _store(config, env, state, region, s3_endpoint)
-    with locked(store, f"state rm {name}"):
+    with store.held(f"state rm {name}"):
         ledger = store.load()
         if ledger.resource(name) is None:
             raise StateError(f"{name!r} is not in the ledger", "see `reconciler state show`")
@@ -161,7 +161,7 @@ def import_command(
     d = desired[name]
     doc = client_from(settings, 2).get_training_job(job_id, d.spec.get("neptuneIamRoleArn"))
     store = open_store(settings)
-    with locked(store, f"import {name} {job_id}"):
+    with store.held(f"import {name} {job_id}"):
         ledger = store.load()
         if job_id in ledger.job_ids():
             raise StateError(f"job {job_id} is already in the ledger")

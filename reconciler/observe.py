@@ -134,3 +134,25 @@ def s3_preflight(s3: Any) -> Callable[[Desired], str | None]:
         return None
 
     return check
+
+
+def read_ids(
+    client: NeptuneClient, job_ids: Iterable[str], dp_ids: Iterable[str], parallelism: int = 16
+) -> Live:
+    """Just these jobs and data-processing jobs (a saved plan's freshness check)."""
+
+    def job(job_id: str) -> JobView | None:
+        try:
+            return JobView.from_api(client.get_training_job(job_id))
+        except NotFoundError:
+            return None
+
+    def processing(dp_id: str) -> str | None:
+        try:
+            return str(client.get_processing_job(dp_id).get("status", "Unknown"))
+        except NotFoundError:
+            return None
+
+    return Live(
+        jobs=_parallel(job, job_ids, parallelism), processing=_parallel(processing, dp_ids, parallelism)
+    )

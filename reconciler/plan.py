@@ -93,6 +93,7 @@ class Action:
     spec: Mapping[str, Any] | None = None
     applied: Mapping[str, Any] | None = None
     adopt: bool = False
+    forget: bool = False  # a prune stop: the ledger drops the manifest once its job is stopped
     location: str = ""
 
     @property
@@ -268,7 +269,7 @@ def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
         how = " with clean=true (deletion: clean)" if clean else " (deletion: retain keeps its artifacts)"
         return Action(
             name, "stop", f"manifest removed (--prune): stop running job {cur_id}{how}, then forget it",
-            job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean,
+            job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
         )  # fmt: skip
     what = f"job {cur_id} is {status or 'unknown'}" if cur_id else "no job"
     return Action(
@@ -366,27 +367,28 @@ def _decide(d: Desired, ledger: Ledger, live: Live, options: Options, taken: fro
         )
 
     if new_job:
-        data_only = all(c.path == "spec.dataProcessingJobId" for c in new_job)
-        why = "; ".join(c.describe() for c in new_job)
-        if status in ("InProgress", "Stopping") and (
-            d.policy["onSupersede"] == "wait" or status == "Stopping"
-        ):
+        incremental = d.policy["onDataChange"] == "incremental" and all(
+            c.path == "spec.dataProcessingJobId" for c in new_job
+        )
+        fields = sorted({c.path.removeprefix("spec.").split(".")[0] for c in new_job})
+        if fields == ["dataProcessingJobId"]:
+            why = "new data: " + (
+                "incremental update" if incremental else "full retrain (policy.onDataChange: retrain)"
+            )
+        else:
+            why = f"{', '.join(fields)} changed: a new model (full retrain)"
+        if status == "Stopping" or (status == "InProgress" and d.policy["onSupersede"] == "wait"):
+            held = "policy.onSupersede: wait" if status == "InProgress" else "it is stopping"
             return act(
-                kind="wait",
-                reason=f"{why}; waiting for job {cur_id} ({status}, policy.onSupersede: wait)",
-                job_id=cur_id,
+                kind="wait", reason=f"{why}; waiting for job {cur_id} to finish ({held})", job_id=cur_id
             )
         stop = cur_id if status == "InProgress" else None
         note = f"; stop running job {cur_id} first (policy.onSupersede: stop)" if stop else ""
-        prev = (
-            last_completed(d.name, ledger, live)
-            if data_only and d.policy["onDataChange"] == "incremental"
-            else None
-        )
+        prev = last_completed(d.name, ledger, live) if incremental else None
         if prev:
             return start("incremental", f"new data: incremental update from {prev}{note}", prev, stop=stop)
-        if data_only and d.policy["onDataChange"] == "incremental":
-            why += "; no Completed job to build on, so a full retrain"
+        if incremental:
+            why = "new data, but no Completed job to build on: full retrain"
         return start("retrain", f"{why}{note}", None, stop=stop)
 
     stopped_by_us = bool(cur.get("stopped"))

@@ -35,6 +35,7 @@ def action_to_json(a: Action) -> dict[str, Any]:
         "stopJobId": a.stop_job_id,
         "clean": a.clean,
         "adopt": a.adopt,
+        "forget": a.forget,
         "reason": a.reason,
         "forcesNewJob": a.forces_new_job,
         "changes": [c.to_json() for c in a.changes],
@@ -96,6 +97,7 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
                 stop_job_id=a.get("stopJobId"),
                 clean=bool(a.get("clean")),
                 adopt=bool(a.get("adopt")),
+                forget=bool(a.get("forget")),
                 changes=tuple(
                     Change(c["path"], c.get("old"), c.get("new"), c["effect"]) for c in a["changes"]
                 ),

@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -124,6 +126,29 @@ class StateStore:
             f"state {self.location} is locked by {describe_lease(held)}",
             "wait for it to finish; if it died, `reconciler state unlock` (or --force)",
         )
+
+    @contextmanager
+    def held(self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL) -> Iterator[dict[str, Any]]:
+        """Hold the lease for the block, renewing it in the background; always released."""
+        lease = self.lock(operation, plan, ttl)
+        current = {"lease": lease}
+        stop = threading.Event()
+
+        def heartbeat() -> None:
+            while not stop.wait(ttl / 3):
+                try:
+                    current["lease"] = self.renew(current["lease"])
+                except StateError:
+                    return  # the next write will fail loudly if someone else took over
+
+        beat = threading.Thread(target=heartbeat, daemon=True)
+        beat.start()
+        try:
+            yield lease
+        finally:
+            stop.set()
+            beat.join(timeout=5)
+            self.unlock(current["lease"])
 
     def renew(self, lease: dict[str, Any]) -> dict[str, Any]:
         renewed = {**lease, "expires": time.time() + float(lease["ttl"])}
