@@ -346,7 +346,8 @@ def _decide(d: Desired, ledger: Ledger, live: Live, options: Options, taken: fro
                 stop_job_id=cur_id,
                 changes=(),
             )
-        waiting = f"; {len(found)} change(s) wait until it is resumed" if found else ""
+        suspended = [c for c in found if c.path != "policy.suspend"]
+        waiting = f"; {len(suspended)} change(s) wait until it is resumed" if suspended else ""
         return act(
             kind="noop",
             reason=f"suspended (policy.suspend: true){waiting}",

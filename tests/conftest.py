@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from collections.abc import Iterator
@@ -57,7 +58,9 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
 
 
-def manifest(name: str = "fraud-rgcn", spec: str = "", policy: str = "", labels: str = "") -> str:
+def manifest(
+    name: str = "fraud-rgcn", spec: str = "", policy: str = "", labels: str = "", dp: str | None = None
+) -> str:
     """A valid manifest; ``spec``/``policy`` add indented lines under their sections."""
     text = textwrap.dedent(
         f"""\
@@ -67,7 +70,7 @@ def manifest(name: str = "fraud-rgcn", spec: str = "", policy: str = "", labels:
           name: {name}
         {labels and "  labels: " + labels}
         spec:
-          dataProcessingJobId: dp-{name}
+          dataProcessingJobId: {dp or "dp-" + name}
           trainModelS3Location: s3://ml-artifacts/{name}
         """
     )
@@ -176,3 +179,50 @@ def s3(s3_endpoint: str) -> Any:
     return botocore.session.get_session().create_client(
         "s3", endpoint_url=s3_endpoint, region_name="us-east-1"
     )
+
+
+class Workspace:
+    """A repository on disk (specs/ and a local ledger) pointed at the emulator by env vars."""
+
+    def __init__(self, root: Path, emu: Emu) -> None:
+        self.root, self.emu = root, emu
+        self.specs = root / "specs"
+        self.specs.mkdir()
+        self.state = root / ".reconciler" / "state.json"
+
+    def write(
+        self, name: str, spec: str = "", policy: str = "", labels: str = "", dp: str | None = None
+    ) -> None:
+        (self.specs / f"{name}.yaml").write_text(manifest(name, spec, policy, labels, dp))
+
+    def remove(self, name: str) -> None:
+        (self.specs / f"{name}.yaml").unlink()
+
+    def plan_json(self, *args: str) -> dict[str, Any]:
+        r = run("plan", "--format", "json", *args)
+        assert r.code in (0, 2), r.err
+        doc: dict[str, Any] = json.loads(r.out)
+        return doc
+
+    def actions(self, *args: str) -> dict[str, str]:
+        return {a["name"]: a["action"] for a in self.plan_json(*args)["actions"]}
+
+    def apply(self, *args: str) -> Result:
+        return run("apply", "--auto-approve", *args)
+
+    def ledger(self) -> Any:
+        from reconciler.state import open_state
+
+        return open_state(str(self.state)).load()
+
+    def current(self, name: str) -> str:
+        cur = self.ledger().current(name)
+        assert cur is not None
+        return str(cur["jobId"])
+
+
+@pytest.fixture
+def ws(in_tmp: Path, emu: Emu, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.setenv("NEPTUNE_ENDPOINT", emu.url)
+    monkeypatch.setenv("RECONCILER_STATE", str(in_tmp / ".reconciler" / "state.json"))
+    return Workspace(in_tmp, emu)

@@ -16,6 +16,8 @@ class FaultConfig:
     throttle_rps: float = 0.0  # 0 = no rate limit
     drop_rate: float = 0.0
     seed: int = 0
+    reject_prefix: str = ""  # creates of ids starting with this are refused (400)
+    fail_prefix: str = ""  # training jobs with ids starting with this fail halfway through
 
 
 @dataclass

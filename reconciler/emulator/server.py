@@ -137,6 +137,16 @@ class _Handler(BaseHTTPRequestHandler):
             fault = ServiceError(500, "InternalFailureException", "An internal error occurred")
             self._error(fault, request_id)
             return
+        prefix = self.emulator.faults.config.reject_prefix
+        if (
+            prefix
+            and method == "POST"
+            and isinstance(body, dict)
+            and str(body.get("id", "")).startswith(prefix)
+        ):
+            refused = ServiceError(400, "BadRequestException", "Request rejected (injected fault)")
+            self._error(refused, request_id)
+            return
         if decision.drop:  # the request takes effect, the answer is lost: the nasty case
             try:
                 self._route(method, parts, query, body)
@@ -185,7 +195,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if not isinstance(body, dict):
                     raise ServiceError(400, "BadRequestException", "Request body must be a JSON object")
                 if kind == "training":
-                    return store.create_training(body)
+                    created = store.create_training(body)
+                    prefix = self.emulator.faults.config.fail_prefix
+                    if prefix and created["id"].startswith(prefix):
+                        store.fail(created["id"], "AlgorithmError: injected failure (emulator)", halfway=True)
+                    return created
                 return store.create_processing(body)
         elif method == "GET":
             return store.get(kind, parts[2])

@@ -379,14 +379,16 @@ class Store:
             )
             self._save()
 
-    def fail(self, job_id: str, reason: str | None) -> None:
+    def fail(self, job_id: str, reason: str | None, *, halfway: bool = False) -> None:
+        """Fail a job now, or (``halfway``) when half its run time has passed."""
         with self.lock:
             job = self.jobs.get(job_id)
             if job is None:
                 raise not_found("any", job_id)
             if self.status(job) in TERMINAL:
                 raise invalid(f"Job {job_id} is already {self.status(job)}")
-            job.failed_at, job.failure_reason = self.now(), reason
+            job.failed_at = job.created + job.duration / 2 if halfway else self.now()
+            job.failure_reason = reason
             job.fixed_status = None
             self._save()
 

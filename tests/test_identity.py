@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import re
+
+from reconciler import identity
+
+SPEC = identity.effective_spec({"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"})
+
+
+def test_effective_spec_layers_schema_then_config_then_manifest() -> None:
+    spec = identity.effective_spec(
+        {
+            "dataProcessingJobId": "dp",
+            "trainModelS3Location": "s3://bkt/m",
+            "trainingInstanceType": "ml.g4dn.xlarge",
+        },
+        {"trainingInstanceType": "ml.p3.8xlarge", "subnets": ["subnet-0123abcd"]},
+    )
+    assert spec["trainingInstanceType"] == "ml.g4dn.xlarge"  # manifest beats config
+    assert spec["subnets"] == ["subnet-0123abcd"]  # config beats schema
+    assert spec["trainingTimeOutInSeconds"] == 86400  # schema default
+    assert spec["enableInterContainerTrafficEncryption"] is True
+
+
+def test_job_id_shape_and_determinism() -> None:
+    job = identity.job_id("fraud-rgcn", SPEC)
+    assert re.fullmatch(r"fraud-rgcn-[0-9a-f]{10}", job)
+    assert job == identity.job_id("fraud-rgcn", dict(reversed(list(SPEC.items()))))
+
+
+def test_next_job_change_keeps_the_id_new_job_change_does_not() -> None:
+    base = identity.job_id("m", SPEC)
+    assert (
+        identity.job_id(
+            "m", {**SPEC, "trainingInstanceType": "ml.p3.16xlarge", "subnets": ["subnet-0123abcd"]}
+        )
+        == base
+    )
+    assert identity.job_id("m", {**SPEC, "maxHPONumberOfTrainingJobs": 20}) != base
+    assert identity.job_id("m", {**SPEC, "dataProcessingJobId": "dp-2"}) != base
+    assert identity.job_id("m", SPEC, previous="m-0123456789") != base
+
+
+def test_longest_name_with_suffix_fits_48() -> None:
+    name = "a" * 32
+    job = identity.job_id(name, SPEC)
+    longest = identity.next_free(job, [job, *(f"{job}-r{n}" for n in range(2, 9))])
+    assert longest == f"{job}-r9"
+    assert len(longest) <= 48 and re.fullmatch(r"[A-Za-z0-9-]{1,48}", longest)
+
+
+def test_suffixes() -> None:
+    base = "m-0123456789"
+    assert identity.next_free(base, []) == base
+    assert identity.next_free(base, [base]) == f"{base}-r2"
+    assert identity.next_free(base, [base, f"{base}-r2", "other-r5"]) == f"{base}-r3"
+    assert identity.next_free(base, [f"{base}-r9"]) is None
+    assert identity.base_of(f"{base}-r4") == base and identity.attempt_of(f"{base}-r4") == 4
+
+
+def test_create_body_sets_id_and_previous() -> None:
+    body = identity.create_body(SPEC, "m-1", "m-0")
+    assert body["id"] == "m-1" and body["previousModelTrainingJobId"] == "m-0"
+    assert "previousModelTrainingJobId" not in identity.create_body(SPEC, "m-1", None)
