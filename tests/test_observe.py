@@ -1,0 +1,83 @@
+"""Observe: each id read once, concurrently; the custom-model preflight against moto's S3."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+from reconciler.identity import job_id
+from reconciler.neptune import make_client
+from reconciler.observe import observe, s3_preflight
+from reconciler.state.ledger import Ledger
+
+from .builders import desired, generation, ledger
+from .conftest import Emu, Workspace, run
+
+
+def test_no_call_is_made_twice(ws: Workspace) -> None:
+    for name in ("a", "b", "c"):
+        ws.write(name, dp="dp-shared")
+    ws.emu.seed_dp("dp-shared")
+    assert ws.apply().code == 0
+    ws.emu.advance(61)
+    before = len(ws.emu.log())
+    assert run("plan").code == 0
+    calls = Counter((e["method"], e["path"]) for e in ws.emu.log()[before:])
+    assert max(calls.values()) == 1, calls
+    assert calls[("GET", "/ml/dataprocessing/dp-shared")] == 1
+    assert calls[("GET", "/ml/modeltraining")] == 1  # the one list call
+
+
+def test_observe_reads_ledger_jobs_probes_and_lists(emu: Emu) -> None:
+    emu.seed_dp("dp-1")
+    d = desired()
+    g = generation(d)
+    client = make_client(emu.url)
+    client.create_training_job(
+        {"id": g["jobId"], "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}
+    )
+    live = observe(client, [d], ledger((d, [g])))
+    assert live.status(g["jobId"]) == "InProgress"
+    assert live.processing == {"dp-1": "Completed"}
+    assert live.listed == (g["jobId"],)
+    fresh = observe(client, [desired("n")], Ledger())
+    assert fresh.status(job_id("n", desired("n").spec)) == "Missing"  # probed, free
+
+
+def _custom(ws: Workspace, bucket: str) -> None:
+    ws.emu.seed_dp("dp-c")
+    ws.write(
+        "c",
+        spec=f"modelName: custom\ncustomModelTrainingParameters: {{sourceS3DirectoryPath: s3://{bucket}/src, trainingEntryPointScript: train.py}}",
+    )
+
+
+def test_custom_model_preflight(ws: Workspace, s3: Any, s3_endpoint: str) -> None:
+    bucket = f"src-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="src/train.py", Body=b"print()")
+    _custom(ws, bucket)
+    plan = ws.plan_json("--s3-endpoint", s3_endpoint)
+    action = plan["actions"][0]
+    assert action["action"] == "blocked"
+    assert action["reason"].endswith(
+        f"custom-model preflight: s3://{bucket}/src lacks transform.py, model-hpo-configuration.json"
+    )
+    for key in ("src/transform.py", "src/model-hpo-configuration.json"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    assert ws.actions("--s3-endpoint", s3_endpoint) == {"c": "create"}
+    assert ws.actions("--no-s3-preflight") == {"c": "create"}
+
+
+def test_preflight_reports_unreadable_source(s3: Any) -> None:
+    d = desired(
+        modelName="custom",
+        customModelTrainingParameters={"sourceS3DirectoryPath": "s3://no-such-bucket-x/src"},
+    )
+    problem = s3_preflight(s3)(d)
+    assert (
+        problem is not None
+        and "cannot list s3://no-such-bucket-x/src" in problem
+        and "--no-s3-preflight" in problem
+    )
