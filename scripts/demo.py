@@ -20,7 +20,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 JOB_SECONDS = "2"
 STATE = "s3://reconciler-demo-state/neptune-ml/state.json"
-BOLD, DIM, RESET = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else ("", "", "")
+BOLD, DIM, RESET = (
+    ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    else ("", "", "")
+)
 
 
 class DemoFailed(Exception):
@@ -34,7 +38,9 @@ def say(text: str) -> None:
 def reconciler(*args: str, expect: int = 0, cwd: Path, quiet: bool = False) -> str:
     """Run one CLI command as a user would, show it and its output, check its exit code."""
     print(f"\n$ reconciler {' '.join(args)}", flush=True)
-    proc = subprocess.run([sys.executable, "-m", "reconciler", *args], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler", *args], cwd=cwd, capture_output=True, text=True
+    )
     if not quiet:
         sys.stdout.write(proc.stdout)
     sys.stdout.write(proc.stderr)
@@ -46,7 +52,10 @@ def reconciler(*args: str, expect: int = 0, cwd: Path, quiet: bool = False) -> s
 
 def plan_actions(repo: Path, *args: str) -> dict[str, str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "reconciler", "plan", "--format", "json", *args], cwd=repo, capture_output=True, text=True
+        [sys.executable, "-m", "reconciler", "plan", "--format", "json", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode not in (0, 2):
         raise DemoFailed(f"plan failed: {proc.stderr.strip()}")
@@ -87,7 +96,9 @@ def start_servers(tmp: Path) -> tuple[Any, subprocess.Popen[str], str, str]:
     assert emulator.stdout is not None
     line = emulator.stdout.readline()
     if not line.startswith("listening on "):
-        raise DemoFailed(f"the emulator did not start: {line}{emulator.stderr.read() if emulator.stderr else ''}")
+        raise DemoFailed(
+            f"the emulator did not start: {line}{emulator.stderr.read() if emulator.stderr else ''}"
+        )
     return s3, emulator, line.split()[-1], s3_url
 
 
@@ -107,7 +118,11 @@ def create_data_processing(url: str, ids: list[str]) -> None:
 
     client = make_client(url)
     for dp in ids:
-        body = {"id": dp, "inputDataS3Location": f"s3://ml-artifacts/exports/{dp}", "processedDataS3Location": f"s3://ml-artifacts/processed/{dp}"}
+        body = {
+            "id": dp,
+            "inputDataS3Location": f"s3://ml-artifacts/exports/{dp}",
+            "processedDataS3Location": f"s3://ml-artifacts/processed/{dp}",
+        }
         print(f"POST {url}/ml/dataprocessing {json.dumps(body)}", flush=True)
         client.create_processing_job(body)
     deadline = time.monotonic() + 30
@@ -128,7 +143,21 @@ def story(repo: Path, url: str, s3: Any) -> None:
 
     say("3. Plan: seven models, none trained yet (exit code 2 = changes to make)")
     reconciler("plan", expect=2, cwd=repo)
-    expect_actions(repo, {n: "create" for n in ("fraud-rgcn", "kg-transe", "kg-distmult", "kg-rotate", "recs-custom", "churn-spot", "aml-vpc")})
+    expect_actions(
+        repo,
+        {
+            n: "create"
+            for n in (
+                "fraud-rgcn",
+                "kg-transe",
+                "kg-distmult",
+                "kg-rotate",
+                "recs-custom",
+                "churn-spot",
+                "aml-vpc",
+            )
+        },
+    )
 
     say("4. Apply, and wait for the training jobs to finish")
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
@@ -138,7 +167,11 @@ def story(repo: Path, url: str, s3: Any) -> None:
 
     say("6. New data arrives: a new data-processing job, and fraud-rgcn points at it")
     create_data_processing(url, ["dp-fraud-2026-12-01"])
-    edit(specs / "fraud-rgcn.yaml", "dataProcessingJobId: dp-fraud-2026-11-01", "dataProcessingJobId: dp-fraud-2026-12-01")
+    edit(
+        specs / "fraud-rgcn.yaml",
+        "dataProcessingJobId: dp-fraud-2026-11-01",
+        "dataProcessingJobId: dp-fraud-2026-12-01",
+    )
     reconciler("plan", expect=2, cwd=repo)
     expect_actions(repo, {"fraud-rgcn": "incremental", "kg-transe": "noop"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
@@ -150,7 +183,11 @@ def story(repo: Path, url: str, s3: Any) -> None:
 
     say("7. A hyperparameter change: more HPO jobs for kg-transe changes the model, so a retrain")
     edit(specs / "kg-transe.yaml", "maxHPONumberOfTrainingJobs: 12", "maxHPONumberOfTrainingJobs: 20")
-    edit(specs / "kg-rotate.yaml", "trainingInstanceType: ml.g4dn.4xlarge", "trainingInstanceType: ml.g4dn.8xlarge")
+    edit(
+        specs / "kg-rotate.yaml",
+        "trainingInstanceType: ml.g4dn.4xlarge",
+        "trainingInstanceType: ml.g4dn.8xlarge",
+    )
     reconciler("plan", expect=2, cwd=repo)
     expect_actions(repo, {"kg-transe": "retrain", "kg-rotate": "record"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
@@ -194,7 +231,10 @@ def main() -> int:
         shutil.copytree(ROOT / "specs", repo / "specs")
         config = f"endpoint: {url}\nregion: us-east-1\nstate: {STATE}\ns3Endpoint: {s3_url}\n"
         (repo / "reconciler.yaml").write_text(config)
-        print(f"\n{DIM}# {repo}/reconciler.yaml (the team's settings: endpoint, S3 state){RESET}\n{config}", end="")
+        print(
+            f"\n{DIM}# {repo}/reconciler.yaml (the team's settings: endpoint, S3 state){RESET}\n{config}",
+            end="",
+        )
         story(repo, url, s3)
     except DemoFailed as e:
         print(f"\ndemo FAILED: {e}", file=sys.stderr)

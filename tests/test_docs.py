@@ -1,0 +1,55 @@
+"""The README's manifest reference is generated from the schema; it must not go stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler import schema
+from reconciler.docs import update_readme
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_manifest_reference_is_current() -> None:
+    assert update_readme(README) == README, "README.md is stale: run `make docs`"
+
+
+def test_reference_lists_every_field() -> None:
+    for name in schema.spec_properties():
+        assert f"| `spec.{name}` |" in README
+    for name in schema.load(schema.MANIFEST)["properties"]["policy"]["properties"]:
+        assert f"| `policy.{name}` |" in README
+
+
+def test_readme_shows_the_two_commands_and_every_action() -> None:
+    assert "make demo" in README and "make test" in README
+    for action in (
+        "create",
+        "incremental",
+        "retrain",
+        "retry",
+        "recreate",
+        "stop",
+        "forget",
+        "wait",
+        "blocked",
+        "record",
+        "noop",
+    ):
+        assert f"| {action} |" in README
+
+
+def test_example_workflows_and_hooks_exist() -> None:
+    import yaml
+
+    for path in (
+        "examples/github/reconciler-pr.yml",
+        "examples/github/reconciler-apply.yml",
+        ".pre-commit-hooks.yaml",
+    ):
+        assert yaml.safe_load((ROOT / path).read_text())
+    pr = (ROOT / "examples/github/reconciler-pr.yml").read_text()
+    assert "reconciler validate" in pr and "--format markdown" in pr and "--out plan.json" in pr
+    assert "id-token: write" in pr
+    assert "apply --auth iam --plan plan.json" in (ROOT / "examples/github/reconciler-apply.yml").read_text()
