@@ -41,7 +41,9 @@ class Outcome:
     started: str | None = None  # a job this apply started
 
     def line(self) -> str:
-        return f"{self.name}: {self.message}" if self.ok else f"{self.name}: FAILED: {self.message}"
+        if self.ok or self.action == "blocked":
+            return f"{self.name}: {self.message}"
+        return f"{self.name}: FAILED: {self.message}"
 
 
 def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live) -> None:
@@ -121,6 +123,17 @@ class Executor:
                 f"skipped: it would stop more than --max-stops {max_stops} jobs in one run",
             )
             for a in refused
+        ]
+        # Blocked manifests are reported as failures: the cluster can't match git until someone acts.
+        outcomes += [
+            Outcome(a.name, a.action, False, f"blocked: {a.reason}")
+            for a in plan.actions
+            if a.action == "blocked"
+        ]
+        outcomes += [
+            Outcome(a.name, a.action, True, f"waiting: {a.reason}")
+            for a in plan.actions
+            if a.action == "wait"
         ]
         for o in outcomes:
             report(o)

@@ -73,7 +73,16 @@ def _saved_live(client: Any, store: StateStore, saved: Plan, parallelism: int) -
     dps = {k.removeprefix("dataprocessing/") for k in saved.fingerprints if k.startswith("dataprocessing/")}
     for name in store.ledger.names():
         jobs.update(p["jobId"] for p in store.ledger.pending(name))
-    return read_ids(client, jobs, dps, parallelism)
+    roles: dict[str, str] = {}
+    for a in saved.actions:
+        role = (a.spec or a.applied or {}).get("neptuneIamRoleArn") or (
+            (a.applied or {}).get("spec") or {}
+        ).get("neptuneIamRoleArn")
+        if role:
+            roles.update({job: role for job in a.touches})
+            if a.spec and a.spec.get("dataProcessingJobId"):
+                roles[a.spec["dataProcessingJobId"]] = role
+    return read_ids(client, jobs, dps, parallelism, roles)
 
 
 def _confirm(plan: Plan) -> None:
@@ -157,8 +166,11 @@ def apply_command(
         outcomes = Executor(store, client, git_commit()).run(
             plan, parallelism=parallelism, max_stops=max_stops, report=lambda o: _report(o, out)
         )
-    failed = [o for o in outcomes if not o.ok]
-    out.write(f"\nApply complete: {len(outcomes) - len(failed)} succeeded, {len(failed)} failed.\n")
+    failed = [o for o in outcomes if not o.ok and o.action != "blocked"]
+    blocked = [o for o in outcomes if o.action == "blocked"]
+    done = [o for o in outcomes if o.ok and o.action != "wait"]
+    tail = f", {len(blocked)} blocked" if blocked else ""
+    out.write(f"\nApply complete: {len(done)} succeeded, {len(failed)} failed{tail}.\n")
     started = [(o.name, str(o.started), _role(plan, o.name)) for o in outcomes if o.ok and o.started]
     bad_jobs: list[str] = []
     if wait and started:
@@ -173,7 +185,7 @@ def apply_command(
             out.write(f"{job} ended {view.status if view else 'Missing'}{why}\n")
         if not bad_jobs:
             out.write("All started jobs Completed.\n")
-    if failed or bad_jobs:
+    if failed or blocked or bad_jobs:
         raise typer.Exit(1)
 
 

@@ -8,7 +8,7 @@ built on a guess would not be trustworthy.
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .errors import NotFoundError
@@ -43,6 +43,26 @@ def _roles(desired: Sequence[Desired], ledger: Ledger) -> dict[str, str]:
     return roles
 
 
+def _readers(
+    client: NeptuneClient, roles: Mapping[str, str]
+) -> tuple[Callable[[str], JobView | None], Callable[[str], str | None]]:
+    """GET one training job / data-processing job; ``None`` when it does not exist."""
+
+    def job(job_id: str) -> JobView | None:
+        try:
+            return JobView.from_api(client.get_training_job(job_id, roles.get(job_id)))
+        except NotFoundError:
+            return None
+
+    def processing(dp_id: str) -> str | None:
+        try:
+            return str(client.get_processing_job(dp_id, roles.get(dp_id)).get("status", "Unknown"))
+        except NotFoundError:
+            return None
+
+    return job, processing
+
+
 def ledger_ids(ledger: Ledger) -> set[str]:
     """Jobs the ledger needs checked: each current generation, the last Completed one, intents."""
     ids: set[str] = set()
@@ -67,18 +87,7 @@ def observe(
     list_jobs: bool = True,
 ) -> Live:
     roles = _roles(desired, ledger)
-
-    def job(job_id: str) -> JobView | None:
-        try:
-            return JobView.from_api(client.get_training_job(job_id, roles.get(job_id)))
-        except NotFoundError:
-            return None
-
-    def processing(dp_id: str) -> str | None:
-        try:
-            return str(client.get_processing_job(dp_id, roles.get(dp_id)).get("status", "Unknown"))
-        except NotFoundError:
-            return None
+    job, processing = _readers(client, roles)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         jobs_f = pool.submit(_parallel, job, ledger_ids(ledger), parallelism)
@@ -137,22 +146,14 @@ def s3_preflight(s3: Any) -> Callable[[Desired], str | None]:
 
 
 def read_ids(
-    client: NeptuneClient, job_ids: Iterable[str], dp_ids: Iterable[str], parallelism: int = 16
+    client: NeptuneClient,
+    job_ids: Iterable[str],
+    dp_ids: Iterable[str],
+    parallelism: int = 16,
+    roles: Mapping[str, str] | None = None,
 ) -> Live:
     """Just these jobs and data-processing jobs (a saved plan's freshness check)."""
-
-    def job(job_id: str) -> JobView | None:
-        try:
-            return JobView.from_api(client.get_training_job(job_id))
-        except NotFoundError:
-            return None
-
-    def processing(dp_id: str) -> str | None:
-        try:
-            return str(client.get_processing_job(dp_id).get("status", "Unknown"))
-        except NotFoundError:
-            return None
-
+    job, processing = _readers(client, roles or {})
     return Live(
         jobs=_parallel(job, job_ids, parallelism), processing=_parallel(processing, dp_ids, parallelism)
     )

@@ -436,8 +436,8 @@ def _decide(d: Desired, ledger: Ledger, live: Live, options: Options, taken: fro
         log = f" (logs: {view.log_url})" if view and view.log_url else ""
         return act(
             kind="blocked", job_id=cur_id,
-            reason=f"job {cur_id} Failed{reason}{log}; no retries left (policy.retries: {limit}); "
-            f"fix the cause, then change the spec or `--replace {d.name}`",
+            reason=f"job {cur_id} Failed{reason}; no retries left (policy.retries: {limit}); "
+            f"fix the cause, then change the spec or `--replace {d.name}`{log}",
         )  # fmt: skip
 
     if found:

@@ -117,8 +117,13 @@ def test_retry_after_injected_failure(ws: Workspace) -> None:
     ws.emu.fail(f"{first}-r2", "InternalServerError")
     assert ws.actions() == {"m": "blocked"}
     r = ws.apply()
-    assert r.code == 0 and "No changes" not in r.out  # blocked is reported, nothing is sent
-    assert len(creates(ws.emu)) == 2
+    assert r.code == 1  # blocked: the cluster can't match git until someone acts
+    assert any(
+        line.startswith(f"m: blocked: job {first}-r2 Failed: InternalServerError; no retries left")
+        for line in r.lines
+    )
+    assert "Apply complete: 0 succeeded, 0 failed, 1 blocked." in r.lines
+    assert len(creates(ws.emu)) == 2  # nothing was sent
 
 
 def test_prune_with_max_stops(ws: Workspace) -> None:

@@ -288,3 +288,13 @@ def test_jobs_errors_are_one_line(emu: Emu, tmp_path: Path, monkeypatch: pytest.
     assert run("jobs", "list").code == 0
     r = run("jobs", "list", "--endpoint", "http://neptune.example.com:8182")
     assert r.code == 1 and "refusing plain http://" in r.err
+
+
+def test_read_timeouts_are_retried_then_reported(emu: Emu) -> None:
+    emu.faults(latency_ms=400.0)
+    c, sleeps = client(emu)
+    c.timeout = (2.0, 0.1)
+    c.retry = RetryPolicy(attempts=3)
+    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: timed out \(ReadTimeout\)"):
+        c.list_training_jobs()
+    assert len(sleeps) == 2
