@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Branch coverage may only rise: raise this when the suite covers more, never lower it.
+COVERAGE_FLOOR := 90
 
 .PHONY: install test test-slow lint typecheck demo bench docs clean
 
@@ -22,7 +24,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" --cov=reconciler --cov-branch --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

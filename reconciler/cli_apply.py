@@ -24,6 +24,7 @@ from .cli_common import (
     StateOpt,
     check_format,
     client_from,
+    settings_from,
 )
 from .cli_plan import (
     LabelOpt,
@@ -32,7 +33,6 @@ from .cli_plan import (
     ReplaceOpt,
     TargetOpt,
     selection_for,
-    settings_for,
 )
 from .errors import ReconcilerError
 from .live import Live
@@ -124,7 +124,7 @@ def apply_command(
 ) -> None:
     """Make the cluster match the manifests: create, update and stop training jobs."""
     wait_seconds = parse_duration(timeout)
-    settings = settings_for(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
+    settings = settings_from(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
     client = client_from(settings, parallelism)
     store = open_store(settings)
     saved: Plan | None = None
@@ -217,7 +217,7 @@ def status_command(
 ) -> None:
     """Git against reality: each manifest's job, its live status and what apply would do."""
     check_format(fmt)
-    settings = settings_for(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
+    settings = settings_from(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
     run = run_plan(
         client_from(settings, parallelism),
         settings,

@@ -42,7 +42,6 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
 def settings_from(
     config: str | None,
     env: str | None,
-    *,
     endpoint: str | None = None,
     auth: str | None = None,
     region: str | None = None,

@@ -35,7 +35,7 @@ def _client(
     region: str | None,
     insecure: bool,
 ) -> Any:
-    settings = settings_from(config, env, endpoint=endpoint, auth=auth, region=region, insecure=insecure)
+    settings = settings_from(config, env, endpoint, auth, region, insecure)
     return client_from(settings, pool_size=2)
 
 

@@ -24,7 +24,6 @@ from .cli_common import (
     client_from,
     settings_from,
 )
-from .config import Settings
 from .errors import ReconcilerError
 from .pipeline import PlanRun, Selection, parse_selector, run_plan
 from .plan import Options
@@ -43,28 +42,6 @@ PruneOpt = Annotated[bool, typer.Option("--prune", help="Stop or forget jobs who
 NoPreflightOpt = Annotated[
     bool, typer.Option("--no-s3-preflight", help="Skip checking custom-model sources in S3.")
 ]
-
-
-def settings_for(
-    config: str | None,
-    env: str | None,
-    endpoint: str | None,
-    auth: str | None,
-    region: str | None,
-    insecure: bool,
-    state: str | None,
-    s3_endpoint: str | None,
-) -> Settings:
-    return settings_from(
-        config,
-        env,
-        endpoint=endpoint,
-        auth=auth,
-        region=region,
-        insecure=insecure,
-        state=state,
-        s3_endpoint=s3_endpoint,
-    )
 
 
 def selection_for(paths: list[str] | None, target: list[str] | None, label: list[str] | None) -> Selection:
@@ -92,7 +69,7 @@ def plan_command(
 ) -> None:
     """Show what apply would do. Exit 0 in sync, 2 changes to make, 1 error; changes nothing."""
     check_format(fmt, ("text", "json", "markdown"))
-    settings = settings_for(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
+    settings = settings_from(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
     run = run_plan(
         client_from(settings, parallelism),
         settings,

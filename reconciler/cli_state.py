@@ -21,8 +21,8 @@ from .cli_common import (
     StateOpt,
     check_format,
     client_from,
+    settings_from,
 )
-from .cli_plan import settings_for
 from .errors import ReconcilerError, StateError
 from .identity import spec_hash
 from .pipeline import Selection, git_commit, load_desired, open_store
@@ -34,7 +34,7 @@ state_app = typer.Typer(no_args_is_help=True, help="Inspect and repair the ledge
 def _store(
     config: str | None, env: str | None, state: str | None, region: str | None, s3_endpoint: str | None
 ) -> StateStore:
-    settings = settings_for(config, env, None, None, region, False, state, s3_endpoint)
+    settings = settings_from(config, env, None, None, region, False, state, s3_endpoint)
     return open_store(settings)
 
 
@@ -154,7 +154,7 @@ def import_command(
     env: EnvOpt = None,
 ) -> None:
     """Adopt an existing job as a manifest's current generation (after checking it exists)."""
-    settings = settings_for(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
+    settings = settings_from(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
     desired = {d.name: d for d in load_desired(Selection(tuple(paths or ["specs/"])), settings)}
     if name not in desired:
         raise ReconcilerError(f"no manifest named {name!r}", "import needs the manifest the job belongs to")

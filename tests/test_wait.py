@@ -1,0 +1,74 @@
+"""--wait polling, on a terminal (rich progress) and off one (plain lines)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from reconciler.errors import ReconcilerError
+from reconciler.neptune import make_client
+from reconciler.wait import wait_for
+
+from .conftest import Emu
+
+
+def start(emu: Emu, job: str) -> None:
+    emu.seed_dp("dp-1")
+    make_client(emu.url).create_training_job(
+        {"id": job, "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}
+    )
+
+
+def test_progress_display_on_a_terminal(emu: Emu) -> None:
+    start(emu, "j-1")
+    out = io.StringIO()
+    ticks = iter(range(1000))
+
+    def sleep(seconds: float) -> None:
+        emu.advance(30)  # the job finishes while we "sleep"
+
+    views = wait_for(make_client(emu.url), [("m", "j-1", None)], out, timeout=3600, tty=True,
+                     clock=lambda: float(next(ticks)), sleep=sleep)  # fmt: skip
+    assert views["j-1"] is not None and views["j-1"].status == "Completed"
+    assert "m: j-1" in out.getvalue() and "Completed" in out.getvalue()
+
+
+def test_plain_lines_and_missing_job(emu: Emu) -> None:
+    start(emu, "j-2")
+    emu.delete("j-2")
+    out = io.StringIO()
+    views = wait_for(make_client(emu.url), [("m", "j-2", None)], out, timeout=10, sleep=lambda s: None)
+    assert views == {"j-2": None} and out.getvalue() == "m: j-2 Missing after 0s\n"
+
+
+def test_transient_errors_are_not_fatal(emu: Emu) -> None:
+    start(emu, "j-3")
+    emu.faults(error_rate=1.0)
+    client = make_client(emu.url)
+    client.sleep = lambda s: None
+    calls = {"n": 0}
+
+    def sleep(seconds: float) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            emu.faults(error_rate=0.0)
+            emu.advance(61)
+
+    out = io.StringIO()
+    views = wait_for(client, [("m", "j-3", None)], out, timeout=3600, sleep=sleep)
+    assert views["j-3"] is not None and views["j-3"].status == "Completed"
+
+
+def test_timeout(emu: Emu) -> None:
+    start(emu, "j-4")
+    clock = iter([0.0, 0.0, 100.0, 200.0])
+    with pytest.raises(ReconcilerError, match="timed out after 1m30s waiting for j-4"):
+        wait_for(
+            make_client(emu.url),
+            [("m", "j-4", None)],
+            io.StringIO(),
+            timeout=90,
+            clock=lambda: next(clock),
+            sleep=lambda s: None,
+        )
