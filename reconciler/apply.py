@@ -24,6 +24,7 @@ from .errors import (
     ReconcilerError,
     StalePlanError,
 )
+from .identity import spec_hash
 from .live import Live
 from .neptune import NeptuneClient
 from .plan import Action, Plan, finals, resolve_pending
@@ -213,8 +214,6 @@ class Executor:
         return f"stopped {job}{' (clean)' if a.clean else ''}"
 
     def _generation(self, a: Action, kind: str) -> dict[str, Any]:
-        from .identity import spec_hash
-
         spec = dict(a.spec or {})
         spec.pop("id", None)
         return {

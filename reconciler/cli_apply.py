@@ -160,7 +160,11 @@ def apply_command(
             out.write(f"{note}\n")
         if not plan.has_changes:
             store.compact()
-            out.write("\nNo changes. The cluster matches the manifests.\n")
+            waiting = plan.summary()["wait"]
+            if waiting:
+                out.write(f"\nNothing to do now: {waiting} manifest(s) waiting (see above).\n")
+            else:
+                out.write("\nNo changes. The cluster matches the manifests.\n")
             raise typer.Exit(0)
         out.write("\n")
         outcomes = Executor(store, client, git_commit()).run(
