@@ -6,6 +6,7 @@ from pathlib import Path
 
 from reconciler import schema
 from reconciler.docs import update_readme
+from reconciler.plan import ACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,19 +25,7 @@ def test_reference_lists_every_field() -> None:
 
 def test_readme_shows_the_two_commands_and_every_action() -> None:
     assert "make demo" in README and "make test" in README
-    for action in (
-        "create",
-        "incremental",
-        "retrain",
-        "retry",
-        "recreate",
-        "stop",
-        "forget",
-        "wait",
-        "blocked",
-        "record",
-        "noop",
-    ):
+    for action in ACTIONS:
         assert f"| {action} |" in README
 
 
