@@ -310,3 +310,28 @@ def test_status(ws: Workspace) -> None:
     rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
     assert rows["b"]["pending"] == "blocked" and rows["a"]["pending"] is None
     assert rows["a"]["hpo"] == "2/4" and rows["b"]["logUrl"].startswith("https://")
+
+
+@pytest.mark.parametrize(("answer", "code"), [("yes", 0), ("no", 1)])
+def test_confirmation_on_a_terminal(ws: Workspace, answer: str, code: int) -> None:
+    import pty
+
+    ws.emu.seed_dp("dp-m")
+    ws.write("m")
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "apply"],
+            cwd=ws.root, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        os.write(master, f"{answer}\n".encode())
+        out, err = proc.communicate(timeout=30)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == code, out + err
+    assert "Only 'yes' is accepted:" in out
+    if answer == "yes":
+        assert "Apply complete: 1 succeeded, 0 failed." in out and len(creates(ws.emu)) == 1
+    else:
+        assert err == "error: apply cancelled; nothing was changed\n" and creates(ws.emu) == Counter()
