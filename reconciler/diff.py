@@ -27,6 +27,11 @@ class Change:
     effect: str
 
     @property
+    def op(self) -> str:
+        """``add``, ``remove`` or ``change``."""
+        return "add" if self.old is ABSENT else "remove" if self.new is ABSENT else "change"
+
+    @property
     def forces_new_job(self) -> bool:
         return self.effect == "new-job"
 
@@ -40,7 +45,7 @@ class Change:
         return f"{field}: {_show(self.old)} → {_show(self.new)} ({note})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "old": self.old, "new": self.new, "effect": self.effect}
+        return {"path": self.path, "op": self.op, "old": self.old, "new": self.new, "effect": self.effect}
 
 
 def _show(value: Any) -> str:

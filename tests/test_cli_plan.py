@@ -62,7 +62,7 @@ def test_retrain(ws: Workspace) -> None:
     action = ws.plan_json()["actions"][0]
     assert action["action"] == "retrain" and action["forcesNewJob"]
     assert action["changes"] == [
-        {"path": "spec.maxHPONumberOfTrainingJobs", "old": 2, "new": 12, "effect": "new-job"}
+        {"path": "spec.maxHPONumberOfTrainingJobs", "op": "change", "old": 2, "new": 12, "effect": "new-job"}
     ]
     assert action["costBound"] == {
         "instanceType": "ml.p3.2xlarge",
