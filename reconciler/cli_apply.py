@@ -120,6 +120,9 @@ def apply_command(
     max_stops: Annotated[int, typer.Option("--max-stops", min=0, help="Most jobs one run may stop.")] = 5,
     plan_file: Annotated[Path | None, typer.Option("--plan", help="Run this saved plan exactly.")] = None,
     poll_interval: Annotated[float, typer.Option("--poll-interval", help="Seconds between polls.")] = 5.0,
+    lock_timeout: Annotated[
+        str, typer.Option("--lock-timeout", help="Wait this long for another apply's lock (e.g. 5m).")
+    ] = "0s",
     no_s3_preflight: NoPreflightOpt = False,
 ) -> None:
     """Make the cluster match the manifests: create, update and stop training jobs."""
@@ -136,7 +139,7 @@ def apply_command(
                 "pass the same --state (or RECONCILER_STATE) the plan used",
             )
     out = sys.stdout
-    with store.held("apply", plan=str(plan_file or "fresh plan")):
+    with store.held("apply", plan=str(plan_file or "fresh plan"), wait=parse_duration(lock_timeout)):
         if saved is not None:
             ledger = store.load()
             live = _saved_live(client, store, saved, parallelism)

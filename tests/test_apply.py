@@ -335,3 +335,17 @@ def test_confirmation_on_a_terminal(ws: Workspace, answer: str, code: int) -> No
         assert "Apply complete: 1 succeeded, 0 failed." in out and len(creates(ws.emu)) == 1
     else:
         assert err == "error: apply cancelled; nothing was changed\n" and creates(ws.emu) == Counter()
+
+
+def test_lock_timeout_waits_for_the_other_apply(ws: Workspace) -> None:
+    import threading
+
+    ws.emu.seed_dp("dp-m")
+    ws.write("m")
+    store = open_state(str(ws.state))
+    lease = store.lock("apply")
+    r = ws.apply("--lock-timeout", "1s")
+    assert r.code == 1 and "is locked by" in r.err  # still held after a second
+    threading.Timer(0.5, store.unlock, args=(lease,)).start()
+    r = ws.apply("--lock-timeout", "10s")
+    assert r.code == 0 and len(creates(ws.emu)) == 1

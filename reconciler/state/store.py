@@ -128,9 +128,20 @@ class StateStore:
         )
 
     @contextmanager
-    def held(self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL) -> Iterator[dict[str, Any]]:
-        """Hold the lease for the block, renewing it in the background; always released."""
-        lease = self.lock(operation, plan, ttl)
+    def held(
+        self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL, wait: float = 0.0
+    ) -> Iterator[dict[str, Any]]:
+        """Hold the lease for the block (waiting up to ``wait`` seconds for it), renewing it in
+        the background; always released."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                lease = self.lock(operation, plan, ttl)
+                break
+            except LockError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
         current = {"lease": lease}
         stop = threading.Event()
 
