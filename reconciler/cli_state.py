@@ -26,7 +26,7 @@ from .cli_common import (
 from .errors import ReconcilerError, StateError
 from .identity import spec_hash
 from .pipeline import Selection, git_commit, load_desired, open_store
-from .state import StateStore, describe_lease, now_iso
+from .state import StateStore, describe_lease, holder_gone, now_iso
 
 state_app = typer.Typer(no_args_is_help=True, help="Inspect and repair the ledger.")
 
@@ -131,7 +131,7 @@ def unlock(
     if held is None:
         sys.stdout.write(f"{store.location}: not locked\n")
         return
-    if float(held.get("expires", 0)) > time.time() and not force:
+    if float(held.get("expires", 0)) > time.time() and not force and not holder_gone(held):
         raise StateError(
             f"the lock is held by {describe_lease(held)} and has not expired",
             "make sure that apply is dead, then `reconciler state unlock --force`",

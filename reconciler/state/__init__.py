@@ -5,9 +5,9 @@ from __future__ import annotations
 from .ledger import Ledger
 from .local import LocalBackend
 from .s3 import S3Backend, make_s3_client
-from .store import StateStore, describe_lease, now_iso
+from .store import StateStore, describe_lease, holder_gone, now_iso
 
-__all__ = ["Ledger", "StateStore", "describe_lease", "now_iso", "open_state"]
+__all__ = ["Ledger", "StateStore", "describe_lease", "holder_gone", "now_iso", "open_state"]
 
 
 def open_state(location: str, *, region: str = "us-east-1", s3_endpoint: str | None = None) -> StateStore:

@@ -179,11 +179,26 @@ class StateStore:
         return held
 
 
+def holder_gone(lease: dict[str, Any]) -> bool:
+    """True when the lease was taken on this host by a process that no longer exists."""
+    if lease.get("host") != socket.gethostname() or not isinstance(lease.get("pid"), int):
+        return False
+    try:
+        os.kill(lease["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but not ours to signal
+        return False
+    return False
+
+
 def describe_lease(lease: dict[str, Any] | None) -> str:
     if not lease:
         return "nobody"
     left = float(lease.get("expires", 0)) - time.time()
     state = f"expires in {int(left)}s" if left > 0 else "expired"
+    if holder_gone(lease):
+        state += "; that process is gone"
     return (
         f"{lease.get('owner', '?')} on {lease.get('host', '?')} (pid {lease.get('pid', '?')}, "
         f"{lease.get('operation', '?')} since {lease.get('started', '?')}, {state})"
