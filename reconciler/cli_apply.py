@@ -32,12 +32,12 @@ from .cli_plan import (
     PruneOpt,
     ReplaceOpt,
     TargetOpt,
-    selection_for,
+    plan_for,
 )
 from .errors import ReconcilerError
 from .live import Live
 from .observe import read_ids
-from .pipeline import git_commit, open_store, run_plan
+from .pipeline import git_commit, open_store
 from .plan import Options, Plan
 from .planfile import from_json
 from .render_plan import render_text, summary_line, use_colour
@@ -49,9 +49,10 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
 def parse_duration(text: str) -> float:
-    m = _DURATION.match(text.strip())
+    """Seconds in ``90``, ``90s``, ``30m``, ``6h`` or ``1h30m``."""
     if text.strip().isdigit():
         return float(text)
+    m = _DURATION.match(text.strip())
     if not m or not any(m.groups()):
         raise ReconcilerError(f"duration {text!r} not understood", "e.g. 90s, 30m, 6h, 1h30m")
     h, mins, s = (int(g or 0) for g in m.groups())
@@ -146,14 +147,9 @@ def apply_command(
             check_fresh(saved, ledger.serial, ledger.lineage if ledger.exists else None, live)
             plan = saved
         else:
-            run = run_plan(
-                client,
-                settings,
-                selection_for(paths, target, label),
-                Options(replace=frozenset(replace or []), prune=prune),
-                parallelism=parallelism,
-                s3_check=not no_s3_preflight,
-                store=store,
+            options = Options(replace=frozenset(replace or []), prune=prune)
+            run = plan_for(
+                settings, paths, target, label, options, parallelism, no_s3_preflight, store, client
             )
             plan, live = run.plan, run.live
         render_text(plan, out, state=store.location)
@@ -225,14 +221,7 @@ def status_command(
     """Git against reality: each manifest's job, its live status and what apply would do."""
     check_format(fmt)
     settings = settings_from(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
-    run = run_plan(
-        client_from(settings, parallelism),
-        settings,
-        selection_for(paths, target, label),
-        Options(),
-        parallelism=parallelism,
-        s3_check=not no_s3_preflight,
-    )
+    run = plan_for(settings, paths, target, label, Options(), parallelism, no_s3_preflight)
     rows = status_rows(run)
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

@@ -24,11 +24,14 @@ from .cli_common import (
     client_from,
     settings_from,
 )
+from .config import Settings
 from .errors import ReconcilerError
+from .neptune import NeptuneClient
 from .pipeline import PlanRun, Selection, parse_selector, run_plan
 from .plan import Options
 from .planfile import to_json
 from .render_plan import render_json, render_markdown, render_text
+from .state import StateStore
 from .state.local import write_atomic
 
 LabelOpt = Annotated[
@@ -46,6 +49,29 @@ NoPreflightOpt = Annotated[
 
 def selection_for(paths: list[str] | None, target: list[str] | None, label: list[str] | None) -> Selection:
     return Selection(tuple(paths or ["specs/"]), frozenset(target or []), parse_selector(label))
+
+
+def plan_for(
+    settings: Settings,
+    paths: list[str] | None,
+    target: list[str] | None,
+    label: list[str] | None,
+    options: Options,
+    parallelism: int,
+    no_s3_preflight: bool,
+    store: StateStore | None = None,
+    client: NeptuneClient | None = None,
+) -> PlanRun:
+    """Observe and plan for the selection the command-line options describe."""
+    return run_plan(
+        client or client_from(settings, parallelism),
+        settings,
+        selection_for(paths, target, label),
+        options,
+        parallelism=parallelism,
+        s3_check=not no_s3_preflight,
+        store=store,
+    )
 
 
 def plan_command(
@@ -70,14 +96,8 @@ def plan_command(
     """Show what apply would do. Exit 0 in sync, 2 changes to make, 1 error; changes nothing."""
     check_format(fmt, ("text", "json", "markdown"))
     settings = settings_from(config, env, endpoint, auth, region, insecure, state, s3_endpoint)
-    run = run_plan(
-        client_from(settings, parallelism),
-        settings,
-        selection_for(paths, target, label),
-        Options(replace=frozenset(replace or []), prune=prune),
-        parallelism=parallelism,
-        s3_check=not no_s3_preflight,
-    )
+    options = Options(replace=frozenset(replace or []), prune=prune)
+    run = plan_for(settings, paths, target, label, options, parallelism, no_s3_preflight)
     show(run, fmt, settings.state)
     if out is not None:
         save(run, out, settings.state)

@@ -16,6 +16,7 @@ from .live import JobView, Live
 from .neptune import NeptuneClient
 from .plan import Desired, last_completed, probe_ids
 from .state.ledger import Ledger
+from .state.s3 import list_keys
 
 T = TypeVar("T")
 LIST_MAX = 1024
@@ -43,16 +44,21 @@ def _roles(desired: Sequence[Desired], ledger: Ledger) -> dict[str, str]:
     return roles
 
 
+def read_job(client: NeptuneClient, job_id: str, role: str | None = None) -> JobView | None:
+    """One training job's status, or ``None`` when it does not exist."""
+    try:
+        return JobView.from_api(client.get_training_job(job_id, role))
+    except NotFoundError:
+        return None
+
+
 def _readers(
     client: NeptuneClient, roles: Mapping[str, str]
 ) -> tuple[Callable[[str], JobView | None], Callable[[str], str | None]]:
     """GET one training job / data-processing job; ``None`` when it does not exist."""
 
     def job(job_id: str) -> JobView | None:
-        try:
-            return JobView.from_api(client.get_training_job(job_id, roles.get(job_id)))
-        except NotFoundError:
-            return None
+        return read_job(client, job_id, roles.get(job_id))
 
     def processing(dp_id: str) -> str | None:
         try:
@@ -121,20 +127,10 @@ def s3_preflight(s3: Any) -> Callable[[Desired], str | None]:
         source = str(params.get("sourceS3DirectoryPath", ""))
         bucket, _, prefix = source.removeprefix("s3://").partition("/")
         prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        need = [
-            params.get("trainingEntryPointScript", "training.py"),
-            params.get("transformEntryPointScript", "transform.py"),
-            REQUIRED_FILE,
-        ]
+        # The effective spec carries the schema's default entry-point names.
+        need = [params["trainingEntryPointScript"], params["transformEntryPointScript"], REQUIRED_FILE]
         try:
-            keys: set[str] = set()
-            kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-            while True:
-                page = s3.list_objects_v2(**kwargs)
-                keys.update(o["Key"][len(prefix) :] for o in page.get("Contents", []))
-                if not page.get("IsTruncated"):
-                    break
-                kwargs["ContinuationToken"] = page["NextContinuationToken"]
+            keys = {k[len(prefix) :] for k in list_keys(s3, bucket, prefix)}
         except (ClientError, BotoCoreError) as e:
             return f"custom-model preflight: cannot list {source}: {e} (--no-s3-preflight skips this check)"
         missing = [n for n in need if n not in keys]

@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .errors import ApiError, NotFoundError, ReconcilerError
+from .errors import ApiError, ReconcilerError
 from .live import TERMINAL, JobView
 from .neptune import NeptuneClient
+from .observe import read_job
 
 
 def _fmt(seconds: float) -> str:
@@ -37,9 +38,7 @@ def wait_for(
         while pending:
             for job, (name, role) in list(pending.items()):
                 try:
-                    view: JobView | None = JobView.from_api(client.get_training_job(job, role))
-                except NotFoundError:
-                    view = None
+                    view = read_job(client, job, role)
                 except ApiError:
                     continue  # transient trouble reading status: try again next round
                 views[job] = view

@@ -44,6 +44,18 @@ def make_s3_client(region: str, endpoint: str | None = None) -> Any:
     return session.create_client("s3", region_name=region, endpoint_url=endpoint, config=config)
 
 
+def list_keys(client: Any, bucket: str, prefix: str) -> list[str]:
+    """Every key under ``prefix``, sorted, across result pages (errors are the caller's)."""
+    keys: list[str] = []
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    while True:
+        page = client.list_objects_v2(**kwargs)
+        keys += [o["Key"] for o in page.get("Contents", [])]
+        if not page.get("IsTruncated"):
+            return sorted(keys)
+        kwargs["ContinuationToken"] = page.get("NextContinuationToken")
+
+
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -99,14 +111,7 @@ class S3Backend:
         return out["Body"].read(), str(out["ETag"])
 
     def _journal_keys(self) -> list[str]:
-        keys: list[str] = []
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self.journal_prefix}
-        while True:
-            page = self._call("ListObjectsV2", partial(self.client.list_objects_v2, **kwargs))
-            keys += [o["Key"] for o in page.get("Contents", [])]
-            if not page.get("IsTruncated"):
-                return sorted(keys)
-            kwargs["ContinuationToken"] = page.get("NextContinuationToken")
+        return self._call("ListObjectsV2", partial(list_keys, self.client, self.bucket, self.journal_prefix))
 
     def append(self, entry: dict[str, Any]) -> None:
         key = f"{self.journal_prefix}{int(entry['serial']):012d}.json"
