@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reconciler.manifests import load
+from reconciler.manifests.load import load
 
 TARGET = 3000.0
 

@@ -1,6 +1,7 @@
 """One error base for everything a user can cause; the CLI maps it to exit code 1.
 
-Anything that is not a ReconcilerError is a bug and exits 3 (see cli.py).
+Anything that is not a ReconcilerError is a bug and exits 3 (see ``cli/app.py``). The API's
+own errors live with the client, in ``neptune/errors.py``.
 """
 
 from __future__ import annotations
@@ -44,42 +45,3 @@ class LockError(StateError):
 
 class StalePlanError(ReconcilerError):
     """A saved plan no longer matches the ledger or the cluster."""
-
-
-class ApiError(ReconcilerError):
-    """An error answer from the Neptune ML API (or a transport failure)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "",
-        status: int = 0,
-        request_id: str = "",
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, hint)
-        self.code = code
-        self.status = status
-        self.request_id = request_id
-        self.after_retry = False  # set when the answer came to a retried call
-
-
-class NotFoundError(ApiError):
-    """The job does not exist (404 MLResourceNotFoundException or its 400 twin)."""
-
-
-class AlreadyExistsError(ApiError):
-    """A create named an id that is already taken."""
-
-
-class ThrottledError(ApiError):
-    """429 TooManyRequestsException."""
-
-
-class ServerError(ApiError):
-    """5xx answers and transport failures (connection reset, timeout)."""
-
-
-class BadRequestError(ApiError):
-    """Any other 4xx: the request itself is wrong and retrying will not help."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.docs import update_readme
+from reconciler.manifests.reference import update_readme
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler import identity
-from reconciler.live import JobView, Live
-from reconciler.plan import Desired
-from reconciler.state.ledger import Ledger
+from reconciler.core import identity
+from reconciler.core.desired import Desired
+from reconciler.core.ledger import Ledger
+from reconciler.core.live import JobView, Live
+from reconciler.manifests.desired import effective_spec
 
 POLICY = {
     "onDataChange": "incremental",
@@ -22,9 +23,7 @@ def desired(
     name: str = "m", policy: dict[str, Any] | None = None, labels: dict[str, str] | None = None, **spec: Any
 ) -> Desired:
     base = {"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}
-    return Desired(
-        name, identity.effective_spec({**base, **spec}), {**POLICY, **(policy or {})}, labels or {}
-    )
+    return Desired(name, effective_spec({**base, **spec}), {**POLICY, **(policy or {})}, labels or {})
 
 
 def generation(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import schema
+from reconciler.manifests import schema
 
 from .conftest import Workspace, run
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import schema
+from reconciler.manifests import schema
 
 from .conftest import manifest, run
 
@@ -125,12 +125,12 @@ def test_explain_unknown_field() -> None:
 
 
 def test_unexpected_error_exits_3_in_one_line(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import reconciler.cli
+    import reconciler.cli.offline
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(reconciler.cli, "load", boom)
+    monkeypatch.setattr(reconciler.cli.offline, "load", boom)
     r = run("validate")
     assert r.code == 3
     assert r.err == (

@@ -8,15 +8,16 @@ from typing import Any
 
 import pytest
 
-from reconciler.errors import (
+from reconciler.errors import ConfigError
+from reconciler.neptune import (
     AlreadyExistsError,
     BadRequestError,
-    ConfigError,
+    NeptuneClient,
     NotFoundError,
     ServerError,
     ThrottledError,
+    make_client,
 )
-from reconciler.neptune import NeptuneClient, make_client
 from reconciler.neptune.client import RetryPolicy
 
 from .conftest import Emu, run

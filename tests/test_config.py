@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import require_endpoint, resolve
 from reconciler.errors import ConfigError
+from reconciler.manifests.config import require_endpoint, resolve
 
 CONFIG = """\
 endpoint: https://base.example.com:8182

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler import schema
-from reconciler.docs import update_readme
-from reconciler.plan import ACTIONS
+from reconciler.core.plan import ACTIONS
+from reconciler.manifests import schema
+from reconciler.manifests.reference import update_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import re
 
-from reconciler import identity
+from reconciler.core import identity
+from reconciler.manifests.desired import effective_spec
 
-SPEC = identity.effective_spec({"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"})
+SPEC = effective_spec({"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"})
 
 
 def test_effective_spec_layers_schema_then_config_then_manifest() -> None:
-    spec = identity.effective_spec(
+    spec = effective_spec(
         {
             "dataProcessingJobId": "dp",
             "trainModelS3Location": "s3://bkt/m",

@@ -9,10 +9,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import schema
-from reconciler.manifests import check_document, load
-from reconciler.problems import Problem
-from reconciler.yamlsource import YamlProblem, load_documents
+from reconciler.manifests import schema
+from reconciler.manifests.load import check_document, load
+from reconciler.manifests.problems import Problem
+from reconciler.manifests.yamlsource import YamlProblem, load_documents
 
 from .conftest import manifest
 

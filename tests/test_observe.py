@@ -6,10 +6,10 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from reconciler.identity import job_id
+from reconciler.core.identity import job_id
+from reconciler.core.ledger import Ledger
+from reconciler.engine.observe import observe, s3_preflight
 from reconciler.neptune import make_client
-from reconciler.observe import observe, s3_preflight
-from reconciler.state.ledger import Ledger
 
 from .builders import desired, generation, ledger
 from .conftest import Emu, Workspace, run

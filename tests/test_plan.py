@@ -8,8 +8,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import identity
-from reconciler.plan import ACTIONS, Options, plan, resolve_pending
+from reconciler.core import identity
+from reconciler.core.plan import ACTIONS, Options, plan
+from reconciler.core.settle import resolve_pending
 
 from .builders import desired, generation, ledger, live
 

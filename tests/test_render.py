@@ -6,8 +6,9 @@ import io
 
 import pytest
 
-from reconciler.plan import plan
-from reconciler.render_plan import GITHUB_LIMIT, render_markdown, render_text, use_colour
+from reconciler.core.plan import plan
+from reconciler.render.plan import GITHUB_LIMIT, render_markdown, render_text
+from reconciler.render.style import use_colour
 
 from .builders import desired, ledger, live
 

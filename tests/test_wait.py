@@ -6,9 +6,10 @@ import io
 
 import pytest
 
+from reconciler.engine.wait import wait_for
 from reconciler.errors import ReconcilerError
 from reconciler.neptune import make_client
-from reconciler.wait import wait_for
+from reconciler.render.progress import display_for
 
 from .conftest import Emu
 
@@ -28,7 +29,8 @@ def test_progress_display_on_a_terminal(emu: Emu) -> None:
     def sleep(seconds: float) -> None:
         emu.advance(30)  # the job finishes while we "sleep"
 
-    views = wait_for(make_client(emu.url), [("m", "j-1", None)], out, timeout=3600, tty=True,
+    jobs = [("m", "j-1", None)]
+    views = wait_for(make_client(emu.url), jobs, display_for(jobs, out, tty=True), timeout=3600,
                      clock=lambda: float(next(ticks)), sleep=sleep)  # fmt: skip
     assert views["j-1"] is not None and views["j-1"].status == "Completed"
     assert "m: j-1" in out.getvalue() and "Completed" in out.getvalue()
@@ -38,7 +40,10 @@ def test_plain_lines_and_missing_job(emu: Emu) -> None:
     start(emu, "j-2")
     emu.delete("j-2")
     out = io.StringIO()
-    views = wait_for(make_client(emu.url), [("m", "j-2", None)], out, timeout=10, sleep=lambda s: None)
+    jobs = [("m", "j-2", None)]
+    views = wait_for(
+        make_client(emu.url), jobs, display_for(jobs, out, tty=False), timeout=10, sleep=lambda s: None
+    )
     assert views == {"j-2": None} and out.getvalue() == "m: j-2 Missing after 0s\n"
 
 
@@ -56,7 +61,8 @@ def test_transient_errors_are_not_fatal(emu: Emu) -> None:
             emu.advance(61)
 
     out = io.StringIO()
-    views = wait_for(client, [("m", "j-3", None)], out, timeout=3600, sleep=sleep)
+    jobs = [("m", "j-3", None)]
+    views = wait_for(client, jobs, display_for(jobs, out, tty=False), timeout=3600, sleep=sleep)
     assert views["j-3"] is not None and views["j-3"].status == "Completed"
 
 
@@ -67,7 +73,7 @@ def test_timeout(emu: Emu) -> None:
         wait_for(
             make_client(emu.url),
             [("m", "j-4", None)],
-            io.StringIO(),
+            display_for([("m", "j-4", None)], io.StringIO(), tty=False),
             timeout=90,
             clock=lambda: next(clock),
             sleep=lambda s: None,

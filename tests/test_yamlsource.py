@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.yamlsource import MAX_FILE_BYTES, YamlProblem, load_documents
+from reconciler.manifests.yamlsource import MAX_FILE_BYTES, YamlProblem, load_documents
 
 
 def problem(text: bytes | str) -> YamlProblem:

@@ -1,5 +1,15 @@
-"""Talking to Neptune ML: one client, one place that maps HTTP answers to errors."""
+"""Talking to Neptune ML: the client, SigV4, the API's errors and its response models."""
 
 from .client import NeptuneClient, make_client
+from .errors import AlreadyExistsError, ApiError, BadRequestError, NotFoundError, ServerError, ThrottledError
 
-__all__ = ["NeptuneClient", "make_client"]
+__all__ = [
+    "AlreadyExistsError",
+    "ApiError",
+    "BadRequestError",
+    "NeptuneClient",
+    "NotFoundError",
+    "ServerError",
+    "ThrottledError",
+    "make_client",
+]

@@ -18,16 +18,17 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ..errors import (
+from ..errors import ConfigError
+from . import auth as sigv4
+from .errors import (
     AlreadyExistsError,
     ApiError,
-    ConfigError,
     NotFoundError,
     ServerError,
     ThrottledError,
+    from_response,
+    from_transport,
 )
-from . import auth as sigv4
-from .errors import from_response, from_transport
 
 log = logging.getLogger("reconciler.http")
 TRAINING = "/ml/modeltraining"

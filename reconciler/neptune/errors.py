@@ -1,18 +1,51 @@
-"""HTTP answers → typed errors, in one place. Server text is cut before it reaches a message."""
+"""The API's errors, and HTTP answers → typed errors in one place. Server text is cut before it
+reaches a message; request headers (credentials) never do."""
 
 from __future__ import annotations
 
 import requests
 
-from ..errors import (
-    AlreadyExistsError,
-    ApiError,
-    BadRequestError,
-    NotFoundError,
-    ServerError,
-    ThrottledError,
-    shorten,
-)
+from ..errors import ReconcilerError, shorten
+
+
+class ApiError(ReconcilerError):
+    """An error answer from the Neptune ML API (or a transport failure)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        status: int = 0,
+        request_id: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.after_retry = False  # set when the answer came to a retried call
+
+
+class NotFoundError(ApiError):
+    """The job does not exist (404 MLResourceNotFoundException or its 400 twin)."""
+
+
+class AlreadyExistsError(ApiError):
+    """A create named an id that is already taken."""
+
+
+class ThrottledError(ApiError):
+    """429 TooManyRequestsException."""
+
+
+class ServerError(ApiError):
+    """5xx answers and transport failures (connection reset, timeout)."""
+
+
+class BadRequestError(ApiError):
+    """Any other 4xx: the request itself is wrong and retrying will not help."""
+
 
 DUPLICATE_ID = "same ID already exists"
 MISSING_ID = "resource with the given ID"

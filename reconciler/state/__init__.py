@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from .ledger import Ledger
-from .local import LocalBackend
-from .s3 import S3Backend, make_s3_client
-from .store import StateStore, describe_lease, holder_gone, now_iso
+from .lease import describe_lease, holder_gone
+from .store import StateStore
 
-__all__ = ["Ledger", "StateStore", "describe_lease", "holder_gone", "now_iso", "open_state"]
+__all__ = ["StateStore", "describe_lease", "holder_gone", "open_state"]
 
 
 def open_state(location: str, *, region: str = "us-east-1", s3_endpoint: str | None = None) -> StateStore:
+    """The store for ``location``: ``s3://bucket/key`` or a local path."""
     if location.startswith("s3://"):
+        from ..s3 import make_s3_client
+        from .s3 import S3Backend
+
         return StateStore(S3Backend(location, make_s3_client(region, s3_endpoint)))
+    from .local import LocalBackend
+
     return StateStore(LocalBackend(location))

@@ -6,25 +6,17 @@ into the base document at the end of a run, or in the next run after a crash.
 
 from __future__ import annotations
 
-import getpass
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+from ..core.ledger import Ledger
+from ..core.records import Entry, JournalOp, now_iso
 from ..errors import LockError, StateError
-from .ledger import Ledger, check, check_entry
-
-DEFAULT_TTL = 1800.0
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from .lease import DEFAULT_TTL, describe_lease, new_lease
+from .validate import check, check_entry
 
 
 class Backend(Protocol):
@@ -74,21 +66,17 @@ class StateStore:
         self.ledger, self.journal_length = ledger, replayed
         return ledger
 
-    def commit(self, op: str, name: str, **fields: Any) -> dict[str, Any]:
+    def commit(self, op: JournalOp, name: str, **fields: Any) -> Entry:
         """Append one change and apply it to the in-memory ledger (thread-safe)."""
         with self._mutex:
-            entry = {
-                "serial": self.ledger.serial + 1,
-                "op": op,
-                "name": name,
-                "at": now_iso(),
-                **fields,
-            }
+            entry = cast(
+                Entry, {**fields, "op": op, "name": name, "serial": self.ledger.serial + 1, "at": now_iso()}
+            )
             if not self.ledger.exists and self.journal_length == 0:
                 # A first write creates the base, so the lineage exists before any entry refers to it.
                 self.backend.write_base(self.ledger.data)
                 self.ledger.exists = True
-            self.backend.append(entry)
+            self.backend.append(dict(entry))
             self.ledger.apply(entry)
             self.journal_length += 1
             return entry
@@ -102,17 +90,7 @@ class StateStore:
     # -- the lease ----------------------------------------------------------------------
     def lock(self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL) -> dict[str, Any]:
         """Take the lease, or raise LockError naming its holder. An expired lease is taken over."""
-        lease = {
-            "id": str(uuid.uuid4()),
-            "owner": _user(),
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "operation": operation,
-            "plan": plan,
-            "started": now_iso(),
-            "ttl": ttl,
-            "expires": time.time() + ttl,
-        }
+        lease = new_lease(operation, plan, ttl)
         if self.backend.create_lock(lease):
             return lease
         held = self.backend.read_lock()
@@ -177,36 +155,3 @@ class StateStore:
         held = self.backend.read_lock()
         self.backend.delete_lock(None)
         return held
-
-
-def holder_gone(lease: dict[str, Any]) -> bool:
-    """True when the lease was taken on this host by a process that no longer exists."""
-    if lease.get("host") != socket.gethostname() or not isinstance(lease.get("pid"), int):
-        return False
-    try:
-        os.kill(lease["pid"], 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # exists but not ours to signal
-        return False
-    return False
-
-
-def describe_lease(lease: dict[str, Any] | None) -> str:
-    if not lease:
-        return "nobody"
-    left = float(lease.get("expires", 0)) - time.time()
-    state = f"expires in {int(left)}s" if left > 0 else "expired"
-    if holder_gone(lease):
-        state += "; that process is gone"
-    return (
-        f"{lease.get('owner', '?')} on {lease.get('host', '?')} (pid {lease.get('pid', '?')}, "
-        f"{lease.get('operation', '?')} since {lease.get('started', '?')}, {state})"
-    )
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no passwd entry in some containers
-        return "unknown"

@@ -1,0 +1,88 @@
+"""The command line: the root app, the one error handler, and the table of commands."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import ReconcilerError
+from .apply import apply_command, status_command
+from .emulator import emulator_command
+from .jobs import jobs_app
+from .offline import explain_command, schema_command, validate_command
+from .plan import plan_command
+from .state import import_command, state_app
+
+_CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_PASS_THROUGH: tuple[type[BaseException], ...] = (_CLICK_EXCEPTION, typer.Exit, typer.Abort)
+_debug = {"on": False}
+
+
+class ReconcilerGroup(TyperGroup):
+    """Routes every exception through one place: one line for users, exit codes fixed."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _PASS_THROUGH:
+            raise
+        except ReconcilerError as e:
+            _fail(f"error: {e}", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            raise typer.Exit(1) from None
+        except Exception as e:  # a bug: say so in one line, never a bare traceback
+            _fail(
+                f"internal error: {type(e).__name__}: {e} "
+                "(this is a bug; rerun with --debug for the traceback and report it)",
+                3,
+            )
+
+
+def _fail(message: str, code: int) -> None:
+    if _debug["on"]:
+        traceback.print_exc(file=sys.stderr)
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=ReconcilerGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="GitOps for Amazon Neptune ML model-training jobs: validate, plan, apply, status.",
+)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _debug["on"] = debug
+
+
+app.command("validate")(validate_command)
+app.command("schema")(schema_command)
+app.command("explain")(explain_command)
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(state_app, name="state")
+app.command("plan")(plan_command)
+app.command("import")(import_command)
+app.command("apply")(apply_command)
+app.command("status")(status_command)
+app.command("emulator")(emulator_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

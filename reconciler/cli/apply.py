@@ -1,0 +1,124 @@
+"""``reconciler apply`` and ``reconciler status``: thin commands over the engine's workflows."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..core.model import Options, Plan
+from ..engine.workflow import ApplyRequest, ApplyView, run_apply, run_plan, wait_started
+from ..errors import ReconcilerError
+from ..render import DataFormat
+from ..render.apply import render_outcome, render_summary, render_waited
+from ..render.plan import render_text, summary_line
+from ..render.progress import display_for
+from ..render.status import render_status, status_rows
+from ..render.style import use_colour
+from .options import (
+    CONFIG,
+    NEPTUNE,
+    STATE,
+    Connection,
+    DataFormatOpt,
+    LabelOpt,
+    NoPreflightOpt,
+    ParallelismOpt,
+    Paths,
+    PruneOpt,
+    ReplaceOpt,
+    TargetOpt,
+    client_from,
+    connected,
+    parse_duration,
+    selection_for,
+)
+
+
+def _confirm(plan: Plan) -> None:
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "apply needs confirmation but stdin is not a terminal",
+            "review the plan and pass --auto-approve (or run a saved plan with --plan FILE)",
+        )
+    sys.stdout.write(f"\nApply these changes ({summary_line(plan)})? Only 'yes' is accepted: ")
+    sys.stdout.flush()
+    if sys.stdin.readline().strip() != "yes":
+        raise ReconcilerError("apply cancelled; nothing was changed")
+
+
+@connected(NEPTUNE, STATE, CONFIG)
+def apply_command(
+    conn: Connection,
+    paths: Paths = None,
+    label: LabelOpt = None,
+    target: TargetOpt = None,
+    replace: ReplaceOpt = None,
+    prune: PruneOpt = False,
+    parallelism: ParallelismOpt = 16,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Poll started jobs until they finish.")] = False,
+    timeout: Annotated[str, typer.Option("--timeout", help="Give up waiting after this long.")] = "6h",
+    max_stops: Annotated[int, typer.Option("--max-stops", min=0, help="Most jobs one run may stop.")] = 5,
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="Run this saved plan exactly.")] = None,
+    poll_interval: Annotated[float, typer.Option("--poll-interval", help="Seconds between polls.")] = 5.0,
+    lock_timeout: Annotated[
+        str, typer.Option("--lock-timeout", help="Wait this long for another apply's lock (e.g. 5m).")
+    ] = "0s",
+    no_s3_preflight: NoPreflightOpt = False,
+) -> None:
+    """Make the cluster match the manifests: create, update and stop training jobs."""
+    wait_seconds = parse_duration(timeout)
+    settings = conn.settings()
+    client = client_from(settings, parallelism)
+    request = ApplyRequest(
+        selection=selection_for(paths, target, label),
+        options=Options(replace=frozenset(replace or []), prune=prune),
+        parallelism=parallelism, max_stops=max_stops, s3_check=not no_s3_preflight,
+        plan_file=plan_file, lock_wait=parse_duration(lock_timeout),
+    )  # fmt: skip
+    out = sys.stdout
+    view = ApplyView(
+        show=lambda plan, state: render_text(plan, out, state=state),
+        report=lambda outcome: render_outcome(outcome, out),
+        say=lambda text: print(text, file=out),
+        confirm=None if auto_approve else _confirm,
+    )
+    result = run_apply(client, settings, request, view)
+    render_summary(result, out)
+    bad_jobs: list[str] = []
+    if wait and result.started:
+        out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
+        display = display_for(result.started, out, tty=use_colour(out))
+        views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
+        bad_jobs = render_waited(views, out)
+    if result.failed or result.blocked or bad_jobs:
+        raise typer.Exit(1)
+
+
+@connected(NEPTUNE, STATE, CONFIG)
+def status_command(
+    conn: Connection,
+    paths: Paths = None,
+    label: LabelOpt = None,
+    target: TargetOpt = None,
+    parallelism: ParallelismOpt = 16,
+    fmt: DataFormatOpt = DataFormat.TEXT,
+    no_s3_preflight: NoPreflightOpt = False,
+) -> None:
+    """Git against reality: each manifest's job, its live status and what apply would do."""
+    settings = conn.settings()
+    run = run_plan(
+        client_from(settings, parallelism), settings, selection_for(paths, target, label), Options(),
+        parallelism=parallelism, s3_check=not no_s3_preflight,
+    )  # fmt: skip
+    rows = status_rows(run)
+    if fmt is DataFormat.JSON:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        render_status(rows, sys.stdout)

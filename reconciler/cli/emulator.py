@@ -1,0 +1,40 @@
+"""``reconciler emulator``: serve the local Neptune ML emulator (the only command that imports it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..errors import ReconcilerError
+
+
+def emulator_command(
+    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8182,
+    state_file: Annotated[str | None, typer.Option(help="Keep jobs across restarts.")] = None,
+    job_seconds: Annotated[float, typer.Option(help="How long a job stays InProgress.")] = 5.0,
+    stop_seconds: Annotated[float, typer.Option(help="How long a job stays Stopping.")] = 1.0,
+    latency_ms: Annotated[float, typer.Option(help="Added to every API call.")] = 0.0,
+    error_rate: Annotated[float, typer.Option(help="Share of calls answered 500.")] = 0.0,
+    throttle_rps: Annotated[float, typer.Option(help="Token-bucket rate; 429 beyond it.")] = 0.0,
+    drop_rate: Annotated[float, typer.Option(help="Share of calls whose answer is lost.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
+    s3_endpoint: Annotated[str | None, typer.Option(help="Write artifacts to this S3 endpoint.")] = None,
+    artifacts_dir: Annotated[str | None, typer.Option(help="Write artifacts under this folder.")] = None,
+    region: Annotated[str, typer.Option(help="Region shown in ARNs.")] = "us-east-1",
+) -> None:
+    """Serve a local Neptune ML emulator (model training and data processing) on loopback."""
+    from ..emulator import FaultConfig, Options, serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ReconcilerError(f"the emulator listens on loopback only, not {host!r}")
+    for name, rate in (("--error-rate", error_rate), ("--drop-rate", drop_rate)):
+        if not 0.0 <= rate <= 1.0:
+            raise ReconcilerError(f"{name} {rate} is not a probability", "use a number from 0 to 1")
+    faults = FaultConfig(latency_ms, error_rate, throttle_rps, drop_rate, seed)
+    options = Options(job_seconds=job_seconds, stop_seconds=stop_seconds, region=region)
+    try:
+        serve(host, port, options, faults, state_file, s3_endpoint, artifacts_dir)
+    except OSError as e:
+        raise ReconcilerError(f"cannot listen on {host}:{port}: {e.strerror}", "try --port 0") from None

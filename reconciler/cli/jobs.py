@@ -1,0 +1,85 @@
+"""``reconciler jobs``: the API's four operations, for operators (no ledger involved)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import ReconcilerError
+from ..neptune import NeptuneClient
+from ..render import DataFormat
+from ..render.job import render_job
+from .options import CONFIG, NEPTUNE, Connection, DataFormatOpt, client_from, connected
+
+jobs_app = typer.Typer(no_args_is_help=True, help="Imperative model-training job calls.")
+
+
+def _client(conn: Connection) -> NeptuneClient:
+    return client_from(conn.settings(), pool_size=2)
+
+
+def _emit(doc: Any, fmt: DataFormat, text: str) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n" if fmt is DataFormat.JSON else text)
+
+
+@jobs_app.command("list")
+@connected(NEPTUNE, CONFIG)
+def list_jobs(
+    conn: Connection,
+    max_items: Annotated[int, typer.Option("--max-items", help="1 to 1024.")] = 10,
+    fmt: DataFormatOpt = DataFormat.TEXT,
+) -> None:
+    """List model-training job ids, newest first."""
+    ids = _client(conn).list_training_jobs(max_items)
+    _emit({"ids": ids}, fmt, "".join(f"{i}\n" for i in ids) or "no model-training jobs\n")
+
+
+@jobs_app.command("get")
+@connected(NEPTUNE, CONFIG)
+def get_job(
+    conn: Connection,
+    job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
+    role: Annotated[str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")] = None,
+    fmt: DataFormatOpt = DataFormat.TEXT,
+) -> None:
+    """Show a model-training job's status and its processing, HPO and transform jobs."""
+    doc = _client(conn).get_training_job(job_id, role)
+    _emit(doc, fmt, render_job(doc))
+
+
+@jobs_app.command("stop")
+@connected(NEPTUNE, CONFIG)
+def stop_job(
+    conn: Connection,
+    job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
+    clean: Annotated[bool, typer.Option("--clean", help="Also delete the job's S3 artifacts.")] = False,
+    role: Annotated[str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")] = None,
+    fmt: DataFormatOpt = DataFormat.TEXT,
+) -> None:
+    """Stop a running model-training job (--clean deletes its artifacts)."""
+    doc = _client(conn).stop_training_job(job_id, clean=clean, role_arn=role)
+    _emit(doc, fmt, f"{job_id}: {doc.get('status', 'stop requested')}{' (clean)' if clean else ''}\n")
+
+
+@jobs_app.command("create")
+@connected(NEPTUNE, CONFIG)
+def create_job(
+    conn: Connection,
+    from_file: Annotated[Path, typer.Option("--from-file", help="JSON body of the create call.")],
+    fmt: DataFormatOpt = DataFormat.TEXT,
+) -> None:
+    """Start one model-training job from a JSON body (one-off use; not tracked in the ledger)."""
+    try:
+        body = json.loads(from_file.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ReconcilerError(f"{from_file}: cannot read: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise ReconcilerError(f"{from_file}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+    if not isinstance(body, dict):
+        raise ReconcilerError(f"{from_file}: the body must be a JSON object")
+    doc = _client(conn).create_training_job(body)
+    _emit(doc, fmt, f"created {doc['id']}\n")

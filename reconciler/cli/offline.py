@@ -1,0 +1,57 @@
+"""Commands that need no cluster: ``validate``, ``schema`` and ``explain``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from ..errors import ReconcilerError
+from ..manifests import explain, schema
+from ..manifests.load import load
+from ..render import DataFormat
+from ..render.validate import render_problems
+from .options import CONFIG, Connection, DataFormatOpt, Paths, connected
+
+
+@connected(CONFIG)
+def validate_command(
+    conn: Connection,
+    paths: Paths = None,
+    fmt: DataFormatOpt = DataFormat.TEXT,
+) -> None:
+    """Check manifests offline (no network, no credentials). Exit 0 when valid."""
+    settings = conn.settings()
+    result = load(paths or ["specs/"], settings.defaults)
+    render_problems(result, sys.stdout, fmt)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def schema_command(
+    which: Annotated[str, typer.Argument(help="manifest, config, ledger or plan.")] = "manifest",
+) -> None:
+    """Print a JSON Schema (for editors: yaml-language-server)."""
+    names = {
+        "manifest": schema.MANIFEST,
+        "config": schema.CONFIG,
+        "ledger": schema.LEDGER,
+        "plan": schema.PLAN,
+    }
+    if which not in names:
+        raise ReconcilerError(f"unknown schema {which!r}", f"use one of: {', '.join(names)}")
+    sys.stdout.write(schema.text(names[which]))
+
+
+def explain_command(
+    field: Annotated[str, typer.Argument(help="Dotted field path, e.g. spec.maxWaitTime.")] = "",
+    fmt: DataFormatOpt = DataFormat.TEXT,
+) -> None:
+    """Describe a manifest field: type, default, rules, cost of a change."""
+    info = explain.describe(field)
+    if fmt is DataFormat.JSON:
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+    else:
+        sys.stdout.write(explain.as_text(info))

@@ -1,0 +1,140 @@
+"""Options shared by commands, declared once. ``@connected(...)`` adds the connection options a
+command needs to its signature and hands the command one ``Connection`` that resolves them."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ..engine.workflow import Selection, parse_selector
+from ..errors import ReconcilerError
+from ..manifests.config import Settings, require_endpoint, resolve
+from ..neptune import NeptuneClient, make_client
+from ..render import DataFormat, Format
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Paths = Annotated[list[str] | None, typer.Argument(help="Manifest files or folders (default specs/).")]
+DataFormatOpt = Annotated[DataFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+LabelOpt = Annotated[
+    list[str] | None, typer.Option("--label", "-l", help="Only manifests with label key=value.")
+]
+TargetOpt = Annotated[list[str] | None, typer.Option("--target", help="Only this manifest (repeatable).")]
+ReplaceOpt = Annotated[
+    list[str] | None, typer.Option("--replace", help="Force a full retrain of NAME (repeatable).")
+]
+PruneOpt = Annotated[bool, typer.Option("--prune", help="Stop or forget jobs whose manifest was removed.")]
+NoPreflightOpt = Annotated[
+    bool, typer.Option("--no-s3-preflight", help="Skip checking custom-model sources in S3.")
+]
+ParallelismOpt = Annotated[int, typer.Option("--parallelism", min=1, max=256, help="Concurrent API calls.")]
+ConfigOpt = Annotated[str | None, typer.Option("--config", help="Path of reconciler.yaml.")]
+EnvOpt = Annotated[str | None, typer.Option("--env", help="Environment overlay from reconciler.yaml.")]
+
+# Every connection option, with the Connection field it fills; groups pick from these.
+_OPTIONS: dict[str, Any] = {
+    "endpoint": Annotated[
+        str | None,
+        typer.Option("--endpoint", help="Neptune endpoint URL (env NEPTUNE_ENDPOINT).", show_default=False),
+    ],
+    "auth": Annotated[str | None, typer.Option("--auth", help="iam (SigV4) or none.")],
+    "region": Annotated[str | None, typer.Option("--region", help="AWS region (env AWS_REGION).")],
+    "insecure": Annotated[
+        bool, typer.Option("--insecure", help="Allow plain http:// to a host that is not loopback.")
+    ],
+    "state": Annotated[
+        str | None,
+        typer.Option("--state", help="Ledger location: a path or s3://bucket/key (env RECONCILER_STATE)."),
+    ],
+    "s3_endpoint": Annotated[
+        str | None, typer.Option("--s3-endpoint", help="S3 endpoint override (state, preflight).")
+    ],
+    "config": ConfigOpt,
+    "env": EnvOpt,
+}
+NEPTUNE = ("endpoint", "auth", "region", "insecure")
+STATE = ("state", "s3_endpoint", "region")
+CONFIG = ("config", "env")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The connection options a command was given (None: not given, so config or env decide)."""
+
+    endpoint: str | None = None
+    auth: str | None = None
+    region: str | None = None
+    insecure: bool = False
+    state: str | None = None
+    s3_endpoint: str | None = None
+    config: str | None = None
+    env: str | None = None
+
+    def settings(self) -> Settings:
+        """Flags over environment variables over ``reconciler.yaml``."""
+        flags = {
+            "endpoint": self.endpoint, "auth": self.auth, "region": self.region,
+            "insecure": self.insecure or None, "state": self.state, "s3Endpoint": self.s3_endpoint,
+        }  # fmt: skip
+        return resolve(config=self.config, env=self.env, flags=flags)
+
+
+def client_from(settings: Settings, pool_size: int = 16) -> NeptuneClient:
+    return make_client(
+        require_endpoint(settings),
+        auth=settings.auth,
+        region=settings.region,
+        insecure=settings.insecure,
+        pool_size=pool_size,
+    )
+
+
+def connected(*groups: tuple[str, ...]) -> Callable[[F], F]:
+    """Declare the options of ``groups`` on a command that takes ``conn: Connection``."""
+    names = list(dict.fromkeys(n for g in groups for n in g))
+    defaults = {f.name: f.default for f in fields(Connection)}
+
+    def decorate(fn: F) -> F:
+        sig = inspect.signature(fn, eval_str=True)
+        own = [p for p in sig.parameters.values() if p.name != "conn"]
+        extra = [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=defaults[n], annotation=_OPTIONS[n])
+            for n in names
+        ]
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
+
+        @functools.wraps(fn)
+        def wrapper(**kwargs: Any) -> Any:
+            conn = Connection(**{n: kwargs.pop(n) for n in names})
+            return fn(conn=conn, **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def selection_for(paths: list[str] | None, target: list[str] | None, label: list[str] | None) -> Selection:
+    return Selection(tuple(paths or ["specs/"]), frozenset(target or []), parse_selector(label))
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``90``, ``90s``, ``30m``, ``6h`` or ``1h30m``."""
+    if text.strip().isdigit():
+        return float(text)
+    m = _DURATION.match(text.strip())
+    if not m or not any(m.groups()):
+        raise ReconcilerError(f"duration {text!r} not understood", "e.g. 90s, 30m, 6h, 1h30m")
+    h, mins, s = (int(g or 0) for g in m.groups())
+    return float(h * 3600 + mins * 60 + s)

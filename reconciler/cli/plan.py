@@ -1,0 +1,70 @@
+"""``reconciler plan``: what apply would do. Exit 0 in sync, 2 changes to make, 1 error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..core.model import Options
+from ..engine.planfile import to_json
+from ..engine.workflow import PlanRun, run_plan
+from ..errors import ReconcilerError
+from ..render import Format, plan_renderer
+from ..state.local import write_atomic
+from .options import (
+    CONFIG,
+    NEPTUNE,
+    STATE,
+    Connection,
+    FormatOpt,
+    LabelOpt,
+    NoPreflightOpt,
+    ParallelismOpt,
+    Paths,
+    PruneOpt,
+    ReplaceOpt,
+    TargetOpt,
+    client_from,
+    connected,
+    selection_for,
+)
+
+
+@connected(NEPTUNE, STATE, CONFIG)
+def plan_command(
+    conn: Connection,
+    paths: Paths = None,
+    label: LabelOpt = None,
+    target: TargetOpt = None,
+    replace: ReplaceOpt = None,
+    prune: PruneOpt = False,
+    parallelism: ParallelismOpt = 16,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan for `apply --plan`.")] = None,
+    fmt: FormatOpt = Format.TEXT,
+    no_s3_preflight: NoPreflightOpt = False,
+) -> None:
+    """Show what apply would do. Exit 0 in sync, 2 changes to make, 1 error; changes nothing."""
+    settings = conn.settings()
+    options = Options(replace=frozenset(replace or []), prune=prune)
+    run = run_plan(
+        client_from(settings, parallelism), settings, selection_for(paths, target, label), options,
+        parallelism=parallelism, s3_check=not no_s3_preflight,
+    )  # fmt: skip
+    plan_renderer(fmt)(run.plan, sys.stdout, settings.state)
+    if out is not None:
+        save(run, out, settings.state)
+    raise typer.Exit(2 if run.plan.has_changes else 0)
+
+
+def save(run: PlanRun, out: Path, state: str) -> None:
+    """Write the plan as JSON for ``apply --plan`` (atomically: a torn plan is never run)."""
+    doc = to_json(run.plan, state_location=state)
+    try:
+        write_atomic(out, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+    except OSError as e:
+        raise ReconcilerError(f"cannot write the plan to {out}: {e.strerror}") from None
+    sys.stderr.write(f"saved plan to {out}; run it with `reconciler apply --plan {out}`\n")

@@ -1,0 +1,111 @@
+"""``reconciler state show|rm|lock|unlock`` and ``reconciler import``: the ledger by hand."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from ..core.records import JournalOp, applied, generation
+from ..engine.workflow import Selection, git_commit, load_desired, open_store
+from ..errors import ReconcilerError, StateError
+from ..render import DataFormat
+from ..render.ledger import render_ledger
+from ..state import describe_lease, holder_gone
+from .options import CONFIG, NEPTUNE, STATE, Connection, DataFormatOpt, Paths, client_from, connected
+
+state_app = typer.Typer(no_args_is_help=True, help="Inspect and repair the ledger.")
+
+
+@state_app.command("show")
+@connected(STATE, CONFIG)
+def show(conn: Connection, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
+    """Print the ledger: every manifest's generations and pending intents."""
+    store = open_store(conn.settings())
+    ledger = store.load()
+    if fmt is DataFormat.JSON:
+        sys.stdout.write(json.dumps(ledger.data, indent=2, sort_keys=True) + "\n")
+        return
+    render_ledger(ledger, store.location, sys.stdout)
+
+
+@state_app.command("rm")
+@connected(STATE, CONFIG)
+def rm(conn: Connection, name: Annotated[str, typer.Argument(help="Manifest name to forget.")]) -> None:
+    """Forget a manifest's jobs without touching the cluster."""
+    store = open_store(conn.settings())
+    with store.held(f"state rm {name}"):
+        ledger = store.load()
+        if ledger.resource(name) is None:
+            raise StateError(f"{name!r} is not in the ledger", "see `reconciler state show`")
+        jobs = [g["jobId"] for g in ledger.generations(name)]
+        store.commit(JournalOp.FORGET, name)
+        store.compact()
+    sys.stdout.write(f"forgot {name} ({len(jobs)} job(s) left untouched on the cluster)\n")
+
+
+@state_app.command("lock")
+@connected(STATE, CONFIG)
+def lock_show(conn: Connection) -> None:
+    """Show who holds the state lock, if anyone."""
+    store = open_store(conn.settings())
+    held = store.read_lock()
+    if held is None:
+        sys.stdout.write(f"{store.location}: not locked\n")
+    else:
+        sys.stdout.write(f"{store.location}: locked by {describe_lease(held)}\n")
+        if held.get("plan"):
+            sys.stdout.write(f"plan: {held['plan']}\n")
+
+
+@state_app.command("unlock")
+@connected(STATE, CONFIG)
+def unlock(
+    conn: Connection,
+    force: Annotated[bool, typer.Option("--force", help="Break a lease that has not expired.")] = False,
+) -> None:
+    """Break the state lock left by an apply that died."""
+    import time
+
+    store = open_store(conn.settings())
+    held = store.read_lock()
+    if held is None:
+        sys.stdout.write(f"{store.location}: not locked\n")
+        return
+    if float(held.get("expires", 0)) > time.time() and not force and not holder_gone(held):
+        raise StateError(
+            f"the lock is held by {describe_lease(held)} and has not expired",
+            "make sure that apply is dead, then `reconciler state unlock --force`",
+        )
+    store.force_unlock()
+    sys.stdout.write(f"unlocked {store.location} (was {describe_lease(held)})\n")
+
+
+@connected(NEPTUNE, STATE, CONFIG)
+def import_command(
+    conn: Connection,
+    name: Annotated[str, typer.Argument(help="Manifest name.")],
+    job_id: Annotated[str, typer.Argument(help="Existing model-training job to adopt.")],
+    paths: Paths = None,
+) -> None:
+    """Adopt an existing job as a manifest's current generation (after checking it exists)."""
+    settings = conn.settings()
+    desired = {d.name: d for d in load_desired(Selection(tuple(paths or ["specs/"])), settings)}
+    if name not in desired:
+        raise ReconcilerError(f"no manifest named {name!r}", "import needs the manifest the job belongs to")
+    d = desired[name]
+    doc = client_from(settings, 2).get_training_job(job_id, d.spec.get("neptuneIamRoleArn"))
+    store = open_store(settings)
+    with store.held(f"import {name} {job_id}"):
+        ledger = store.load()
+        if job_id in ledger.job_ids():
+            raise StateError(f"job {job_id} is already in the ledger")
+        commit = git_commit()
+        gen = generation(job_id, d.spec, "import", commit, kind=d.kind)
+        store.commit(
+            JournalOp.ADOPT, name, jobId=job_id, generation=gen, applied=applied(d.applied_view(), commit)
+        )
+        store.compact()
+    sys.stdout.write(f"imported {job_id} ({doc.get('status', '?')}) as the current job of {name}\n")

@@ -1,0 +1,82 @@
+"""Identity (pure): the deterministic id of a job and the hash of what shapes its model.
+
+Job id = ``{name}-{10 hex of sha256(new-job fields + previous job id)}``, so a ``next-job``
+change keeps the id, and a create after a crash can be checked with one GET.
+Retries and recreates of the same spec take ``-r2`` … ``-r9``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .kinds import Kind
+from .kinds.training import TRAINING
+
+MAX_SUFFIX = 9
+_SUFFIX = re.compile(r"^(?P<base>.+)-r(?P<n>[2-9])$")
+PREVIOUS = TRAINING.previous_field
+
+
+def canonical(value: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
+
+
+def new_job_fields(spec: Mapping[str, Any], kind: Kind = TRAINING) -> dict[str, Any]:
+    return {k: spec[k] for k in kind.new_job_fields if k in spec}
+
+
+def spec_hash(spec: Mapping[str, Any], kind: Kind = TRAINING) -> str:
+    """Hash of everything that shapes the model: new-job fields and the previous job."""
+    shaping = new_job_fields(spec, kind)
+    if spec.get(kind.previous_field):
+        shaping[kind.previous_field] = spec[kind.previous_field]
+    return digest(shaping)
+
+
+def job_id(name: str, spec: Mapping[str, Any], previous: str | None = None, kind: Kind = TRAINING) -> str:
+    """The base id of the job that trains ``spec`` (on top of ``previous`` when incremental)."""
+    body = dict(spec)
+    body.pop(kind.previous_field, None)
+    if previous:
+        body[kind.previous_field] = previous
+    return f"{name}-{spec_hash(body, kind)[:10]}"
+
+
+def base_of(job: str) -> str:
+    """The id without its ``-rN`` suffix."""
+    m = _SUFFIX.match(job)
+    return m.group("base") if m else job
+
+
+def attempt_of(job: str) -> int:
+    m = _SUFFIX.match(job)
+    return int(m.group("n")) if m else 1
+
+
+def next_free(base: str, taken: Iterable[str]) -> str | None:
+    """The first of ``base``, ``base-r2`` … ``base-r9`` after every attempt already taken."""
+    used = [attempt_of(t) for t in taken if base_of(t) == base]
+    n = max(used, default=0) + 1
+    if n > MAX_SUFFIX:
+        return None
+    return base if n == 1 else f"{base}-r{n}"
+
+
+def create_body(
+    spec: Mapping[str, Any], job: str, previous: str | None, kind: Kind = TRAINING
+) -> dict[str, Any]:
+    """The JSON body of the create call for ``spec``."""
+    body = {k: v for k, v in spec.items() if k != kind.previous_field}
+    body["id"] = job
+    if previous:
+        body[kind.previous_field] = previous
+    return body

@@ -1,0 +1,141 @@
+"""The ledger (pure): what the reconciler applied, per manifest name, and how it changes.
+
+Every change is a journal entry applied by ``Ledger.apply``; backends store a base document
+plus the entries written since, so each write is small and replay gives the same ledger.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from typing import Any, cast
+
+from .records import Entry, Generation, Intent, JournalOp
+
+VERSION = 1
+
+
+def empty() -> dict[str, Any]:
+    return {"version": VERSION, "lineage": str(uuid.uuid4()), "serial": 0, "resources": {}}
+
+
+class Ledger:
+    """A ledger document with read helpers and the one mutation path, ``apply``."""
+
+    def __init__(self, data: dict[str, Any] | None = None, *, exists: bool = True) -> None:
+        self.data = data if data is not None else empty()
+        self.exists = exists and data is not None
+
+    @property
+    def serial(self) -> int:
+        return int(self.data["serial"])
+
+    @property
+    def lineage(self) -> str:
+        return str(self.data["lineage"])
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        resources: dict[str, Any] = self.data["resources"]
+        return resources
+
+    def names(self) -> list[str]:
+        return sorted(self.resources)
+
+    def resource(self, name: str) -> dict[str, Any] | None:
+        return self.resources.get(name)
+
+    def applied(self, name: str) -> dict[str, Any]:
+        """The manifest as last applied (spec, policy, labels), or ``{}``."""
+        return dict((self.resources.get(name) or {}).get("applied") or {})
+
+    def generations(self, name: str) -> list[Generation]:
+        res = self.resources.get(name)
+        return cast("list[Generation]", list(res["generations"])) if res else []
+
+    def current(self, name: str) -> Generation | None:
+        gens = self.generations(name)
+        return gens[-1] if gens else None
+
+    def pending(self, name: str) -> list[Intent]:
+        res = self.resources.get(name)
+        return cast("list[Intent]", list(res.get("pending", []))) if res else []
+
+    def job_ids(self) -> set[str]:
+        return {g["jobId"] for res in self.resources.values() for g in res["generations"]}
+
+    def copy(self) -> Ledger:
+        return Ledger(copy.deepcopy(self.data), exists=self.exists)
+
+    # -- the one way a ledger changes ------------------------------------------
+    def apply(self, entry: Entry) -> None:
+        """Apply a journal entry; the serial becomes the entry's."""
+        name = entry["name"]
+        res = self.resources.setdefault(name, {"generations": []})
+        res.setdefault("pending", [])
+        _HANDLERS[JournalOp(entry["op"])](self, res, entry)
+        res = self.resources.get(name)
+        if res is not None:
+            if not res.get("pending"):
+                res.pop("pending", None)
+            if not res["generations"] and "applied" not in res and "pending" not in res:
+                del self.resources[name]
+        self.data["serial"] = int(entry["serial"])
+
+
+Handler = Callable[[Ledger, dict[str, Any], Entry], None]
+
+
+def _drop_pending(res: dict[str, Any], job: str | None, op: str | None = None) -> None:
+    res["pending"] = [p for p in res["pending"] if not (p["jobId"] == job and op in (None, p["op"]))]
+
+
+def _intent(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+    res["pending"].append(entry["pending"])
+
+
+def _created(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+    _drop_pending(res, entry.get("jobId"), "create")
+    gen = entry["generation"]
+    if not any(g["jobId"] == gen["jobId"] for g in res["generations"]):
+        res["generations"].append(gen)
+    if "applied" in entry:
+        res["applied"] = entry["applied"]
+
+
+def _stopped(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+    _drop_pending(res, entry.get("jobId"), "stop")
+    for g in res["generations"]:
+        if g["jobId"] == entry.get("jobId"):
+            g["stopped"] = True
+
+
+def _resolved(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+    _drop_pending(res, entry.get("jobId"))
+
+
+def _record(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+    res["applied"] = entry["applied"]
+
+
+def _final(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+    for g in res["generations"]:
+        if g["jobId"] == entry.get("jobId"):
+            g["finalStatus"] = entry["status"]
+
+
+def _forget(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+    ledger.resources.pop(entry["name"], None)
+
+
+_HANDLERS: dict[JournalOp, Handler] = {
+    JournalOp.INTENT: _intent,
+    JournalOp.CREATED: _created,
+    JournalOp.ADOPT: _created,
+    JournalOp.STOPPED: _stopped,
+    JournalOp.RESOLVED: _resolved,
+    JournalOp.RECORD: _record,
+    JournalOp.FINAL: _final,
+    JournalOp.FORGET: _forget,
+}

@@ -1,0 +1,50 @@
+"""What the cluster said (pure data): job and data-processing statuses, as observe gathered them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+TERMINAL = ("Completed", "Failed", "Stopped")
+
+
+@dataclass(frozen=True)
+class JobView:
+    """One job as its status call described it (``neptune.models`` builds it from an answer)."""
+
+    id: str
+    status: str
+    failure_reason: str | None = None
+    log_url: str | None = None
+    models: int = 0
+    hpo_status: str | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+@dataclass(frozen=True)
+class Live:
+    """Everything observe read. ``jobs[id] is None`` means the id was looked up and not found."""
+
+    jobs: Mapping[str, JobView | None] = field(default_factory=dict)
+    processing: Mapping[str, str | None] = field(default_factory=dict)
+    listed: tuple[str, ...] = ()
+    preflight: Mapping[str, str] = field(default_factory=dict)
+
+    def status(self, job_id: str | None) -> str | None:
+        """``None`` when not looked up, ``"Missing"`` when looked up and absent."""
+        if job_id is None or job_id not in self.jobs:
+            return None
+        view = self.jobs[job_id]
+        return view.status if view is not None else "Missing"
+
+    def exists(self, job_id: str) -> bool:
+        return self.jobs.get(job_id) is not None or job_id in self.listed
+
+    def fingerprints(self) -> dict[str, str]:
+        """What every read said, for refusing a saved plan when something moved."""
+        prints = {f"job/{k}": (v.status if v else "Missing") for k, v in self.jobs.items()}
+        prints.update({f"dataprocessing/{k}": (v or "Missing") for k, v in self.processing.items()})
+        return dict(sorted(prints.items()))

@@ -1,0 +1,83 @@
+"""The plan's records (pure): an Action per manifest, the Plan, and the options that shape it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .actions import ActionKind
+from .cost import Cost
+from .diff import Change
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    action: ActionKind
+    reason: str
+    job_id: str | None = None
+    current_job_id: str | None = None
+    previous_job_id: str | None = None
+    stop_job_id: str | None = None
+    clean: bool = False
+    changes: tuple[Change, ...] = ()
+    cost: Cost | None = None
+    spec: Mapping[str, Any] | None = None
+    applied: Mapping[str, Any] | None = None
+    adopt: bool = False
+    forget: bool = False  # a prune stop: the ledger drops the manifest once its job is stopped
+    location: str = ""
+
+    @property
+    def symbol(self) -> str:
+        return self.action.symbol
+
+    @property
+    def forces_new_job(self) -> bool:
+        return self.action.starts_job
+
+    @property
+    def touches(self) -> tuple[str, ...]:
+        """Job ids whose state this action depends on (for the stale-plan check)."""
+        ids = (self.job_id, self.current_job_id, self.previous_job_id, self.stop_job_id)
+        return tuple(dict.fromkeys(i for i in ids if i))
+
+    @property
+    def role(self) -> str | None:
+        """The neptuneIamRoleArn calls about this action's jobs carry."""
+        role = (self.spec or {}).get("neptuneIamRoleArn") or (self.applied or {}).get("spec", {}).get(
+            "neptuneIamRoleArn"
+        )
+        return str(role) if role else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    state_serial: int = 0
+    lineage: str | None = None
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    commit: str | None = None
+
+    def summary(self) -> dict[ActionKind, int]:
+        counts = dict.fromkeys(ActionKind, 0)
+        for act in self.actions:
+            counts[act.action] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return any(not a.action.in_sync for a in self.actions)
+
+    def action_for(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class Options:
+    replace: frozenset[str] = frozenset()
+    prune: bool = False
+    targets: frozenset[str] = frozenset()
+    selector: Mapping[str, str] = field(default_factory=dict)

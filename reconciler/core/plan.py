@@ -1,0 +1,87 @@
+"""Plan (pure): ``(desired, ledger, live) -> Plan``. No I/O.
+
+One action per manifest, decided by the ordered rules in ``rules.py``, plus one per ledger
+entry whose manifest is gone. Every action says what it will do, why, which field changes
+caused it, and what it may cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .actions import ActionKind
+from .desired import Desired
+from .ledger import Ledger
+from .live import Live
+from .model import Action, Options, Plan
+from .rules import Situation, decide
+from .settle import settled
+
+ACTIONS = tuple(ActionKind)
+__all__ = ["ACTIONS", "Action", "Options", "Plan", "plan"]
+
+
+def plan(
+    desired: Sequence[Desired],
+    ledger: Ledger,
+    live: Live,
+    options: Options | None = None,
+    commit: str | None = None,
+) -> Plan:
+    """Decide one action per manifest (and per pruned ledger entry)."""
+    options = options or Options()
+    view = settled(ledger, live)
+    taken = frozenset(view.job_ids() | set(live.listed) | {k for k, v in live.jobs.items() if v is not None})
+    actions = [decide(Situation.of(d, view, live, options, taken)) for d in desired]
+    warnings: list[str] = []
+    wanted = {d.name for d in desired}
+    for name in view.names():
+        if name in wanted or not _in_scope(name, view, options):
+            continue
+        act = _orphan(name, view, live, options)
+        if act.action is ActionKind.NOOP:
+            warnings.append(f"{name}: manifest removed; plan with --prune to stop or forget its job")
+        actions.append(act)
+    for name in sorted(options.replace - wanted):
+        warnings.append(f"--replace {name}: no manifest of that name is selected")
+    return Plan(
+        actions=tuple(sorted(actions, key=lambda a: a.name)),
+        state_serial=ledger.serial,
+        lineage=ledger.lineage if ledger.exists else None,
+        fingerprints=live.fingerprints(),
+        warnings=tuple(warnings),
+        commit=commit,
+    )
+
+
+def _in_scope(name: str, ledger: Ledger, options: Options) -> bool:
+    if options.targets and name not in options.targets:
+        return False
+    labels = ledger.applied(name).get("labels", {})
+    return all(labels.get(k) == v for k, v in options.selector.items())
+
+
+def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
+    """A ledger entry whose manifest is gone: kept, stopped (prune, running) or forgotten."""
+    cur = ledger.current(name)
+    cur_id = cur["jobId"] if cur else None
+    status = live.status(cur_id)
+    if not options.prune:
+        return Action(
+            name, ActionKind.NOOP, "manifest removed; --prune would stop or forget it", current_job_id=cur_id
+        )
+    if status == "InProgress":
+        clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
+        how = " with clean=true (deletion: clean)" if clean else " (deletion: retain keeps its artifacts)"
+        return Action(
+            name, ActionKind.STOP,
+            f"manifest removed (--prune): stop running job {cur_id}{how}, then forget it",
+            job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
+        )  # fmt: skip
+    what = f"job {cur_id} is {status or 'unknown'}" if cur_id else "no job"
+    return Action(
+        name,
+        ActionKind.FORGET,
+        f"manifest removed (--prune); {what}: drop it from the ledger, touch nothing",
+        current_job_id=cur_id,
+    )

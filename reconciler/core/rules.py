@@ -1,0 +1,252 @@
+"""The decision table as ordered rules. Each rule answers: does my case apply, and what then?
+
+``decide`` asks the rules in order and takes the first answer. A rule sees one manifest's
+``Situation`` (desired, settled ledger, live statuses, options) and returns an Action or None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import identity
+from .actions import ActionKind
+from .desired import Desired
+from .diff import Change, changes
+from .ledger import Ledger
+from .live import Live
+from .model import Action, Options
+from .records import Generation
+from .settle import last_completed
+
+K = ActionKind
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything a rule may look at for one manifest."""
+
+    d: Desired
+    ledger: Ledger
+    live: Live
+    options: Options
+    taken: frozenset[str]
+    current: Generation | None
+    status: str | None
+    changes: tuple[Change, ...]
+
+    @classmethod
+    def of(cls, d: Desired, ledger: Ledger, live: Live, options: Options, taken: frozenset[str]) -> Situation:
+        cur = ledger.current(d.name)
+        applied = ledger.applied(d.name)
+        found = changes(_applied_view(applied), d.applied_view(), d.kind) if applied else ()
+        status = live.status(cur["jobId"] if cur else None)
+        return cls(d, ledger, live, options, taken, cur, status, found)
+
+    @property
+    def cur_id(self) -> str | None:
+        return self.current["jobId"] if self.current else None
+
+    @property
+    def new_job_changes(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.effect == "new-job")
+
+    def act(self, kind: ActionKind, reason: str, **fields: Any) -> Action:
+        """An action on this manifest; by default it names the current job and the changes."""
+        base = Action(
+            self.d.name,
+            K.NOOP,
+            "",
+            current_job_id=self.cur_id,
+            changes=self.changes,
+            location=self.d.location,
+        )
+        return dataclasses.replace(base, action=kind, reason=reason, **fields)
+
+    def start(
+        self,
+        kind: ActionKind,
+        reason: str,
+        previous: str | None,
+        *,
+        stop: str | None = None,
+        job: str | None = None,
+    ) -> Action:
+        """A new job (``job`` given: that exact id), unless the kind's gate holds it back."""
+        d = self.d
+        blocked = d.kind.gate(d, self.live)
+        if blocked:
+            return self.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=self.cur_id)
+        target = job or identity.job_id(d.name, d.spec, previous, d.kind)
+        if job is None and target not in self.ledger.job_ids() and self.live.exists(target):
+            return self.act(
+                K.RECORD, adopt=True, job_id=target, applied=d.applied_view(),
+                reason=f"job {target} already exists with this spec (an interrupted apply or a lost "
+                "ledger); adopt it instead of starting another",
+                spec=identity.create_body(d.spec, target, previous, d.kind),
+            )  # fmt: skip
+        if job is None and target in self.taken:
+            target = identity.next_free(target, self.taken) or ""
+        if not target:
+            return self.act(
+                K.BLOCKED,
+                f"{reason}; but every id up to -r{identity.MAX_SUFFIX} is taken",
+                job_id=self.cur_id,
+            )
+        return self.act(
+            kind, reason, job_id=target, previous_job_id=previous, stop_job_id=stop,
+            cost=d.kind.cost(d.spec), spec=identity.create_body(d.spec, target, previous, d.kind),
+            applied=d.applied_view(),
+        )  # fmt: skip
+
+
+Rule = Callable[[Situation], Action | None]
+
+
+def suspended(s: Situation) -> Action | None:
+    """policy.suspend: stop what runs, start nothing, keep changes for when it resumes."""
+    if not s.d.policy.get("suspend"):
+        return None
+    if s.status == "InProgress":
+        return s.act(
+            K.STOP, f"policy.suspend: true: stop running job {s.cur_id}", job_id=s.cur_id,
+            stop_job_id=s.cur_id, changes=(),
+        )  # fmt: skip
+    held = [c for c in s.changes if c.path != "policy.suspend"]
+    waiting = f"; {len(held)} change(s) wait until it is resumed" if held else ""
+    return s.act(K.NOOP, f"suspended (policy.suspend: true){waiting}", job_id=s.cur_id, changes=())
+
+
+def first_job(s: Situation) -> Action | None:
+    """No generation yet: create one."""
+    return s.start(K.CREATE, "new model: no job yet", None) if s.current is None else None
+
+
+def replace(s: Situation) -> Action | None:
+    """``--replace NAME``: a full retrain from scratch, stopping a running job first."""
+    if s.d.name not in s.options.replace:
+        return None
+    stop = s.cur_id if s.status == "InProgress" else None
+    fresh = identity.job_id(s.d.name, s.d.spec, kind=s.d.kind)
+    job = identity.next_free(fresh, s.taken) if fresh in s.taken else fresh
+    note = f"; stop running job {s.cur_id} first" if stop else ""
+    return s.start(
+        K.RETRAIN, f"--replace {s.d.name}: full retrain from scratch{note}", None, stop=stop, job=job
+    )
+
+
+def new_model(s: Situation) -> Action | None:
+    """A new-job field changed: incremental (data only) or retrain; waits on a running job."""
+    found = s.new_job_changes
+    if not found:
+        return None
+    data_only = all(c.path == "spec.dataProcessingJobId" for c in found)
+    incremental = s.d.policy["onDataChange"] == "incremental" and data_only
+    fields = sorted({c.path.removeprefix("spec.").split(".")[0] for c in found})
+    if fields == ["dataProcessingJobId"]:
+        how = "incremental update" if incremental else "full retrain (policy.onDataChange: retrain)"
+        why = f"new data: {how}"
+    else:
+        why = f"{', '.join(fields)} changed: a new model (full retrain)"
+    if s.status == "Stopping" or (s.status == "InProgress" and s.d.policy["onSupersede"] == "wait"):
+        held = "policy.onSupersede: wait" if s.status == "InProgress" else "it is stopping"
+        return s.act(K.WAIT, f"{why}; waiting for job {s.cur_id} to finish ({held})", job_id=s.cur_id)
+    stop = s.cur_id if s.status == "InProgress" else None
+    note = f"; stop running job {s.cur_id} first (policy.onSupersede: stop)" if stop else ""
+    prev = last_completed(s.d.name, s.ledger, s.live) if incremental else None
+    if prev:
+        return s.start(K.INCREMENTAL, f"new data: incremental update from {prev}{note}", prev, stop=stop)
+    if incremental:
+        why = "new data, but no Completed job to build on: full retrain"
+    return s.start(K.RETRAIN, f"{why}{note}", None, stop=stop)
+
+
+def drift(s: Situation) -> Action | None:
+    """The current job vanished or was stopped (by someone else, or by a suspend now lifted)."""
+    assert s.current is not None  # first_job handled the manifest without generations
+    ours = bool(s.current.get("stopped"))
+    if s.status == "Missing":
+        why = f"job {s.cur_id} vanished (not found): drift"
+    elif s.status == "Stopped" and ours:
+        why = f"job {s.cur_id} was stopped by the reconciler (suspend) and the manifest is active again"
+    elif s.status in ("Stopped", "Stopping") and not ours:
+        why = f"job {s.cur_id} was {s.status.lower()} outside the reconciler: drift"
+    else:
+        return None
+    job = identity.next_free(identity.base_of(str(s.cur_id)), s.taken)
+    if job is None:
+        return s.act(
+            K.BLOCKED, f"{why}; every retry id up to -r{identity.MAX_SUFFIX} is taken", job_id=s.cur_id
+        )
+    return s.start(K.RECREATE, why, s.current["spec"].get(s.d.kind.previous_field), job=job)
+
+
+def failed(s: Situation) -> Action | None:
+    """The current job Failed: retry while retries last, then blocked with the cause."""
+    if s.status != "Failed":
+        return None
+    assert s.current is not None
+    view = s.live.jobs.get(str(s.cur_id))
+    reason = f": {view.failure_reason}" if view and view.failure_reason else ""
+    used, limit = _retries_used(s.ledger.generations(s.d.name)), int(s.d.policy["retries"])
+    if used < limit:
+        job = identity.next_free(identity.base_of(str(s.cur_id)), s.taken)
+        if job is None:
+            return s.act(K.BLOCKED, f"job {s.cur_id} Failed{reason}; no retry ids left", job_id=s.cur_id)
+        previous = s.current["spec"].get(s.d.kind.previous_field)
+        return s.start(
+            K.RETRY, f"job {s.cur_id} Failed{reason}; retry {used + 1} of {limit}", previous, job=job
+        )
+    log = f" (logs: {view.log_url})" if view and view.log_url else ""
+    return s.act(
+        K.BLOCKED, job_id=s.cur_id,
+        reason=f"job {s.cur_id} Failed{reason}; no retries left (policy.retries: {limit}); "
+        f"fix the cause, then change the spec or `--replace {s.d.name}`{log}",
+    )  # fmt: skip
+
+
+def record_only(s: Situation) -> Action | None:
+    """Only policy, labels or next-job fields changed: ledger only."""
+    if not s.changes:
+        return None
+    only = "policy or labels" if all(c.effect == "policy" for c in s.changes) else "next-job fields"
+    return s.act(
+        K.RECORD, f"only {only} changed: recorded in the ledger, no job started",
+        job_id=s.cur_id, applied=s.d.applied_view(),
+    )  # fmt: skip
+
+
+def in_sync(s: Situation) -> Action:
+    """Nothing changed and nothing needs doing."""
+    return s.act(K.NOOP, f"in sync: job {s.cur_id} is {s.status or 'unknown'}", job_id=s.cur_id)
+
+
+RULES: tuple[Rule, ...] = (suspended, first_job, replace, new_model, drift, failed, record_only, in_sync)
+
+
+def decide(s: Situation) -> Action:
+    """The first rule that applies decides (``in_sync`` always does)."""
+    for rule in RULES:
+        action = rule(s)
+        if action is not None:
+            return action
+    raise AssertionError("in_sync always decides")  # pragma: no cover
+
+
+def _applied_view(applied: dict[str, Any]) -> dict[str, Any]:
+    return {key: applied.get(key, {}) for key in ("spec", "policy", "labels")}
+
+
+def _retries_used(generations: list[Generation]) -> int:
+    """Retries already spent on the current spec: trailing retry generations of the same base."""
+    if not generations:
+        return 0
+    base = identity.base_of(generations[-1]["jobId"])
+    used = 0
+    for g in reversed(generations):
+        if identity.base_of(g["jobId"]) != base or g["action"] != "retry":
+            break
+        used += 1
+    return used

@@ -1,0 +1,77 @@
+"""Ledger settlement (pure): what observe's reads say about intents and finished jobs.
+
+Apply persists the entries these return; plan works on the settled view in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .desired import Desired
+from .identity import job_id
+from .ledger import Ledger
+from .live import TERMINAL, Live
+from .records import Entry, JournalOp, entry, generation
+
+
+def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
+    """Journal entries that settle intents left by an interrupted apply, judged by a GET."""
+    entries: list[Entry] = []
+    for name in ledger.names():
+        for intent in ledger.pending(name):
+            job, status = intent["jobId"], live.status(intent["jobId"])
+            if status is None:
+                continue  # not looked up: leave it for a run that does
+            if intent["op"] == "create" and status != "Missing":
+                gen = generation(
+                    job, intent.get("spec", {}), intent.get("action", "create"), None, intent["at"]
+                )
+                fields = {"applied": intent["applied"]} if intent.get("applied") else {}
+                entries.append(entry(JournalOp.CREATED, name, jobId=job, generation=gen, **fields))
+            elif intent["op"] == "stop" and status in ("Stopping", "Stopped"):
+                if intent.get("forget"):
+                    entries.append(entry(JournalOp.FORGET, name))
+                else:
+                    entries.append(entry(JournalOp.STOPPED, name, jobId=job))
+            else:  # the call never happened (or the job is gone): drop the intent
+                entries.append(entry(JournalOp.RESOLVED, name, jobId=job))
+    return entries
+
+
+def finals(ledger: Ledger, live: Live) -> list[Entry]:
+    """``final`` entries for generations seen in a terminal state that the ledger lacks."""
+    out = []
+    for name in ledger.names():
+        for g in ledger.generations(name):
+            status = live.status(g["jobId"])
+            if status in TERMINAL and g.get("finalStatus") != status:
+                out.append(entry(JournalOp.FINAL, name, jobId=g["jobId"], status=status))
+    return out
+
+
+def settled(ledger: Ledger, live: Live) -> Ledger:
+    """The ledger as it will be once pending intents are resolved (in memory only)."""
+    view = ledger.copy()
+    for found in resolve_pending(view, live):
+        view.apply({**found, "serial": view.serial})
+    return view
+
+
+def last_completed(name: str, ledger: Ledger, live: Live) -> str | None:
+    """The newest generation known to be Completed (live status first, then the ledger's)."""
+    for g in reversed(ledger.generations(name)):
+        status = live.status(g["jobId"])
+        if status == "Completed" or (status is None and g.get("finalStatus") == "Completed"):
+            return str(g["jobId"])
+    return None
+
+
+def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[str, Desired]:
+    """Ids a plan may want to create (and their manifest), so observe can check they are free."""
+    ids: dict[str, Desired] = {}
+    for d in desired:
+        ids[job_id(d.name, d.spec, kind=d.kind)] = d
+        prev = last_completed(d.name, ledger, live)
+        if prev:
+            ids[job_id(d.name, d.spec, prev, d.kind)] = d
+    return ids

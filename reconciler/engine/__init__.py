@@ -1,0 +1,1 @@
+"""Workflows the commands share: observe, apply, wait, saved plans, and the plan/apply runs."""

@@ -1,0 +1,202 @@
+"""Apply: turn a plan into calls, with the ledger written around every one of them.
+
+Before a create or stop the intent goes to the journal; after it, the outcome. A run killed
+anywhere leaves an intent that the next run settles with a GET on the (deterministic) id, so
+jobs are neither duplicated nor forgotten. Manifests run in parallel; one failure does not
+stop the others.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..core.actions import ActionKind
+from ..core.live import Live
+from ..core.model import Action, Plan
+from ..core.records import JournalOp, applied, create_intent, generation, stop_intent
+from ..core.settle import finals, resolve_pending
+from ..errors import ReconcilerError
+from ..neptune import AlreadyExistsError, ApiError, BadRequestError, NeptuneClient, NotFoundError
+from ..state import StateStore
+
+K = ActionKind
+FINISHED_MESSAGE = "already completed or failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    action: ActionKind
+    ok: bool
+    message: str
+    started: str | None = None  # a job this apply started
+
+    def line(self) -> str:
+        if self.ok or self.action is K.BLOCKED:
+            return f"{self.name}: {self.message}"
+        return f"{self.name}: FAILED: {self.message}"
+
+
+def settle(store: StateStore, live: Live) -> list[str]:
+    """Persist what observe learned: interrupted intents resolved, terminal statuses recorded."""
+    notes = []
+    what = {
+        JournalOp.CREATED: "was created before the interruption; recorded",
+        JournalOp.RESOLVED: "never happened; dropped",
+    }
+    for found in resolve_pending(store.ledger, live):
+        fields = {k: v for k, v in found.items() if k not in ("op", "name")}
+        store.commit(found["op"], found["name"], **fields)
+        notes.append(
+            f"{found['name']}: pending intent on {found.get('jobId', '?')} {what.get(found['op'], found['op'])}"
+        )
+    for found in finals(store.ledger, live):
+        fields = {k: v for k, v in found.items() if k not in ("op", "name")}
+        store.commit(found["op"], found["name"], **fields)
+    return notes
+
+
+def _pause(point: str, job: str) -> None:
+    """Test hook: stop here so a test can SIGKILL the process at a known point of the journal."""
+    if os.environ.get("RECONCILER_PAUSE_AT") == point:
+        sys.stderr.write(f"paused at {point} {job}\n")
+        sys.stderr.flush()
+        time.sleep(float(os.environ.get("RECONCILER_PAUSE_SECONDS", "60")))
+
+
+class Executor:
+    """Runs a plan's actions against the cluster, journalling around every call."""
+
+    def __init__(self, store: StateStore, client: NeptuneClient, commit: str | None) -> None:
+        self.store = store
+        self.client = client
+        self.commit_sha = commit
+
+    def run(
+        self,
+        plan: Plan,
+        *,
+        parallelism: int = 16,
+        max_stops: int = 5,
+        report: Callable[[Outcome], None] = lambda o: None,
+    ) -> list[Outcome]:
+        todo = [a for a in plan.actions if a.action.executes]
+        allowed, refused = _limit_stops(todo, max_stops)
+        skipped = f"skipped: it would stop more than --max-stops {max_stops} jobs in one run"
+        outcomes = [Outcome(a.name, a.action, False, skipped) for a in refused]
+        # Blocked manifests are reported as failures: the cluster can't match git until someone acts.
+        for a in plan.actions:
+            if a.action is K.BLOCKED:
+                outcomes.append(Outcome(a.name, a.action, False, f"blocked: {a.reason}"))
+            elif a.action is K.WAIT:
+                outcomes.append(Outcome(a.name, a.action, True, f"waiting: {a.reason}"))
+        for o in outcomes:
+            report(o)
+
+        def one(action: Action) -> Outcome:
+            try:
+                outcome = self.run_one(action)
+            except ReconcilerError as e:
+                outcome = Outcome(action.name, action.action, False, str(e))
+            report(outcome)
+            return outcome
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+            outcomes += list(pool.map(one, allowed))
+        self.store.compact()
+        return sorted(outcomes, key=lambda o: o.name)
+
+    def run_one(self, a: Action) -> Outcome:
+        """Carry out one action: the one place that knows what each kind sends."""
+        if a.action is K.FORGET:
+            self.store.commit(JournalOp.FORGET, a.name)
+            return Outcome(a.name, a.action, True, "forgotten (nothing on the cluster touched)")
+        if a.action is K.RECORD:
+            return self._record(a)
+        notes = [self._stop(a)] if a.stop_job_id else []
+        if a.action is K.STOP:
+            return Outcome(a.name, a.action, True, "; ".join(notes))
+        if not a.action.starts_job:  # pragma: no cover - every executable kind is handled above
+            raise AssertionError(f"no executor for action {a.action}")
+        notes.append(self._create(a))
+        return Outcome(a.name, a.action, True, "; ".join(notes), started=a.job_id)
+
+    def _record(self, a: Action) -> Outcome:
+        view = applied(a.applied or {}, self.commit_sha)
+        if a.adopt:
+            gen = generation(str(a.job_id), a.spec or {}, "adopt", self.commit_sha)
+            self.store.commit(JournalOp.ADOPT, a.name, jobId=a.job_id, generation=gen, applied=view)
+            return Outcome(a.name, a.action, True, f"adopted existing job {a.job_id}")
+        self.store.commit(JournalOp.RECORD, a.name, applied=view)
+        return Outcome(a.name, a.action, True, "recorded in the ledger")
+
+    def _stop(self, a: Action) -> str:
+        job = str(a.stop_job_id)
+        self.store.commit(
+            JournalOp.INTENT, a.name, jobId=job, pending=stop_intent(job, clean=a.clean, forget=a.forget)
+        )
+        _pause("stop-intent", job)
+        try:
+            self.client.stop_training_job(job, clean=a.clean, role_arn=a.role)
+        except (NotFoundError, BadRequestError) as e:
+            gone = isinstance(e, NotFoundError) or FINISHED_MESSAGE in str(e)
+            if not gone:
+                self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)
+                raise
+            # Finished or gone on its own: nothing left to stop.
+            if a.forget:
+                self.store.commit(JournalOp.FORGET, a.name)
+            else:
+                self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)
+            return f"{job} had already finished; nothing to stop"
+        clean = " (clean)" if a.clean else ""
+        if a.forget:
+            self.store.commit(JournalOp.FORGET, a.name)
+            return f"stopped {job}{clean} and forgot it"
+        self.store.commit(JournalOp.STOPPED, a.name, jobId=job)
+        return f"stopped {job}{clean}"
+
+    def _create(self, a: Action) -> str:
+        job, body = str(a.job_id), dict(a.spec or {})
+        view = applied(a.applied or {}, self.commit_sha)
+        gen = generation(job, body, a.action, self.commit_sha)
+        self.store.commit(
+            JournalOp.INTENT, a.name, jobId=job, pending=create_intent(job, a.action, body, view)
+        )
+        _pause("create-intent", job)
+        note = f"started {job}" + (f" from {a.previous_job_id}" if a.previous_job_id else "")
+        try:
+            self.client.create_training_job(body)
+        except AlreadyExistsError:
+            # Same id = same name and spec hash: the job is ours (e.g. a ledger restored from backup).
+            self.client.get_training_job(job, body.get("neptuneIamRoleArn"))
+            gen["action"] = "adopt"
+            note = f"{job} already existed; adopted it"
+        except (BadRequestError, NotFoundError):
+            self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)  # refused: nothing was created
+            raise
+        except ApiError:
+            # Unknown outcome (timeouts, 5xx after retries): the intent stays; the next run
+            # settles it with a GET on the id.
+            raise
+        _pause("create-call", job)
+        self.store.commit(JournalOp.CREATED, a.name, jobId=job, generation=gen, applied=view)
+        return note
+
+
+def _limit_stops(actions: Sequence[Action], max_stops: int) -> tuple[list[Action], list[Action]]:
+    """The actions this run may carry out, and those held back by ``--max-stops``."""
+    allowed, refused, stops = [], [], 0
+    for a in sorted(actions, key=lambda a: a.name):
+        if a.stop_job_id:
+            if stops >= max_stops:
+                refused.append(a)
+                continue
+            stops += 1
+        allowed.append(a)
+    return allowed, refused

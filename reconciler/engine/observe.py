@@ -1,0 +1,156 @@
+"""Observe (I/O only): read what the plan needs from Neptune (and S3 for custom-model preflight).
+
+Every id is read at most once per run, concurrently on one pooled session; results are plain
+data (``Live``). A read that fails for a reason other than "not found" stops the run: a plan
+built on a guess would not be trustworthy.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from ..core.desired import Desired
+from ..core.ledger import Ledger
+from ..core.live import JobView, Live
+from ..core.settle import last_completed, probe_ids
+from ..neptune import NeptuneClient, NotFoundError
+from ..neptune.models import job_view
+from ..s3 import list_keys
+
+T = TypeVar("T")
+LIST_MAX = 1024
+REQUIRED_FILE = "model-hpo-configuration.json"
+
+
+def _parallel(fn: Callable[[str], T], items: Iterable[str], workers: int) -> dict[str, T]:
+    keys = sorted(set(items))
+    if not keys:
+        return {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(keys)))) as pool:
+        return dict(zip(keys, pool.map(fn, keys), strict=True))
+
+
+def _roles(desired: Sequence[Desired], ledger: Ledger) -> dict[str, str]:
+    """The neptuneIamRoleArn to pass when reading each job, from the spec it was made with."""
+    roles: dict[str, str] = {}
+    for name in ledger.names():
+        for g in ledger.generations(name):
+            if g["spec"].get("neptuneIamRoleArn"):
+                roles[g["jobId"]] = g["spec"]["neptuneIamRoleArn"]
+    for d in desired:
+        if d.spec.get("neptuneIamRoleArn"):
+            roles[d.spec["dataProcessingJobId"]] = d.spec["neptuneIamRoleArn"]
+    return roles
+
+
+def read_job(client: NeptuneClient, job_id: str, role: str | None = None) -> JobView | None:
+    """One training job's status, or ``None`` when it does not exist."""
+    try:
+        return job_view(client.get_training_job(job_id, role))
+    except NotFoundError:
+        return None
+
+
+def _readers(
+    client: NeptuneClient, roles: Mapping[str, str]
+) -> tuple[Callable[[str], JobView | None], Callable[[str], str | None]]:
+    """GET one training job / data-processing job; ``None`` when it does not exist."""
+
+    def job(job_id: str) -> JobView | None:
+        return read_job(client, job_id, roles.get(job_id))
+
+    def processing(dp_id: str) -> str | None:
+        try:
+            return str(client.get_processing_job(dp_id, roles.get(dp_id)).get("status", "Unknown"))
+        except NotFoundError:
+            return None
+
+    return job, processing
+
+
+def ledger_ids(ledger: Ledger) -> set[str]:
+    """Jobs the ledger needs checked: each current generation, the last Completed one, intents."""
+    ids: set[str] = set()
+    for name in ledger.names():
+        gens = ledger.generations(name)
+        if gens:
+            ids.add(gens[-1]["jobId"])
+        done = [g["jobId"] for g in gens if g.get("finalStatus") == "Completed"]
+        if done:
+            ids.add(done[-1])
+        ids.update(p["jobId"] for p in ledger.pending(name))
+    return ids
+
+
+def observe(
+    client: NeptuneClient,
+    desired: Sequence[Desired],
+    ledger: Ledger,
+    *,
+    parallelism: int = 16,
+    preflight: Callable[[Desired], str | None] | None = None,
+    list_jobs: bool = True,
+) -> Live:
+    roles = _roles(desired, ledger)
+    job, processing = _readers(client, roles)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        jobs_f = pool.submit(_parallel, job, ledger_ids(ledger), parallelism)
+        dps_f = pool.submit(
+            _parallel, processing, {d.spec["dataProcessingJobId"] for d in desired}, parallelism
+        )
+        listed_f = pool.submit(client.list_training_jobs, LIST_MAX) if list_jobs else None
+        customs = [d for d in desired if preflight and d.spec.get("modelName") == "custom"]
+        pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
+        jobs, dps = jobs_f.result(), dps_f.result()
+        listed = tuple(listed_f.result()) if listed_f else ()
+        problems = {k: v for k, v in pre_f.result().items() if v}
+    first = Live(jobs=jobs, processing=dps, listed=listed)
+    # Second pass: the ids a create would use, so an existing one is adopted, not duplicated.
+    probes = probe_ids(desired, ledger, first)
+    for job_id, d in probes.items():
+        if d.spec.get("neptuneIamRoleArn"):
+            roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])
+    more = set(probes) | {g for name in ledger.names() if (g := last_completed(name, ledger, first))}
+    jobs.update(_parallel(job, more - set(jobs), parallelism))
+    return Live(jobs=jobs, processing=dps, listed=listed, preflight=problems)
+
+
+def s3_preflight(s3: Any) -> Callable[[Desired], str | None]:
+    """Checks that a custom model's source folder holds its scripts and HPO configuration."""
+
+    def check(d: Desired) -> str | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        params = d.spec.get("customModelTrainingParameters") or {}
+        source = str(params.get("sourceS3DirectoryPath", ""))
+        bucket, _, prefix = source.removeprefix("s3://").partition("/")
+        prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        # The effective spec carries the schema's default entry-point names.
+        need = [params["trainingEntryPointScript"], params["transformEntryPointScript"], REQUIRED_FILE]
+        try:
+            keys = {k[len(prefix) :] for k in list_keys(s3, bucket, prefix)}
+        except (ClientError, BotoCoreError) as e:
+            return f"custom-model preflight: cannot list {source}: {e} (--no-s3-preflight skips this check)"
+        missing = [n for n in need if n not in keys]
+        if missing:
+            return f"custom-model preflight: {source} lacks {', '.join(missing)}"
+        return None
+
+    return check
+
+
+def read_ids(
+    client: NeptuneClient,
+    job_ids: Iterable[str],
+    dp_ids: Iterable[str],
+    parallelism: int = 16,
+    roles: Mapping[str, str] | None = None,
+) -> Live:
+    """Just these jobs and data-processing jobs (a saved plan's freshness check)."""
+    job, processing = _readers(client, roles or {})
+    return Live(
+        jobs=_parallel(job, job_ids, parallelism), processing=_parallel(processing, dp_ids, parallelism)
+    )

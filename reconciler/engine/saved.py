@@ -1,0 +1,65 @@
+"""A saved plan (``plan --out``) run by ``apply --plan``: read it, and refuse it when stale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..core.live import Live
+from ..core.model import Plan
+from ..errors import ReconcilerError, StalePlanError
+from ..neptune import NeptuneClient
+from ..state import StateStore
+from .observe import read_ids
+from .planfile import from_json
+
+
+def load_saved(path: Path) -> tuple[Plan, str | None]:
+    """The plan in ``path`` and the state location it was made against."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ReconcilerError(f"cannot read saved plan {path}: {e.strerror}") from None
+    except ValueError as e:
+        raise ReconcilerError(f"saved plan {path} is not JSON: {e}") from None
+    return from_json(doc, str(path))
+
+
+def saved_live(client: NeptuneClient, store: StateStore, saved: Plan, parallelism: int) -> Live:
+    """Re-read every job and data-processing job the saved plan read (and pending intents)."""
+    jobs = {k.removeprefix("job/") for k in saved.fingerprints if k.startswith("job/")}
+    dps = {k.removeprefix("dataprocessing/") for k in saved.fingerprints if k.startswith("dataprocessing/")}
+    for name in store.ledger.names():
+        jobs.update(p["jobId"] for p in store.ledger.pending(name))
+    roles: dict[str, str] = {}
+    for a in saved.actions:
+        if a.role:
+            roles.update(dict.fromkeys(a.touches, a.role))
+            if a.spec and a.spec.get("dataProcessingJobId"):
+                roles[a.spec["dataProcessingJobId"]] = a.role
+    return read_ids(client, jobs, dps, parallelism, roles)
+
+
+def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live) -> None:
+    """Refuse a saved plan when the ledger or any job it touches moved since it was made."""
+    moved: list[str] = []
+    if lineage != saved.lineage and saved.lineage is not None:
+        moved.append(f"ledger lineage {saved.lineage} → {lineage}")
+    if ledger_serial != saved.state_serial:
+        moved.append(f"ledger serial {saved.state_serial} → {ledger_serial}")
+    now = live.fingerprints()
+    for a in saved.actions:
+        if a.action.in_sync:
+            continue
+        keys = [f"job/{j}" for j in a.touches]
+        if a.spec and a.spec.get("dataProcessingJobId"):
+            keys.append(f"dataprocessing/{a.spec['dataProcessingJobId']}")
+        for key in keys:
+            if key in saved.fingerprints and now.get(key, "Missing") != saved.fingerprints[key]:
+                moved.append(f"{a.name}: {key} {saved.fingerprints[key]} → {now.get(key, 'Missing')}")
+    if moved:
+        more = f" (and {len(moved) - 5} more)" if len(moved) > 5 else ""
+        raise StalePlanError(
+            "stale plan: " + "; ".join(moved[:5]) + more,
+            "run `reconciler plan --out FILE` again and review the new plan",
+        )

@@ -1,0 +1,222 @@
+"""The workflows commands share: load manifests → open the ledger → observe → plan, and the
+apply run around it (saved-plan check, lock, settle, execute, wait).
+
+This is the I/O shell around the pure core; the CLI calls it, tests call it directly.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.actions import ActionKind
+from ..core.desired import Desired
+from ..core.ledger import Ledger
+from ..core.live import JobView, Live
+from ..core.model import Options, Plan
+from ..core.plan import plan
+from ..errors import ManifestError, ReconcilerError
+from ..manifests.config import Settings
+from ..manifests.desired import desired_from
+from ..manifests.load import load, require_valid
+from ..neptune import NeptuneClient
+from ..s3 import make_s3_client
+from ..state import StateStore, open_state
+from .apply import Executor, Outcome, settle
+from .observe import observe, s3_preflight
+from .saved import check_fresh, load_saved, saved_live
+from .wait import Display, Watched, wait_for
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which manifests a command works on: paths, ``--target`` names and ``-l`` labels."""
+
+    paths: Sequence[str] = ("specs/",)
+    targets: frozenset[str] = frozenset()
+    selector: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_selector(items: Sequence[str] | None) -> dict[str, str]:
+    selector: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ReconcilerError(f"label selector {item!r} is not key=value", "e.g. -l team=risk")
+        selector[key.strip()] = value.strip()
+    return selector
+
+
+def load_desired(selection: Selection, settings: Settings) -> list[Desired]:
+    """Valid manifests, selected; refuses an empty set (a typo must not prune everything)."""
+    result = load(selection.paths, settings.defaults)
+    manifests = require_valid(result)
+    if not result.files:
+        raise ManifestError(
+            f"no manifests found in {', '.join(selection.paths)}",
+            "pass the folder that holds them (default specs/)",
+        )
+    desired = desired_from(manifests, settings.defaults)
+    if selection.targets:
+        unknown = selection.targets - {d.name for d in desired}
+        desired = [d for d in desired if d.name in selection.targets]
+        if unknown and not desired:
+            raise ManifestError(f"--target {', '.join(sorted(unknown))}: no manifest of that name")
+    if selection.selector:
+        desired = [d for d in desired if all(d.labels.get(k) == v for k, v in selection.selector.items())]
+    return desired
+
+
+def open_store(settings: Settings) -> StateStore:
+    return open_state(settings.state, region=settings.region, s3_endpoint=settings.s3_endpoint)
+
+
+def git_commit() -> str | None:
+    """The commit the manifests come from: GITHUB_SHA in Actions, else ``git rev-parse HEAD``."""
+    if os.environ.get("GITHUB_SHA"):
+        return os.environ["GITHUB_SHA"]
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
+
+
+@dataclass
+class PlanRun:
+    desired: list[Desired]
+    store: StateStore
+    ledger: Ledger
+    live: Live
+    plan: Plan
+
+
+def run_plan(
+    client: NeptuneClient,
+    settings: Settings,
+    selection: Selection,
+    options: Options,
+    *,
+    parallelism: int = 16,
+    s3_check: bool = True,
+    store: StateStore | None = None,
+) -> PlanRun:
+    """Observe and plan. Reads only: neither the cluster nor the ledger changes."""
+    desired = load_desired(selection, settings)
+    store = store or open_store(settings)
+    ledger = store.load()
+    preflight = None
+    if s3_check and any(d.spec.get("modelName") == "custom" for d in desired):
+        preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
+    live = observe(client, desired, ledger, parallelism=parallelism, preflight=preflight)
+    scoped = Options(options.replace, options.prune, selection.targets, dict(selection.selector))
+    result = plan(desired, ledger, live, scoped, commit=git_commit())
+    return PlanRun(desired, store, ledger, live, result)
+
+
+# -- apply ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What ``apply`` was asked to do."""
+
+    selection: Selection = field(default_factory=Selection)
+    options: Options = field(default_factory=Options)
+    parallelism: int = 16
+    max_stops: int = 5
+    s3_check: bool = True
+    plan_file: Path | None = None
+    lock_wait: float = 0.0
+
+
+@dataclass(frozen=True)
+class ApplyView:
+    """How an apply talks to its user: the plan, a confirmation, each outcome, a note."""
+
+    show: Callable[[Plan, str], None]
+    report: Callable[[Outcome], None]
+    say: Callable[[str], None]
+    confirm: Callable[[Plan], None] | None = None  # None: approved already (--auto-approve)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: Plan
+    outcomes: Sequence[Outcome] = ()
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok and o.action is not ActionKind.BLOCKED]
+
+    @property
+    def blocked(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.action is ActionKind.BLOCKED]
+
+    @property
+    def succeeded(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok and o.action is not ActionKind.WAIT]
+
+    @property
+    def started(self) -> list[Watched]:
+        """``(name, job, role)`` of every job this apply started, for ``--wait``."""
+        found = []
+        for o in self.outcomes:
+            if o.ok and o.started:
+                action = self.plan.action_for(o.name)
+                found.append((o.name, o.started, action.role if action else None))
+        return found
+
+
+def run_apply(
+    client: NeptuneClient, settings: Settings, request: ApplyRequest, view: ApplyView
+) -> ApplyResult:
+    """Lock, plan (or check a saved plan), confirm, settle, execute; the lock is always released."""
+    store = open_store(settings)
+    saved: Plan | None = None
+    if request.plan_file is not None:
+        saved, saved_state = load_saved(request.plan_file)
+        if saved_state and saved_state != settings.state:
+            raise ReconcilerError(
+                f"the saved plan was made against state {saved_state}, not {settings.state}",
+                "pass the same --state (or RECONCILER_STATE) the plan used",
+            )
+    label = str(request.plan_file or "fresh plan")
+    with store.held("apply", plan=label, wait=request.lock_wait):
+        if saved is not None:
+            ledger = store.load()
+            live = saved_live(client, store, saved, request.parallelism)
+            check_fresh(saved, ledger.serial, ledger.lineage if ledger.exists else None, live)
+            current = saved
+        else:
+            run = run_plan(
+                client, settings, request.selection, request.options,
+                parallelism=request.parallelism, s3_check=request.s3_check, store=store,
+            )  # fmt: skip
+            current, live = run.plan, run.live
+        view.show(current, store.location)
+        if current.has_changes and saved is None and view.confirm is not None:
+            view.confirm(current)
+        for note in settle(store, live):
+            view.say(note)
+        if not current.has_changes:
+            store.compact()
+            return ApplyResult(current)
+        view.say("")
+        executor = Executor(store, client, git_commit())
+        outcomes = executor.run(
+            current, parallelism=request.parallelism, max_stops=request.max_stops, report=view.report
+        )
+    return ApplyResult(current, outcomes)
+
+
+def wait_started(
+    client: NeptuneClient, result: ApplyResult, display: Display, *, timeout: float, interval: float
+) -> dict[str, JobView | None]:
+    """Poll the jobs ``result`` started until each is terminal (after the lock is released)."""
+    return wait_for(client, result.started, display, timeout=timeout, interval=interval)

@@ -1,0 +1,1 @@
+"""Manifests and configuration: YAML with positions, schemas, rules, config, ``Desired`` records."""

@@ -1,0 +1,125 @@
+"""Settings: ``reconciler.yaml`` (and its ``--env`` overlay) < environment variables < flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from . import schema
+from .load import CONFIG_NAMES
+from .messages import describe_error
+from .yamlsource import YamlProblem, load_documents
+
+DEFAULT_STATE = ".reconciler/state.json"
+ENV_VARS = {"endpoint": "NEPTUNE_ENDPOINT", "region": "AWS_REGION", "state": "RECONCILER_STATE"}
+_KEYS = ("endpoint", "region", "auth", "state", "insecure", "s3Endpoint")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and how to reach Neptune and the ledger, plus spec defaults."""
+
+    endpoint: str | None = None
+    region: str = "us-east-1"
+    auth: str = "none"
+    state: str = DEFAULT_STATE
+    insecure: bool = False
+    s3_endpoint: str | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    environment: str | None = None
+    config_file: str | None = None
+
+
+def find_config(explicit: str | None) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: config file not found", "check the --config path")
+        return path
+    for name in CONFIG_NAMES:
+        if Path(name).is_file():
+            return Path(name)
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        docs = load_documents(str(path), path.read_bytes())
+    except YamlProblem as e:
+        raise ConfigError(f"{e.file}:{e.line}:{e.column}: {e.code}: {e.message}") from None
+    if not docs:
+        return {}
+    doc = docs[0]
+    if not isinstance(doc.data, dict):
+        raise ConfigError(f"{path}:{doc.start[0]}:{doc.start[1]}: C001: config must be a mapping")
+    checks = [(schema.validator(schema.CONFIG), doc.data, ())]
+    if not any(schema.validator(schema.CONFIG).iter_errors(doc.data)):
+        checks += [(schema.spec_fragment_validator(), d, w) for w, d in _all_defaults(doc.data)]
+    for validator, data, prefix in checks:
+        for error in validator.iter_errors(data):
+            for where, code, message, at_key in describe_error(error, prefix):
+                line, col = doc.where(where, key=at_key)
+                raise ConfigError(f"{path}:{line}:{col}: {code}: {message}")
+    return doc.data
+
+
+def _all_defaults(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    if "defaults" in data:
+        found.append((("defaults",), data["defaults"]))
+    for name, env in data.get("environments", {}).items():
+        if "defaults" in env:
+            found.append((("environments", name, "defaults"), env["defaults"]))
+    return found
+
+
+def resolve(
+    *,
+    config: str | None = None,
+    env: str | None = None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge the layers; ``flags`` holds only the options the user actually gave."""
+    environ = os.environ if environ is None else environ
+    path = find_config(config)
+    data = _read(path) if path else {}
+    merged: dict[str, Any] = {k: data[k] for k in _KEYS if k in data}
+    defaults = dict(data.get("defaults", {}))
+    if env:
+        environments = data.get("environments", {})
+        if env not in environments:
+            known = ", ".join(sorted(environments)) or "none defined"
+            where = str(path) if path else "no reconciler.yaml found"
+            raise ConfigError(f"unknown environment {env!r} ({where})", f"known: {known}")
+        overlay = environments[env]
+        merged.update({k: overlay[k] for k in _KEYS if k in overlay})
+        defaults.update(overlay.get("defaults", {}))
+    for key, var in ENV_VARS.items():
+        if environ.get(var):
+            merged[key] = environ[var]
+    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+    return Settings(
+        endpoint=str(merged["endpoint"]).rstrip("/") if merged.get("endpoint") else None,
+        region=str(merged.get("region", "us-east-1")),
+        auth=str(merged.get("auth", "none")),
+        state=str(merged.get("state", DEFAULT_STATE)),
+        insecure=bool(merged.get("insecure", False)),
+        s3_endpoint=merged.get("s3Endpoint"),
+        defaults=defaults,
+        environment=env,
+        config_file=str(path) if path else None,
+    )
+
+
+def require_endpoint(settings: Settings) -> str:
+    if not settings.endpoint:
+        raise ConfigError(
+            "no Neptune endpoint configured",
+            "pass --endpoint URL, set NEPTUNE_ENDPOINT, or put `endpoint:` in reconciler.yaml",
+        )
+    return settings.endpoint

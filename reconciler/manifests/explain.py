@@ -1,0 +1,78 @@
+"""``reconciler explain``: a field's type, default, rules and change cost, read from the schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import schema
+
+EFFECTS = {
+    "new-job": "changes the model: a change starts a new training job",
+    "next-job": "recorded now, used by the next job the reconciler starts; never starts one",
+}
+_RULE_KEYS = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "enum",
+    "const",
+    "uniqueItems",
+)
+# Rules that live in code (manifests/rules.py), shown beside the field they constrain.
+CODE_RULES = {
+    "spec.maxWaitTime": [
+        "only with enableManagedSpotTraining: true (R002)",
+        "must be greater than trainingTimeOutInSeconds (R003)",
+    ],
+    "spec.modelName": ["custom requires customModelTrainingParameters (R001)"],
+    "spec.customModelTrainingParameters": ["only with modelName: custom (R001)"],
+    "spec.maxHPOParallelTrainingJobs": ["at most maxHPONumberOfTrainingJobs (R004, warning)"],
+    "spec.dataProcessingJobId": [
+        "must name a Completed data-processing job before a job can start",
+        "a change alone gives an incremental update when policy.onDataChange is incremental",
+    ],
+    "metadata.name": ["unique across the repository (R005)"],
+}
+
+
+def describe(path: str) -> dict[str, Any]:
+    node = schema.node(path)
+    parent = schema.node(".".join(path.split(".")[:-1])) if "." in path else schema.load(schema.MANIFEST)
+    leaf = path.split(".")[-1] if path else ""
+    kind = node.get("type", "const" if "const" in node else "any")
+    info: dict[str, Any] = {
+        "field": path or "(manifest)",
+        "type": kind,
+        "required": leaf in parent.get("required", []),
+        "default": node.get("default"),
+        "rules": [f"{k}: {json.dumps(node[k])}" for k in _RULE_KEYS if k in node] + CODE_RULES.get(path, []),
+        "description": node.get("description", ""),
+    }
+    if kind == "array" and "items" in node:
+        info["rules"] += [f"items {k}: {json.dumps(v)}" for k, v in node["items"].items() if k in _RULE_KEYS]
+    if "x-on-change" in node:
+        info["onChange"] = node["x-on-change"]
+    if "properties" in node:
+        info["fields"] = sorted(node["properties"])
+    return info
+
+
+def as_text(info: dict[str, Any]) -> str:
+    rows = [
+        ("field", info["field"]),
+        ("type", info["type"] + (" (required)" if info["required"] else "")),
+        ("default", "(none)" if info["default"] is None else json.dumps(info["default"])),
+    ]
+    if "onChange" in info:
+        rows.append(("on change", f"{info['onChange']}: {EFFECTS[info['onChange']]}"))
+    rows += [("rule", r) for r in info["rules"]]
+    if info.get("fields"):
+        rows.append(("fields", ", ".join(info["fields"])))
+    rows.append(("description", info["description"]))
+    return "".join(f"{k + ':':<13}{v}\n" for k, v in rows)

@@ -1,0 +1,186 @@
+"""Load and validate manifests: files → YAML documents → checked ``Manifest`` objects.
+
+Schema errors come from jsonschema; the rules a schema can't say (cross-field checks,
+uniqueness, managed fields) live here, each with its own code. Every problem is located.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.kinds import Kind, registry
+from ..core.kinds.training import TRAINING
+from ..errors import ManifestError
+from . import schema
+from .messages import describe_error, kind_of
+from .problems import WARNING, Problem, has_errors
+from .rules import cross_field, duplicate_names
+from .yamlsource import Document, YamlProblem, load_documents
+
+API_VERSION = "neptune-ml.reconciler/v1"
+CONFIG_NAMES = ("reconciler.yaml", "reconciler.yml")
+# Problem codes, one per rule (the README lists them).
+CODES = {
+    "M001": "document is not a mapping",
+    "M002": "unknown apiVersion",
+    "M003": "unknown kind",
+    "M010": "unknown field",
+    "M011": "field managed by the reconciler",
+    "M012": "missing required field",
+    "M013": "wrong type",
+    "M014": "value not allowed",
+    "M015": "value does not match the expected format",
+    "M016": "value out of range",
+    "M019": "schema violation",
+    "R001": "modelName custom and customModelTrainingParameters go together",
+    "R002": "maxWaitTime needs enableManagedSpotTraining: true",
+    "R003": "maxWaitTime must exceed trainingTimeOutInSeconds",
+    "R004": "maxHPOParallelTrainingJobs above maxHPONumberOfTrainingJobs (warning)",
+    "R005": "duplicate metadata.name",
+}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A valid manifest: the spec as written (without defaults) and the policy with defaults."""
+
+    name: str
+    spec: Mapping[str, Any]
+    policy: Mapping[str, Any]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    file: str = ""
+    line: int = 1
+    column: int = 1
+    kind: Kind = TRAINING
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass
+class LoadResult:
+    manifests: list[Manifest]
+    problems: list[Problem]
+    files: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def discover(paths: Iterable[str]) -> list[str]:
+    """Every ``*.yaml``/``*.yml`` file under ``paths`` (recursive), sorted; config files skipped."""
+    found: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found.append(str(path))
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.endswith((".yaml", ".yml")) and name not in CONFIG_NAMES:
+                        found.append(str(Path(root) / name))
+        else:
+            raise ManifestError(
+                f"{raw}: no such file or directory", "pass the files or folders holding manifests"
+            )
+    return sorted(dict.fromkeys(found))
+
+
+def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> LoadResult:
+    """Load and validate every manifest under ``paths``; ``defaults`` are the config defaults."""
+    files = discover(paths)
+    manifests: list[Manifest] = []
+    problems: list[Problem] = []
+    for file in files:
+        try:
+            raw = Path(file).read_bytes()
+        except OSError as e:
+            problems.append(Problem(file, 1, 1, "Y000", f"cannot read file: {e.strerror}"))
+            continue
+        try:
+            documents = load_documents(file, raw)
+        except YamlProblem as e:
+            problems.append(Problem(e.file, e.line, e.column, e.code, e.message))
+            continue
+        for doc in documents:
+            manifest, found = check_document(doc, defaults or {})
+            problems.extend(found)
+            if manifest is not None:
+                manifests.append(manifest)
+    problems.extend(duplicate_names(manifests))
+    bad = {(p.file, p.line) for p in problems if p.code == "R005"}
+    manifests = [m for m in manifests if (m.file, m.line) not in bad]
+    return LoadResult(manifests, sorted(problems), files)
+
+
+def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest | None, list[Problem]]:
+    """Validate one document; the manifest is returned only when it has no errors."""
+    problems: list[Problem] = []
+
+    def report(path: tuple[Any, ...], code: str, message: str, *, key: bool = False) -> None:
+        line, col = doc.where(path, key=key)
+        problems.append(Problem(doc.file, line, col, code, message))
+
+    data = doc.data
+    if not isinstance(data, dict):
+        report(
+            (),
+            "M001",
+            f"document is a {kind_of(data)}, expected a mapping with apiVersion: {API_VERSION}",
+        )
+        return None, problems
+    if data.get("apiVersion") != API_VERSION:
+        got = data.get("apiVersion")
+        report(
+            ("apiVersion",),
+            "M002",
+            f"apiVersion is {got!r}, expected {API_VERSION!r}"
+            if got is not None
+            else f"apiVersion is missing; add `apiVersion: {API_VERSION}`",
+        )
+        return None, problems
+    kinds = registry()
+    kind = kinds.get(str(data.get("kind")))
+    if kind is None:
+        expected = " or ".join(repr(k) for k in kinds)
+        report(("kind",), "M003", f"kind is {data.get('kind')!r}, expected {expected}")
+        return None, problems
+    for error in schema.validator(kind.schema).iter_errors(data):
+        for path, code, message, at_key in describe_error(error):
+            report(path, code, message, key=at_key)
+    if isinstance(data.get("spec"), dict):
+        problems.extend(cross_field(doc, data["spec"], defaults))
+    if has_errors(problems):
+        return None, problems
+    line, column = doc.where(("metadata", "name"))
+    return (
+        Manifest(
+            name=data["metadata"]["name"],
+            spec=data["spec"],
+            policy=schema.with_defaults(
+                schema.load(kind.schema)["properties"]["policy"], data.get("policy", {})
+            ),
+            labels=data["metadata"].get("labels", {}),
+            file=doc.file,
+            line=line,
+            column=column,
+            kind=kind,
+        ),
+        problems,
+    )
+
+
+def require_valid(result: LoadResult) -> list[Manifest]:
+    """The manifests of a load, or a ManifestError naming the first problem."""
+    errors = [p for p in result.problems if p.severity != WARNING]
+    if errors:
+        more = f" (and {len(errors) - 1} more; run `reconciler validate`)" if len(errors) > 1 else ""
+        raise ManifestError(f"{errors[0]}{more}")
+    return result.manifests

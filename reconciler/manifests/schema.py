@@ -1,0 +1,103 @@
+"""The JSON Schemas in ``schemas/``: the single source of formats, defaults and change costs.
+
+Everything that needs to know a field's type, default, rule or ``x-on-change`` asks here.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ..errors import ReconcilerError
+
+MANIFEST = "modeltrainingjob.v1"
+CONFIG = "config.v1"
+LEDGER = "ledger.v1"
+PLAN = "plan.v1"
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _schema_dir() -> Path:
+    # A wheel carries the schemas inside the package; a source checkout keeps them at the top.
+    for candidate in (_PACKAGE / "_schemas", _PACKAGE.parent / "schemas"):
+        if candidate.is_dir():
+            return candidate
+    raise ReconcilerError("schema files not found; reinstall the reconciler package")
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    """The parsed schema ``schemas/<name>.schema.json``."""
+    text = (_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def text(name: str) -> str:
+    return (_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load(name))
+
+
+@cache
+def spec_fragment_validator() -> Draft202012Validator:
+    """Validates a partial spec (config defaults): the spec schema without required fields."""
+    spec = copy.deepcopy(load(MANIFEST)["properties"]["spec"])
+    spec.pop("required", None)
+    return Draft202012Validator(spec)
+
+
+def spec_properties() -> dict[str, Any]:
+    props: dict[str, Any] = load(MANIFEST)["properties"]["spec"]["properties"]
+    return props
+
+
+@cache
+def fields_by_effect() -> dict[str, tuple[str, ...]]:
+    """``{"new-job": (...), "next-job": (...)}`` from the schema's ``x-on-change`` marks."""
+    out: dict[str, list[str]] = {}
+    for name, prop in spec_properties().items():
+        out.setdefault(prop["x-on-change"], []).append(name)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def on_change(field: str) -> str:
+    """``new-job`` or ``next-job`` for a top-level spec field."""
+    effect: str = spec_properties()[field]["x-on-change"]
+    return effect
+
+
+def with_defaults(schema: dict[str, Any], data: Any) -> Any:
+    """A copy of ``data`` with every schema default filled in where the key is absent."""
+    if not isinstance(data, dict) or schema.get("type") != "object":
+        return copy.deepcopy(data)
+    props = schema.get("properties", {})
+    out = {k: with_defaults(props.get(k, {}), v) for k, v in data.items()}
+    for key, prop in props.items():
+        if key not in out and "default" in prop:
+            out[key] = with_defaults(prop, copy.deepcopy(prop["default"]))
+    return out
+
+
+def node(path: str) -> dict[str, Any]:
+    """The schema node of a dotted field path such as ``spec.maxWaitTime``."""
+    current = load(MANIFEST)
+    walked: list[str] = []
+    for part in [p for p in path.split(".") if p]:
+        props = current.get("properties", {})
+        if part not in props:
+            choices = ", ".join(sorted(props)) or "none: it has no sub-fields"
+            where = ".".join(walked) or "the manifest"
+            raise ReconcilerError(f"no field {part!r} in {where}", f"fields: {choices}")
+        current = props[part]
+        walked.append(part)
+    return current

@@ -1,0 +1,30 @@
+"""``state show``: the ledger for people, one block per manifest with its generations."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..core.kinds.training import TRAINING
+from ..core.ledger import Ledger
+
+
+def render_ledger(ledger: Ledger, location: str, out: TextIO) -> None:
+    if not ledger.exists:
+        out.write(f"no ledger at {location} yet\n")
+        return
+    out.write(f"ledger {location} · serial {ledger.serial} · lineage {ledger.lineage}\n")
+    for name in ledger.names():
+        gens = ledger.generations(name)
+        out.write(f"\n{name}\n")
+        for g in gens:
+            flags = [g["action"]]
+            previous = g["spec"].get(TRAINING.previous_field)
+            if previous:
+                flags.append(f"from {previous}")
+            if g.get("finalStatus"):
+                flags.append(g["finalStatus"])
+            if g.get("stopped"):
+                flags.append("stopped by reconciler")
+            out.write(f"  {g['jobId']}  {', '.join(flags)}  {g['appliedAt']}\n")
+        for p in ledger.pending(name):
+            out.write(f"  pending {p['op']} {p['jobId']} since {p['at']}\n")

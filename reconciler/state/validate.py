@@ -1,0 +1,50 @@
+"""Checks a ledger document and journal entries against ``schemas/ledger.v1`` before use."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, cast
+
+from jsonschema import Draft202012Validator
+
+from ..core.ledger import VERSION
+from ..core.records import Entry
+from ..errors import StateError, shorten
+from ..manifests import schema
+
+
+def check(data: Any, where: str) -> dict[str, Any]:
+    """The ledger document, or a StateError: a ledger that fails its schema is never half-read."""
+    if not isinstance(data, dict):
+        raise StateError(f"ledger at {where} is not a JSON object; it was not used")
+    if data.get("version") != VERSION:
+        raise StateError(
+            f"ledger at {where} has version {data.get('version')!r}; this reconciler reads version {VERSION}",
+            "upgrade the reconciler",
+        )
+    error = next(iter(schema.validator(schema.LEDGER).iter_errors(data)), None)
+    if error is not None:
+        path = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        raise StateError(
+            f"ledger at {where} fails its schema at {path}: {shorten(error.message, 160)}; it was not used",
+            "restore it from a backup or version history, or rebuild it with `reconciler import`",
+        )
+    return data
+
+
+@cache
+def _entry_validator() -> Draft202012Validator:
+    entry_schema = {**schema.load(schema.LEDGER), "$ref": "#/$defs/entry"}
+    for key in ("required", "properties", "additionalProperties"):
+        entry_schema.pop(key, None)
+    return Draft202012Validator(entry_schema)
+
+
+def check_entry(entry: Any, where: str) -> Entry:
+    error = next(iter(_entry_validator().iter_errors(entry)), None)
+    if error is not None:
+        raise StateError(
+            f"journal entry at {where} is damaged ({shorten(error.message, 160)}); the ledger was not used",
+            "inspect the journal; `reconciler state show` after fixing it",
+        )
+    return cast(Entry, entry)
