@@ -27,7 +27,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint typecheck layers
-	$(BIN)/python -m pytest -q -m "not slow" --cov=reconciler --cov-branch --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/python -m pytest -q -n auto -m "not slow" --cov=reconciler --cov-branch --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Workspace, run
+from .helpers import Workspace, run
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from .artifacts import LocalArtifacts, S3Artifacts
 from .faults import FaultConfig
+from .model import Options
 from .server import Emulator
-from .store import Options
 
 __all__ = ["Emulator", "FaultConfig", "LocalArtifacts", "Options", "S3Artifacts", "serve"]
 

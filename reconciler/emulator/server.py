@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .faults import FaultConfig, Faults
-from .store import Options, ServiceError, Store, invalid
+from .model import Options, ServiceError, invalid
+from .store import Store
 
 MAX_BODY = 1024 * 1024
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -86,6 +87,12 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is normal (timeouts, dropped-answer faults): no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
@@ -129,23 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
         decision = self.emulator.faults.decide()
         if decision.delay:
             time.sleep(decision.delay)
-        if decision.throttle_after is not None:
-            throttled = ServiceError(429, "TooManyRequestsException", "Rate exceeded")
-            self._error(throttled, request_id, {"Retry-After": str(int(decision.throttle_after))})
-            return
-        if decision.error:
-            fault = ServiceError(500, "InternalFailureException", "An internal error occurred")
-            self._error(fault, request_id)
-            return
-        prefix = self.emulator.faults.config.reject_prefix
-        if (
-            prefix
-            and method == "POST"
-            and isinstance(body, dict)
-            and str(body.get("id", "")).startswith(prefix)
-        ):
-            refused = ServiceError(400, "BadRequestException", "Request rejected (injected fault)")
-            self._error(refused, request_id)
+        fault = self._injected(decision, method, body)
+        if fault is not None:
+            self._error(fault[0], request_id, fault[1])
             return
         if decision.drop:  # the request takes effect, the answer is lost: the nasty case
             try:
@@ -156,6 +149,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._run(lambda: self._route(method, parts, query, body), request_id)
+
+    def _injected(self, decision: Any, method: str, body: Any) -> tuple[ServiceError, dict[str, str]] | None:
+        """The error a fault decision answers with instead of the real route, if any."""
+        if decision.throttle_after is not None:
+            throttled = ServiceError(429, "TooManyRequestsException", "Rate exceeded")
+            return throttled, {"Retry-After": str(int(decision.throttle_after))}
+        if decision.error:
+            return ServiceError(500, "InternalFailureException", "An internal error occurred"), {}
+        prefix = self.emulator.faults.config.reject_prefix
+        if (
+            prefix
+            and method == "POST"
+            and isinstance(body, dict)
+            and str(body.get("id", "")).startswith(prefix)
+        ):
+            return ServiceError(400, "BadRequestException", "Request rejected (injected fault)"), {}
+        return None
 
     def _read_body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)

@@ -8,86 +8,27 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ID_RE = re.compile(r"^[A-Za-z0-9-]{1,48}$")
-S3_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
-MODEL_NAMES = ("rgcn", "transe", "distmult", "rotate", "custom")
-TERMINAL = ("Completed", "Failed", "Stopped")
-ACCOUNT = "123456789012"
-
-_STR, _INT, _BOOL, _LIST, _OBJ = "string", "integer", "boolean", "list", "object"
-TRAINING_PARAMS = {
-    "id": _STR, "previousModelTrainingJobId": _STR, "dataProcessingJobId": _STR,
-    "trainModelS3Location": _STR, "sagemakerIamRoleArn": _STR, "neptuneIamRoleArn": _STR,
-    "modelName": _STR, "baseProcessingInstanceType": _STR, "trainingInstanceType": _STR,
-    "trainingInstanceVolumeSizeInGB": _INT, "trainingTimeOutInSeconds": _INT,
-    "maxHPONumberOfTrainingJobs": _INT, "maxHPOParallelTrainingJobs": _INT, "subnets": _LIST,
-    "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR, "s3OutputEncryptionKMSKey": _STR,
-    "enableInterContainerTrafficEncryption": _BOOL, "enableManagedSpotTraining": _BOOL,
-    "maxWaitTime": _INT, "customModelTrainingParameters": _OBJ,
-}  # fmt: skip
-CUSTOM_PARAMS = {
-    "sourceS3DirectoryPath": _STR,
-    "trainingEntryPointScript": _STR,
-    "transformEntryPointScript": _STR,
-}  # fmt: skip
-PROCESSING_PARAMS = {
-    "id": _STR, "previousDataProcessingJobId": _STR, "inputDataS3Location": _STR,
-    "processedDataS3Location": _STR, "sagemakerIamRoleArn": _STR, "neptuneIamRoleArn": _STR,
-    "processingInstanceType": _STR, "processingInstanceVolumeSizeInGB": _INT,
-    "processingTimeOutInSeconds": _INT, "modelType": _STR, "configFileName": _STR,
-    "subnets": _LIST, "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR,
-    "s3OutputEncryptionKMSKey": _STR,
-}  # fmt: skip
-
-
-class ServiceError(Exception):
-    """An error the real service would answer with ``{"code", "detailedMessage"}``."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def invalid(message: str) -> ServiceError:
-    return ServiceError(400, "InvalidParameterException", message)
-
-
-def not_found(kind: str, job_id: str) -> ServiceError:
-    return ServiceError(404, "MLResourceNotFoundException", f"No {kind} job found with id {job_id}")
-
-
-@dataclass
-class Job:
-    id: str
-    kind: str  # "training" | "processing"
-    params: dict[str, Any]
-    created: float
-    duration: float
-    failed_at: float | None = None
-    failure_reason: str | None = None
-    stop_requested: float | None = None
-    stop_clean: bool = False
-    fixed_status: str | None = None  # seeded data-processing jobs keep the status they were given
-    artifacts_written: bool = False
-
-
-@dataclass
-class Options:
-    job_seconds: float = 5.0
-    stop_seconds: float = 1.0
-    region: str = "us-east-1"
-
-
-# (trainModelS3Location, job_id, stage) with stage "start", "complete" or "clean"
-Artifacts = Callable[[str, str, str], None]
+from .model import (
+    ACCOUNT,
+    ID_RE,
+    PROCESSING_PARAMS,
+    TERMINAL,
+    Artifacts,
+    Job,
+    Options,
+    ServiceError,
+    check_types,
+    invalid,
+    label,
+    not_found,
+)
+from .validation import check_training_body
 
 
 @dataclass
@@ -167,42 +108,7 @@ class Store:
 
     # -- model training -------------------------------------------------------
     def create_training(self, body: dict[str, Any]) -> dict[str, Any]:
-        _check_types(body, TRAINING_PARAMS)
-        for required in ("dataProcessingJobId", "trainModelS3Location"):
-            if required not in body:
-                raise ServiceError(
-                    400, "MissingParameterException", f"Missing required parameter: {required}"
-                )
-        if not S3_RE.match(body["trainModelS3Location"]):
-            raise invalid(f"Invalid S3 location for trainModelS3Location: {body['trainModelS3Location']}")
-        model = body.get("modelName")
-        if model is not None and model not in MODEL_NAMES:
-            raise invalid(f"Invalid modelName {model}; valid values: {', '.join(MODEL_NAMES)}")
-        if (model == "custom") != ("customModelTrainingParameters" in body):
-            raise invalid("customModelTrainingParameters must be given exactly when modelName is custom")
-        if "customModelTrainingParameters" in body:
-            custom = body["customModelTrainingParameters"]
-            _check_types(custom, CUSTOM_PARAMS)
-            if not isinstance(custom.get("sourceS3DirectoryPath"), str):
-                raise ServiceError(
-                    400,
-                    "MissingParameterException",
-                    "Missing required parameter: customModelTrainingParameters.sourceS3DirectoryPath",
-                )
-        for key in (
-            "maxHPONumberOfTrainingJobs",
-            "maxHPOParallelTrainingJobs",
-            "trainingTimeOutInSeconds",
-        ):
-            if key in body and body[key] < 1:
-                raise invalid(f"{key} must be a positive integer")
-        if body.get("trainingInstanceVolumeSizeInGB", 0) < 0:
-            raise invalid("trainingInstanceVolumeSizeInGB must not be negative")
-        if "maxWaitTime" in body:
-            if not body.get("enableManagedSpotTraining"):
-                raise invalid("maxWaitTime can only be set when enableManagedSpotTraining is true")
-            if body["maxWaitTime"] <= body.get("trainingTimeOutInSeconds", 86400):
-                raise invalid("maxWaitTime must be greater than trainingTimeOutInSeconds")
+        check_training_body(body)
         with self.lock:
             job_id = self._new_id(body.get("id"))
             dp = self.jobs.get(body["dataProcessingJobId"])
@@ -245,7 +151,7 @@ class Store:
         with self.lock:
             job = self.jobs.get(job_id)
             if job is None or job.kind != kind:
-                raise not_found(_label(kind), job_id)
+                raise not_found(label(kind), job_id)
             return self._describe(job)
 
     def _describe(self, job: Job) -> dict[str, Any]:
@@ -321,7 +227,7 @@ class Store:
             job = self.jobs.get(job_id)
             if job is None or job.kind != kind:
                 raise invalid(
-                    f"Unable to stop {_label(kind)} job {job_id}: no resource with the given ID exists"
+                    f"Unable to stop {label(kind)} job {job_id}: no resource with the given ID exists"
                 )
             status = self.status(job)
             if status in TERMINAL:
@@ -347,7 +253,7 @@ class Store:
 
     # -- data processing ------------------------------------------------------
     def create_processing(self, body: dict[str, Any]) -> dict[str, Any]:
-        _check_types(body, PROCESSING_PARAMS)
+        check_types(body, PROCESSING_PARAMS)
         for required in ("inputDataS3Location", "processedDataS3Location"):
             if required not in body:
                 raise ServiceError(
@@ -397,23 +303,3 @@ class Store:
             if self.jobs.pop(job_id, None) is None:
                 raise not_found("any", job_id)
             self._save()
-
-
-def _label(kind: str) -> str:
-    return "model training" if kind == "training" else "data processing"
-
-
-def _check_types(body: dict[str, Any], params: dict[str, str]) -> None:
-    for key, value in body.items():
-        expected = params.get(key)
-        if expected is None:
-            raise invalid(f"Unknown parameter: {key}")
-        ok = {
-            _STR: isinstance(value, str),
-            _INT: isinstance(value, int) and not isinstance(value, bool),
-            _BOOL: isinstance(value, bool),
-            _LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
-            _OBJ: isinstance(value, dict),
-        }[expected]
-        if not ok:
-            raise invalid(f"Invalid value for parameter {key}: expected {expected}")

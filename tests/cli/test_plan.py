@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.manifests import schema
 
-from .conftest import Workspace, run
+from ..helpers import Workspace, run
 
 
 def converge(ws: Workspace, *args: str) -> None:

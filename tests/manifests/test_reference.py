@@ -8,7 +8,7 @@ from reconciler.core.plan import ACTIONS
 from reconciler.manifests import schema
 from reconciler.manifests.reference import update_readme
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

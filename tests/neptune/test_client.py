@@ -20,7 +20,7 @@ from reconciler.neptune import (
 )
 from reconciler.neptune.client import RetryPolicy
 
-from .conftest import Emu, run
+from ..helpers import Emu, run
 
 BODY = {"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/models"}
 SECRETS = ("fake-secret-never-printed", "fake-session-token-never-printed")

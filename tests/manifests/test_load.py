@@ -14,9 +14,9 @@ from reconciler.manifests.load import check_document, load
 from reconciler.manifests.problems import Problem
 from reconciler.manifests.yamlsource import YamlProblem, load_documents
 
-from .conftest import manifest
+from ..helpers import manifest
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 
 
 def problems_of(text: str, defaults: dict[str, Any] | None = None) -> list[Problem]:

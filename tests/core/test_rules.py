@@ -12,7 +12,7 @@ from reconciler.core import identity
 from reconciler.core.plan import ACTIONS, Options, plan
 from reconciler.core.settle import resolve_pending
 
-from .builders import desired, generation, ledger, live
+from ..helpers import desired, generation, ledger, live
 
 D = desired()
 G = generation(D)

@@ -7,9 +7,9 @@ import pytest
 
 from reconciler.manifests import schema
 
-from .conftest import manifest, run
+from ..helpers import manifest, run
 
-SPECS = str(Path(__file__).resolve().parent.parent / "specs")
+SPECS = str(Path(__file__).resolve().parents[2] / "specs")
 
 
 def test_validate_examples_ok() -> None:

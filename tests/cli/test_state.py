@@ -6,7 +6,7 @@ import json
 
 from reconciler.state import open_state
 
-from .conftest import Workspace, run
+from ..helpers import Workspace, run
 
 
 def test_state_show(ws: Workspace) -> None:

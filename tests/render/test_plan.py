@@ -10,7 +10,7 @@ from reconciler.core.plan import plan
 from reconciler.render.plan import GITHUB_LIMIT, render_markdown, render_text
 from reconciler.render.style import use_colour
 
-from .builders import desired, ledger, live
+from ..helpers import desired, ledger, live
 
 
 def big_plan(n: int):  # type: ignore[no-untyped-def]

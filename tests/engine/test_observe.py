@@ -11,8 +11,7 @@ from reconciler.core.ledger import Ledger
 from reconciler.engine.observe import observe, s3_preflight
 from reconciler.neptune import make_client
 
-from .builders import desired, generation, ledger
-from .conftest import Emu, Workspace, run
+from ..helpers import Emu, Workspace, desired, generation, ledger, run
 
 
 def test_no_call_is_made_twice(ws: Workspace) -> None:

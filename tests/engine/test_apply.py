@@ -1,4 +1,4 @@
-"""`reconciler apply` and `status` against the emulator: the promises of DESIGN.md §5."""
+"""`reconciler apply` and `status` against the emulator: intents, resume, prune, saved plans, wait."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from reconciler.emulator import Emulator, Options
 from reconciler.state import open_state
 
-from .conftest import Emu, Workspace, run
+from ..helpers import Emu, Workspace, run
 
 
 @pytest.fixture

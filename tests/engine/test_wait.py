@@ -11,7 +11,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.neptune import make_client
 from reconciler.render.progress import display_for
 
-from .conftest import Emu
+from ..helpers import Emu
 
 
 def start(emu: Emu, job: str) -> None:

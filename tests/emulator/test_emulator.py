@@ -16,7 +16,7 @@ from botocore.config import Config
 
 from reconciler.emulator import Emulator, LocalArtifacts, Options, S3Artifacts
 
-from .conftest import Emu
+from ..helpers import Emu
 
 
 def raises(nd: Any, exception: str, message: str) -> Any:
@@ -391,7 +391,7 @@ def test_emulator_command_prints_ready_line_and_stops_on_sigterm(tmp_path: Path)
 
 
 def test_emulator_refuses_non_loopback() -> None:
-    from .conftest import run
+    from ..helpers import run
 
     r = run("emulator", "--host", "0.0.0.0")
     assert r.code == 1 and "loopback only" in r.err
@@ -415,3 +415,26 @@ def test_concurrent_requests_are_safe(emu: Emu) -> None:
     assert codes.count(200) == 20 and codes.count(400) == 180
     assert len(emu.training_ids()) == 20
     assert json.loads(json.dumps(emu.log("POST")))[0]["method"] == "POST"
+
+
+def test_a_client_hanging_up_leaves_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    """Dropped connections are routine (client timeouts, drop faults): the server stays quiet,
+    while any other handler error is still printed."""
+    emulator = Emulator(Options())
+    emulator.start("127.0.0.1", 0)
+    try:
+        server = emulator._server
+        assert server is not None
+        for gone in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+            try:
+                raise gone
+            except ConnectionError:
+                server.handle_error(None, ("127.0.0.1", 1))
+        assert capfd.readouterr().err == ""
+        try:
+            raise RuntimeError("a real bug")
+        except RuntimeError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        assert "RuntimeError: a real bug" in capfd.readouterr().err
+    finally:
+        emulator.stop()

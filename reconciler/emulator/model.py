@@ -1,0 +1,101 @@
+"""The emulator's records and vocabulary: jobs, options, the service's error, parameter types."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ID_RE = re.compile(r"^[A-Za-z0-9-]{1,48}$")
+S3_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+MODEL_NAMES = ("rgcn", "transe", "distmult", "rotate", "custom")
+TERMINAL = ("Completed", "Failed", "Stopped")
+ACCOUNT = "123456789012"
+
+_STR, _INT, _BOOL, _LIST, _OBJ = "string", "integer", "boolean", "list", "object"
+TRAINING_PARAMS = {
+    "id": _STR, "previousModelTrainingJobId": _STR, "dataProcessingJobId": _STR,
+    "trainModelS3Location": _STR, "sagemakerIamRoleArn": _STR, "neptuneIamRoleArn": _STR,
+    "modelName": _STR, "baseProcessingInstanceType": _STR, "trainingInstanceType": _STR,
+    "trainingInstanceVolumeSizeInGB": _INT, "trainingTimeOutInSeconds": _INT,
+    "maxHPONumberOfTrainingJobs": _INT, "maxHPOParallelTrainingJobs": _INT, "subnets": _LIST,
+    "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR, "s3OutputEncryptionKMSKey": _STR,
+    "enableInterContainerTrafficEncryption": _BOOL, "enableManagedSpotTraining": _BOOL,
+    "maxWaitTime": _INT, "customModelTrainingParameters": _OBJ,
+}  # fmt: skip
+CUSTOM_PARAMS = {
+    "sourceS3DirectoryPath": _STR,
+    "trainingEntryPointScript": _STR,
+    "transformEntryPointScript": _STR,
+}  # fmt: skip
+PROCESSING_PARAMS = {
+    "id": _STR, "previousDataProcessingJobId": _STR, "inputDataS3Location": _STR,
+    "processedDataS3Location": _STR, "sagemakerIamRoleArn": _STR, "neptuneIamRoleArn": _STR,
+    "processingInstanceType": _STR, "processingInstanceVolumeSizeInGB": _INT,
+    "processingTimeOutInSeconds": _INT, "modelType": _STR, "configFileName": _STR,
+    "subnets": _LIST, "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR,
+    "s3OutputEncryptionKMSKey": _STR,
+}  # fmt: skip
+
+
+class ServiceError(Exception):
+    """An error the real service would answer with ``{"code", "detailedMessage"}``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def invalid(message: str) -> ServiceError:
+    return ServiceError(400, "InvalidParameterException", message)
+
+
+def not_found(kind: str, job_id: str) -> ServiceError:
+    return ServiceError(404, "MLResourceNotFoundException", f"No {kind} job found with id {job_id}")
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str  # "training" | "processing"
+    params: dict[str, Any]
+    created: float
+    duration: float
+    failed_at: float | None = None
+    failure_reason: str | None = None
+    stop_requested: float | None = None
+    stop_clean: bool = False
+    fixed_status: str | None = None  # seeded data-processing jobs keep the status they were given
+    artifacts_written: bool = False
+
+
+@dataclass
+class Options:
+    job_seconds: float = 5.0
+    stop_seconds: float = 1.0
+    region: str = "us-east-1"
+
+
+# (trainModelS3Location, job_id, stage) with stage "start", "complete" or "clean"
+Artifacts = Callable[[str, str, str], None]
+
+
+def label(kind: str) -> str:
+    return "model training" if kind == "training" else "data processing"
+
+
+def check_types(body: dict[str, Any], params: dict[str, str]) -> None:
+    for key, value in body.items():
+        expected = params.get(key)
+        if expected is None:
+            raise invalid(f"Unknown parameter: {key}")
+        ok = {
+            _STR: isinstance(value, str),
+            _INT: isinstance(value, int) and not isinstance(value, bool),
+            _BOOL: isinstance(value, bool),
+            _LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
+            _OBJ: isinstance(value, dict),
+        }[expected]
+        if not ok:
+            raise invalid(f"Invalid value for parameter {key}: expected {expected}")
