@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kinds import Kind
-from .kinds.training import TRAINING
+from .kinds import TRAINING, Kind
 
 
 @dataclass(frozen=True)

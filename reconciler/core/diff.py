@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .kinds import Kind
-from .kinds.training import TRAINING
+from .kinds import TRAINING, Kind
 
 ABSENT = None  # how an added or removed value shows on the other side
 

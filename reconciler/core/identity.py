@@ -13,8 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .kinds import Kind
-from .kinds.training import TRAINING
+from .kinds import TRAINING, Kind
 
 MAX_SUFFIX = 9
 _SUFFIX = re.compile(r"^(?P<base>.+)-r(?P<n>[2-9])$")

@@ -11,8 +11,7 @@ from enum import StrEnum
 from typing import Any, NotRequired, TypedDict, cast
 
 from .identity import spec_hash
-from .kinds import Kind
-from .kinds.training import TRAINING
+from .kinds import TRAINING, Kind
 
 
 class JournalOp(StrEnum):

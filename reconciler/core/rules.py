@@ -76,7 +76,7 @@ class Situation:
     ) -> Action:
         """A new job (``job`` given: that exact id), unless the kind's gate holds it back."""
         d = self.d
-        blocked = d.kind.gate(d, self.live)
+        blocked = d.kind.gate(d.name, d.spec, self.live)
         if blocked:
             return self.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=self.cur_id)
         target = job or identity.job_id(d.name, d.spec, previous, d.kind)

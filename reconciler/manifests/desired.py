@@ -6,8 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..core.desired import Desired
-from ..core.kinds import Kind
-from ..core.kinds.training import TRAINING
+from ..core.kinds import TRAINING, Kind
 from . import schema
 from .load import Manifest
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.kinds import Kind, registry
-from ..core.kinds.training import TRAINING
+from ..core.kinds import TRAINING, Kind, registry
 from ..errors import ManifestError
 from . import schema
 from .messages import describe_error, kind_of
 from .problems import WARNING, Problem, has_errors
-from .rules import cross_field, duplicate_names
+from .rules import cross_field
 from .yamlsource import Document, YamlProblem, load_documents
 
 API_VERSION = "neptune-ml.reconciler/v1"
@@ -175,6 +174,35 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
         ),
         problems,
     )
+
+
+def duplicate_names(manifests: list[Manifest]) -> list[Problem]:
+    first: dict[str, Manifest] = {}
+    out: list[Problem] = []
+    for m in manifests:
+        if m.name in first:
+            other = first[m.name]
+            out.append(
+                Problem(
+                    m.file,
+                    m.line,
+                    m.column,
+                    "R005",
+                    f"metadata.name {m.name!r} is already used at {other.location}; names must be unique",
+                )
+            )
+            out.append(
+                Problem(
+                    other.file,
+                    other.line,
+                    other.column,
+                    "R005",
+                    f"metadata.name {m.name!r} is used again at {m.location}; names must be unique",
+                )
+            )
+        else:
+            first[m.name] = m
+    return out
 
 
 def require_valid(result: LoadResult) -> list[Manifest]:

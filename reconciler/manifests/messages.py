@@ -8,7 +8,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from ..core.kinds.training import TRAINING
+from ..core.kinds import TRAINING
 
 MANAGED_FIELDS = TRAINING.managed_fields
 MANAGED_ADVICE = (

@@ -1,16 +1,13 @@
-"""The rules a schema can't say: cross-field checks (R001–R004) and unique names (R005)."""
+"""The rules a schema can't say about one manifest: cross-field checks (R001–R004)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import schema
 from .problems import WARNING, Problem
 from .yamlsource import Document
-
-if TYPE_CHECKING:
-    from .load import Manifest
 
 
 def cross_field(doc: Document, written: dict[str, Any], defaults: Mapping[str, Any]) -> list[Problem]:
@@ -71,33 +68,4 @@ def cross_field(doc: Document, written: dict[str, Any], defaults: Mapping[str, A
             f"({total}); only {total} will run at once",
             WARNING,
         )
-    return out
-
-
-def duplicate_names(manifests: list[Manifest]) -> list[Problem]:
-    first: dict[str, Manifest] = {}
-    out: list[Problem] = []
-    for m in manifests:
-        if m.name in first:
-            other = first[m.name]
-            out.append(
-                Problem(
-                    m.file,
-                    m.line,
-                    m.column,
-                    "R005",
-                    f"metadata.name {m.name!r} is already used at {other.location}; names must be unique",
-                )
-            )
-            out.append(
-                Problem(
-                    other.file,
-                    other.line,
-                    other.column,
-                    "R005",
-                    f"metadata.name {m.name!r} is used again at {m.location}; names must be unique",
-                )
-            )
-        else:
-            first[m.name] = m
     return out

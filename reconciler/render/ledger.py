@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..core.kinds.training import TRAINING
+from ..core.kinds import TRAINING
 from ..core.ledger import Ledger
 
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..cost import Cost
-from . import Effect, Kind
-
-if TYPE_CHECKING:
-    from ..desired import Desired
-    from ..live import Live
+from ..live import Live
+from .base import Effect, Kind
 
 # What a change of each spec field costs; the schema's ``x-on-change`` marks say the same
 # (a test holds them together) so that explain and the README can show it.
@@ -37,11 +34,11 @@ CATALOGUE: dict[str, Effect] = {
 }
 
 
-def gate(d: Desired, live: Live) -> tuple[str, str] | None:
+def gate(name: str, spec: Mapping[str, Any], live: Live) -> tuple[str, str] | None:
     """A training job needs its data-processing job Completed (and a custom model its sources)."""
-    if d.name in live.preflight:
-        return "blocked", live.preflight[d.name]
-    dp = d.spec["dataProcessingJobId"]
+    if name in live.preflight:
+        return "blocked", live.preflight[name]
+    dp = spec["dataProcessingJobId"]
     status = live.processing.get(dp, "Unknown")
     if status is None:
         return "blocked", f"data-processing job {dp} not found; create it or fix dataProcessingJobId"
