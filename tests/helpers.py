@@ -13,7 +13,7 @@ import requests
 from typer.testing import CliRunner
 
 from reconciler.cli.app import app
-from reconciler.core import identity
+from reconciler.core import identity, records
 from reconciler.core.desired import Desired
 from reconciler.core.ledger import Ledger
 from reconciler.core.live import JobView, Live
@@ -157,6 +157,7 @@ class Workspace:
 
 
 # -- plain-data builders for the pure core ------------------------------------------------
+AT = "2026-11-30T00:00:00Z"
 POLICY = {
     "onDataChange": "incremental",
     "onSupersede": "wait",
@@ -179,10 +180,8 @@ def generation(
     spec = dict(d.spec)
     if previous:
         spec["previousModelTrainingJobId"] = previous
-    return {
-        "jobId": job or identity.job_id(d.name, d.spec, previous), "specHash": identity.spec_hash(spec),
-        "spec": spec, "action": action, "appliedAt": "2026-11-30T00:00:00Z", "commit": None, **extra,
-    }  # fmt: skip
+    gen = records.generation(job or identity.job_id(d.name, d.spec, previous), spec, action, None, AT)
+    return {**gen, **extra}
 
 
 def ledger(
@@ -192,7 +191,7 @@ def ledger(
     for d, gens in entries:
         res: dict[str, Any] = {
             "generations": gens,
-            "applied": {**d.applied_view(), "appliedAt": "2026-11-30T00:00:00Z"},
+            "applied": records.applied(d.applied_view(), None, AT),
         }
         if pending and d.name in pending:
             res["pending"] = pending[d.name]

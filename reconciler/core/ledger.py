@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from .records import Entry, Generation, Intent, JournalOp
+from .records import Entry, Generation, Intent, JournalOp, Resource
 
 VERSION = 1
 
@@ -36,23 +36,25 @@ class Ledger:
         return str(self.data["lineage"])
 
     @property
-    def resources(self) -> dict[str, Any]:
-        resources: dict[str, Any] = self.data["resources"]
+    def resources(self) -> dict[str, Resource]:
+        resources: dict[str, Resource] = self.data["resources"]
         return resources
 
     def names(self) -> list[str]:
         return sorted(self.resources)
 
-    def resource(self, name: str) -> dict[str, Any] | None:
+    def resource(self, name: str) -> Resource | None:
         return self.resources.get(name)
 
-    def applied(self, name: str) -> dict[str, Any]:
+    def applied(self, name: str) -> Mapping[str, Any]:
         """The manifest as last applied (spec, policy, labels), or ``{}``."""
-        return dict((self.resources.get(name) or {}).get("applied") or {})
+        res = self.resources.get(name)
+        found: Mapping[str, Any] = res.get("applied", {}) if res else {}
+        return found
 
     def generations(self, name: str) -> list[Generation]:
         res = self.resources.get(name)
-        return cast("list[Generation]", list(res["generations"])) if res else []
+        return list(res["generations"]) if res else []
 
     def current(self, name: str) -> Generation | None:
         gens = self.generations(name)
@@ -60,7 +62,7 @@ class Ledger:
 
     def pending(self, name: str) -> list[Intent]:
         res = self.resources.get(name)
-        return cast("list[Intent]", list(res.get("pending", []))) if res else []
+        return list(res.get("pending", [])) if res else []
 
     def job_ids(self) -> set[str]:
         return {g["jobId"] for res in self.resources.values() for g in res["generations"]}
@@ -75,27 +77,27 @@ class Ledger:
         res = self.resources.setdefault(name, {"generations": []})
         res.setdefault("pending", [])
         _HANDLERS[JournalOp(entry["op"])](self, res, entry)
-        res = self.resources.get(name)
-        if res is not None:
-            if not res.get("pending"):
-                res.pop("pending", None)
-            if not res["generations"] and "applied" not in res and "pending" not in res:
+        left = self.resources.get(name)
+        if left is not None:
+            if not left.get("pending"):
+                left.pop("pending", None)
+            if not left["generations"] and "applied" not in left and "pending" not in left:
                 del self.resources[name]
         self.data["serial"] = int(entry["serial"])
 
 
-Handler = Callable[[Ledger, dict[str, Any], Entry], None]
+Handler = Callable[[Ledger, Resource, Entry], None]
 
 
-def _drop_pending(res: dict[str, Any], job: str | None, op: str | None = None) -> None:
-    res["pending"] = [p for p in res["pending"] if not (p["jobId"] == job and op in (None, p["op"]))]
+def _drop_pending(res: Resource, job: str | None, op: str | None = None) -> None:
+    res["pending"] = [p for p in res.get("pending", []) if not (p["jobId"] == job and op in (None, p["op"]))]
 
 
-def _intent(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
-    res["pending"].append(entry["pending"])
+def _intent(ledger: Ledger, res: Resource, entry: Entry) -> None:
+    res.setdefault("pending", []).append(entry["pending"])
 
 
-def _created(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+def _created(ledger: Ledger, res: Resource, entry: Entry) -> None:
     _drop_pending(res, entry.get("jobId"), "create")
     gen = entry["generation"]
     if not any(g["jobId"] == gen["jobId"] for g in res["generations"]):
@@ -104,28 +106,28 @@ def _created(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
         res["applied"] = entry["applied"]
 
 
-def _stopped(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+def _stopped(ledger: Ledger, res: Resource, entry: Entry) -> None:
     _drop_pending(res, entry.get("jobId"), "stop")
     for g in res["generations"]:
         if g["jobId"] == entry.get("jobId"):
             g["stopped"] = True
 
 
-def _resolved(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+def _resolved(ledger: Ledger, res: Resource, entry: Entry) -> None:
     _drop_pending(res, entry.get("jobId"))
 
 
-def _record(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+def _record(ledger: Ledger, res: Resource, entry: Entry) -> None:
     res["applied"] = entry["applied"]
 
 
-def _final(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+def _final(ledger: Ledger, res: Resource, entry: Entry) -> None:
     for g in res["generations"]:
         if g["jobId"] == entry.get("jobId"):
             g["finalStatus"] = entry["status"]
 
 
-def _forget(ledger: Ledger, res: dict[str, Any], entry: Entry) -> None:
+def _forget(ledger: Ledger, res: Resource, entry: Entry) -> None:
     ledger.resources.pop(entry["name"], None)
 
 

@@ -63,6 +63,14 @@ class Intent(TypedDict):
     forget: NotRequired[bool]
 
 
+class Resource(TypedDict):
+    """One manifest's entry in the ledger."""
+
+    generations: list[Generation]
+    applied: NotRequired[Applied]
+    pending: NotRequired[list[Intent]]
+
+
 class Entry(TypedDict):
     """One journal entry. ``serial`` and ``at`` are set when it is committed."""
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,7 +235,7 @@ def decide(s: Situation) -> Action:
     raise AssertionError("in_sync always decides")  # pragma: no cover
 
 
-def _applied_view(applied: dict[str, Any]) -> dict[str, Any]:
+def _applied_view(applied: Mapping[str, Any]) -> dict[str, Any]:
     return {key: applied.get(key, {}) for key in ("spec", "policy", "labels")}
 
 

@@ -7,14 +7,28 @@ import os
 import socket
 import time
 import uuid
-from typing import Any
+from typing import TypedDict
 
 from ..core.records import now_iso
 
 DEFAULT_TTL = 1800.0
 
 
-def new_lease(operation: str, plan: str, ttl: float) -> dict[str, Any]:
+class Lease(TypedDict, total=False):
+    """Who holds the state lock. A damaged lock file reads back with id, owner and expires only."""
+
+    id: str
+    owner: str
+    host: str
+    pid: int
+    operation: str
+    plan: str
+    started: str
+    ttl: float
+    expires: float
+
+
+def new_lease(operation: str, plan: str, ttl: float) -> Lease:
     """A lease for this process: owner, host, pid, what it runs, and when it expires."""
     return {
         "id": str(uuid.uuid4()),
@@ -29,7 +43,7 @@ def new_lease(operation: str, plan: str, ttl: float) -> dict[str, Any]:
     }
 
 
-def holder_gone(lease: dict[str, Any]) -> bool:
+def holder_gone(lease: Lease) -> bool:
     """True when the lease was taken on this host by a process that no longer exists."""
     if lease.get("host") != socket.gethostname() or not isinstance(lease.get("pid"), int):
         return False
@@ -42,7 +56,7 @@ def holder_gone(lease: dict[str, Any]) -> bool:
     return False
 
 
-def describe_lease(lease: dict[str, Any] | None) -> str:
+def describe_lease(lease: Lease | None) -> str:
     if not lease:
         return "nobody"
     left = float(lease.get("expires", 0)) - time.time()

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import StateError
+from .lease import Lease
 
 
 def _fsync_dir(path: Path) -> None:
@@ -103,7 +104,7 @@ class LocalBackend:
             p.unlink(missing_ok=True)
 
     # -- lease --------------------------------------------------------------------
-    def create_lock(self, lease: dict[str, Any]) -> bool:
+    def create_lock(self, lease: Lease) -> bool:
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -115,23 +116,23 @@ class LocalBackend:
             os.fsync(f.fileno())
         return True
 
-    def read_lock(self) -> dict[str, Any] | None:
+    def read_lock(self) -> Lease | None:
         try:
             data = json.loads(self.lock_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except ValueError:
             return {"id": "?", "owner": "unknown (damaged lock file)", "expires": 0}
-        return data if isinstance(data, dict) else None
+        return cast(Lease, data) if isinstance(data, dict) else None
 
-    def replace_lock(self, old: dict[str, Any], lease: dict[str, Any]) -> bool:
+    def replace_lock(self, old: Lease, lease: Lease) -> bool:
         """Take over ``old`` (expired): write ours only if the file still holds ``old``."""
         if self.read_lock() != old:
             return False
         write_atomic(self.lock_path, json.dumps(lease).encode())
         return self.read_lock() == lease
 
-    def delete_lock(self, lease: dict[str, Any] | None) -> bool:
+    def delete_lock(self, lease: Lease | None) -> bool:
         if lease is not None and self.read_lock() != lease:
             return False
         self.lock_path.unlink(missing_ok=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import StateError, shorten
 from ..s3 import list_keys
+from .lease import Lease
 
 T = TypeVar("T")
 _CONFLICT = ("PreconditionFailed", "ConditionalRequestConflict", "412")
@@ -141,11 +142,11 @@ class S3Backend:
         self._delete([self.key, *self._journal_keys()])
 
     # -- lease --------------------------------------------------------------------
-    def create_lock(self, lease: dict[str, Any]) -> bool:
+    def create_lock(self, lease: Lease) -> bool:
         self.lock_etag = self._put(self.lock_key, json.dumps(lease).encode(), none_match=True)
         return self.lock_etag is not None
 
-    def read_lock(self) -> dict[str, Any] | None:
+    def read_lock(self) -> Lease | None:
         got = self._call("GetObject", partial(self._get, self.lock_key))
         if got is None:
             return None
@@ -154,15 +155,15 @@ class S3Backend:
             data = json.loads(got[0])
         except ValueError:
             return {"id": "?", "owner": "unknown (damaged lock object)", "expires": 0}
-        return data if isinstance(data, dict) else None
+        return cast(Lease, data) if isinstance(data, dict) else None
 
-    def replace_lock(self, old: dict[str, Any], lease: dict[str, Any]) -> bool:
+    def replace_lock(self, old: Lease, lease: Lease) -> bool:
         if self.read_lock() != old or self.lock_etag is None:
             return False
         self.lock_etag = self._put(self.lock_key, json.dumps(lease).encode(), match=self.lock_etag)
         return self.lock_etag is not None
 
-    def delete_lock(self, lease: dict[str, Any] | None) -> bool:
+    def delete_lock(self, lease: Lease | None) -> bool:
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.lock_key}
         if lease is not None:
             if self.read_lock() != lease:

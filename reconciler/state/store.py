@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 from ..core.ledger import Ledger
 from ..core.records import Entry, JournalOp, now_iso
 from ..errors import LockError, StateError
-from .lease import DEFAULT_TTL, describe_lease, new_lease
+from .lease import DEFAULT_TTL, Lease, describe_lease, new_lease
 from .validate import check, check_entry
 
 
@@ -25,10 +25,10 @@ class Backend(Protocol):
     def append(self, entry: dict[str, Any]) -> None: ...
     def write_base(self, data: dict[str, Any]) -> None: ...
     def delete_all(self) -> None: ...
-    def create_lock(self, lease: dict[str, Any]) -> bool: ...
-    def read_lock(self) -> dict[str, Any] | None: ...
-    def replace_lock(self, old: dict[str, Any], lease: dict[str, Any]) -> bool: ...
-    def delete_lock(self, lease: dict[str, Any] | None) -> bool: ...
+    def create_lock(self, lease: Lease) -> bool: ...
+    def read_lock(self) -> Lease | None: ...
+    def replace_lock(self, old: Lease, lease: Lease) -> bool: ...
+    def delete_lock(self, lease: Lease | None) -> bool: ...
 
 
 class StateStore:
@@ -88,7 +88,7 @@ class StateStore:
                 self.journal_length = 0
 
     # -- the lease ----------------------------------------------------------------------
-    def lock(self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL) -> dict[str, Any]:
+    def lock(self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL) -> Lease:
         """Take the lease, or raise LockError naming its holder. An expired lease is taken over."""
         lease = new_lease(operation, plan, ttl)
         if self.backend.create_lock(lease):
@@ -108,7 +108,7 @@ class StateStore:
     @contextmanager
     def held(
         self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL, wait: float = 0.0
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Lease]:
         """Hold the lease for the block (waiting up to ``wait`` seconds for it), renewing it in
         the background; always released."""
         deadline = time.monotonic() + wait
@@ -139,19 +139,19 @@ class StateStore:
             beat.join(timeout=5)
             self.unlock(current["lease"])
 
-    def renew(self, lease: dict[str, Any]) -> dict[str, Any]:
-        renewed = {**lease, "expires": time.time() + float(lease["ttl"])}
+    def renew(self, lease: Lease) -> Lease:
+        renewed: Lease = {**lease, "expires": time.time() + float(lease["ttl"])}
         if not self.backend.replace_lock(lease, renewed):
             raise LockError(f"lost the state lock on {self.location}", "another process took it over")
         return renewed
 
-    def unlock(self, lease: dict[str, Any]) -> None:
+    def unlock(self, lease: Lease) -> None:
         self.backend.delete_lock(lease)
 
-    def read_lock(self) -> dict[str, Any] | None:
+    def read_lock(self) -> Lease | None:
         return self.backend.read_lock()
 
-    def force_unlock(self) -> dict[str, Any] | None:
+    def force_unlock(self) -> Lease | None:
         held = self.backend.read_lock()
         self.backend.delete_lock(None)
         return held
