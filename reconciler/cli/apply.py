@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..core.model import Options, Plan
-from ..engine.workflow import ApplyRequest, ApplyView, run_apply, run_plan, wait_started
+from ..engine.workflow import ApplyRequest, ApplyView, run_apply, wait_started
 from ..errors import ReconcilerError
 from ..render import DataFormat
 from ..render.apply import render_outcome, render_summary, render_waited
@@ -24,17 +24,13 @@ from .options import (
     STATE,
     Connection,
     DataFormatOpt,
-    LabelOpt,
-    NoPreflightOpt,
-    ParallelismOpt,
-    Paths,
     PruneOpt,
     ReplaceOpt,
-    TargetOpt,
+    Scope,
     client_from,
     connected,
     parse_duration,
-    selection_for,
+    scoped,
 )
 
 
@@ -51,14 +47,12 @@ def _confirm(plan: Plan) -> None:
 
 
 @connected(NEPTUNE, STATE, CONFIG)
+@scoped
 def apply_command(
     conn: Connection,
-    paths: Paths = None,
-    label: LabelOpt = None,
-    target: TargetOpt = None,
+    scope: Scope,
     replace: ReplaceOpt = None,
     prune: PruneOpt = False,
-    parallelism: ParallelismOpt = 16,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
     ] = False,
@@ -70,16 +64,15 @@ def apply_command(
     lock_timeout: Annotated[
         str, typer.Option("--lock-timeout", help="Wait this long for another apply's lock (e.g. 5m).")
     ] = "0s",
-    no_s3_preflight: NoPreflightOpt = False,
 ) -> None:
     """Make the cluster match the manifests: create, update and stop training jobs."""
     wait_seconds = parse_duration(timeout)
     settings = conn.settings()
-    client = client_from(settings, parallelism)
+    client = client_from(settings, scope.parallelism)
     request = ApplyRequest(
-        selection=selection_for(paths, target, label),
+        selection=scope.selection,
         options=Options(replace=frozenset(replace or []), prune=prune),
-        parallelism=parallelism, max_stops=max_stops, s3_check=not no_s3_preflight,
+        parallelism=scope.parallelism, max_stops=max_stops, s3_check=not scope.no_s3_preflight,
         plan_file=plan_file, lock_wait=parse_duration(lock_timeout),
     )  # fmt: skip
     out = sys.stdout
@@ -102,22 +95,10 @@ def apply_command(
 
 
 @connected(NEPTUNE, STATE, CONFIG)
-def status_command(
-    conn: Connection,
-    paths: Paths = None,
-    label: LabelOpt = None,
-    target: TargetOpt = None,
-    parallelism: ParallelismOpt = 16,
-    fmt: DataFormatOpt = DataFormat.TEXT,
-    no_s3_preflight: NoPreflightOpt = False,
-) -> None:
+@scoped
+def status_command(conn: Connection, scope: Scope, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
     """Git against reality: each manifest's job, its live status and what apply would do."""
-    settings = conn.settings()
-    run = run_plan(
-        client_from(settings, parallelism), settings, selection_for(paths, target, label), Options(),
-        parallelism=parallelism, s3_check=not no_s3_preflight,
-    )  # fmt: skip
-    rows = status_rows(run)
+    rows = status_rows(scope.plan(conn.settings(), Options()))
     if fmt is DataFormat.JSON:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:

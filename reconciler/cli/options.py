@@ -12,7 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..engine.workflow import Selection, parse_selector
+from ..core.model import Options
+from ..engine.workflow import PlanRun, Selection, parse_selector, run_plan
 from ..errors import ReconcilerError
 from ..manifests.config import Settings, require_endpoint, resolve
 from ..neptune import NeptuneClient, make_client
@@ -100,30 +101,70 @@ def connected(*groups: tuple[str, ...]) -> Callable[[F], F]:
     """Declare the options of ``groups`` on a command that takes ``conn: Connection``."""
     names = list(dict.fromkeys(n for g in groups for n in g))
     defaults = {f.name: f.default for f in fields(Connection)}
+    return _bundle("conn", Connection, {n: (_OPTIONS[n], defaults[n]) for n in names})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which manifests a command works on, and how hard it may push the API while reading."""
+
+    paths: list[str] | None = None
+    label: list[str] | None = None
+    target: list[str] | None = None
+    parallelism: int = 16
+    no_s3_preflight: bool = False
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(
+            tuple(self.paths or ["specs/"]), frozenset(self.target or []), parse_selector(self.label)
+        )
+
+    def plan(self, settings: Settings, options: Options) -> PlanRun:
+        """Observe and plan this scope (reads only)."""
+        client = client_from(settings, self.parallelism)
+        return run_plan(
+            client, settings, self.selection, options,
+            parallelism=self.parallelism, s3_check=not self.no_s3_preflight,
+        )  # fmt: skip
+
+
+_SCOPE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "paths": (Paths, None),
+    "label": (LabelOpt, None),
+    "target": (TargetOpt, None),
+    "parallelism": (ParallelismOpt, 16),
+    "no_s3_preflight": (NoPreflightOpt, False),
+}
+
+
+def scoped(fn: F) -> F:
+    """Declare the selection options (paths, -l, --target, --parallelism, --no-s3-preflight) on a
+    command that takes ``scope: Scope``."""
+    return _bundle("scope", Scope, _SCOPE_OPTIONS)(fn)
+
+
+def _bundle(param: str, build: Callable[..., Any], options: dict[str, tuple[Any, Any]]) -> Callable[[F], F]:
+    """Replace the command parameter ``param`` by ``options`` (name: (annotation, default)) in the
+    signature typer reads; the command receives ``build(**values)`` in their place."""
 
     def decorate(fn: F) -> F:
         sig = inspect.signature(fn, eval_str=True)
-        own = [p for p in sig.parameters.values() if p.name != "conn"]
-        extra = [
-            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=defaults[n], annotation=_OPTIONS[n])
-            for n in names
-        ]
-        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        own = [p.replace(kind=keyword) for p in sig.parameters.values() if p.name != param]
+        extra = [inspect.Parameter(n, keyword, default=d, annotation=a) for n, (a, d) in options.items()]
+        params = own + extra
 
         @functools.wraps(fn)
         def wrapper(**kwargs: Any) -> Any:
-            conn = Connection(**{n: kwargs.pop(n) for n in names})
-            return fn(conn=conn, **kwargs)
+            values = {n: kwargs.pop(n) for n in options}
+            return fn(**{param: build(**values)}, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def selection_for(paths: list[str] | None, target: list[str] | None, label: list[str] | None) -> Selection:
-    return Selection(tuple(paths or ["specs/"]), frozenset(target or []), parse_selector(label))
 
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")

@@ -11,7 +11,7 @@ import typer
 
 from ..core.model import Options
 from ..engine.planfile import to_json
-from ..engine.workflow import PlanRun, run_plan
+from ..engine.workflow import PlanRun
 from ..errors import ReconcilerError
 from ..render import Format, plan_renderer
 from ..state.local import write_atomic
@@ -21,39 +21,27 @@ from .options import (
     STATE,
     Connection,
     FormatOpt,
-    LabelOpt,
-    NoPreflightOpt,
-    ParallelismOpt,
-    Paths,
     PruneOpt,
     ReplaceOpt,
-    TargetOpt,
-    client_from,
+    Scope,
     connected,
-    selection_for,
+    scoped,
 )
 
 
 @connected(NEPTUNE, STATE, CONFIG)
+@scoped
 def plan_command(
     conn: Connection,
-    paths: Paths = None,
-    label: LabelOpt = None,
-    target: TargetOpt = None,
+    scope: Scope,
     replace: ReplaceOpt = None,
     prune: PruneOpt = False,
-    parallelism: ParallelismOpt = 16,
     out: Annotated[Path | None, typer.Option("--out", help="Save the plan for `apply --plan`.")] = None,
     fmt: FormatOpt = Format.TEXT,
-    no_s3_preflight: NoPreflightOpt = False,
 ) -> None:
     """Show what apply would do. Exit 0 in sync, 2 changes to make, 1 error; changes nothing."""
     settings = conn.settings()
-    options = Options(replace=frozenset(replace or []), prune=prune)
-    run = run_plan(
-        client_from(settings, parallelism), settings, selection_for(paths, target, label), options,
-        parallelism=parallelism, s3_check=not no_s3_preflight,
-    )  # fmt: skip
+    run = scope.plan(settings, Options(replace=frozenset(replace or []), prune=prune))
     plan_renderer(fmt)(run.plan, sys.stdout, settings.state)
     if out is not None:
         save(run, out, settings.state)
