@@ -188,6 +188,8 @@ def run_apply(
             )
     label = str(request.plan_file or "fresh plan")
     with store.held("apply", plan=label, wait=request.lock_wait):
+        for notice in store.notices:
+            view.say(notice)
         if saved is not None:
             ledger = store.load()
             live = saved_live(client, store, saved, request.parallelism)

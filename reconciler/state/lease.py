@@ -11,7 +11,9 @@ from typing import TypedDict
 
 from ..core.records import now_iso
 
-DEFAULT_TTL = 1800.0
+# A run renews its lease every ttl/3, so the ttl can be short: a holder that dies on another
+# host blocks others for at most this long (on this host, a dead holder is taken over at once).
+DEFAULT_TTL = 120.0
 
 
 class Lease(TypedDict, total=False):
@@ -26,6 +28,7 @@ class Lease(TypedDict, total=False):
     started: str
     ttl: float
     expires: float
+    pidStart: int  # the holder's start time (clock ticks since boot), so a reused pid is not mistaken
 
 
 def new_lease(operation: str, plan: str, ttl: float) -> Lease:
@@ -40,20 +43,39 @@ def new_lease(operation: str, plan: str, ttl: float) -> Lease:
         "started": now_iso(),
         "ttl": ttl,
         "expires": time.time() + ttl,
+        **({"pidStart": start} if (start := process_start(os.getpid())) is not None else {}),
     }
 
 
+def damaged_lease(what: str, mtime: float) -> Lease:
+    """How an unreadable lease reads back: held by an unknown owner until it is older than the ttl."""
+    return {"id": "?", "owner": f"unknown (damaged or empty {what})", "expires": mtime + DEFAULT_TTL}
+
+
+def process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), or None when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[19])  # field 22 of stat; the split drops pid and comm
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def holder_gone(lease: Lease) -> bool:
-    """True when the lease was taken on this host by a process that no longer exists."""
-    if lease.get("host") != socket.gethostname() or not isinstance(lease.get("pid"), int):
+    """True when the lease was taken on this host by a process that no longer exists (a pid
+    reused by another process counts as gone: its start time differs from the lease's)."""
+    pid = lease.get("pid")
+    if lease.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
         return False
     try:
-        os.kill(lease["pid"], 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except OSError:  # exists but not ours to signal
-        return False
-    return False
+        pass
+    recorded, now = lease.get("pidStart"), process_start(pid)
+    return recorded is not None and now is not None and recorded != now
 
 
 def describe_lease(lease: Lease | None) -> str:

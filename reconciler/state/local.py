@@ -1,15 +1,19 @@
 """Local-file backend: ``state.json`` (atomic rename), ``state.json.journal`` (append-only JSON
-lines, fsync'd) and ``state.json.lock`` (a lease created with O_EXCL)."""
+lines, fsync'd) and ``state.json.lock`` (a lease that appears atomically with its content)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
 from ..errors import StateError
-from .lease import Lease
+from .lease import Lease, damaged_lease
 
 
 def _fsync_dir(path: Path) -> None:
@@ -42,6 +46,7 @@ class LocalBackend:
         self.path = Path(path)
         self.journal = self.path.with_name(self.path.name + ".journal")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.guard_path = self.path.with_name(self.path.name + ".lock.guard")
 
     def describe(self) -> str:
         return str(self.path)
@@ -104,36 +109,67 @@ class LocalBackend:
             p.unlink(missing_ok=True)
 
     # -- lease --------------------------------------------------------------------
+    # The lease file appears with its content (written aside, then hard-linked into place, which
+    # fails when a lease exists), and every change of an existing lease is a compare-and-swap
+    # under an flock on a guard file, so two processes can never both believe they hold it.
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.guard_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
     def create_lock(self, lease: Lease) -> bool:
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        tmp = self.lock_path.with_name(f".{self.lock_path.name}.{uuid.uuid4().hex}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
             json.dump(lease, f)
             f.flush()
             os.fsync(f.fileno())
+        try:
+            with self._guard():
+                os.link(tmp, self.lock_path)
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink(missing_ok=True)
+        _fsync_dir(self.lock_path.parent)
         return True
 
     def read_lock(self) -> Lease | None:
+        """The lease, or None. A lock file that can't be read is held until it is older than the ttl."""
         try:
-            data = json.loads(self.lock_path.read_text(encoding="utf-8"))
+            raw = self.lock_path.read_bytes()
+            mtime = self.lock_path.stat().st_mtime
         except FileNotFoundError:
             return None
+        try:
+            data = json.loads(raw)
         except ValueError:
-            return {"id": "?", "owner": "unknown (damaged lock file)", "expires": 0}
-        return cast(Lease, data) if isinstance(data, dict) else None
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            return cast(Lease, data)
+        return damaged_lease("lock file", mtime)
 
     def replace_lock(self, old: Lease, lease: Lease) -> bool:
-        """Take over ``old`` (expired): write ours only if the file still holds ``old``."""
-        if self.read_lock() != old:
-            return False
-        write_atomic(self.lock_path, json.dumps(lease).encode())
-        return self.read_lock() == lease
+        """Write ``lease`` only if the file still holds ``old`` (an expired or renewed lease)."""
+        with self._guard():
+            if self.read_lock() != old:
+                return False
+            write_atomic(self.lock_path, json.dumps(lease).encode())
+            return True
 
     def delete_lock(self, lease: Lease | None) -> bool:
-        if lease is not None and self.read_lock() != lease:
-            return False
-        self.lock_path.unlink(missing_ok=True)
-        return True
+        with self._guard():
+            if lease is not None and self.read_lock() != lease:
+                return False
+            self.lock_path.unlink(missing_ok=True)
+            return True
+
+    def owns(self, lease: Lease) -> bool:
+        """Whether the lock file still holds this lease (checked before every journal write)."""
+        held = self.read_lock()
+        return held is not None and held.get("id") == lease.get("id")

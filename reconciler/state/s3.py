@@ -7,6 +7,7 @@ Writes are conditional: a new object with ``IfNoneMatch="*"``, an update with
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -15,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import StateError, shorten
 from ..s3 import list_keys
-from .lease import Lease
+from .lease import Lease, damaged_lease
 
 T = TypeVar("T")
 _CONFLICT = ("PreconditionFailed", "ConditionalRequestConflict", "412")
@@ -77,14 +78,16 @@ class S3Backend:
                 entries.append(_parse(item[0], f"s3://{self.bucket}/{key}"))
         return base, entries
 
-    def _get(self, key: str) -> tuple[bytes, str] | None:
+    def _get(self, key: str) -> tuple[bytes, str, float] | None:
+        """Body, ETag and last-modified time of ``key``, or None when it does not exist."""
         try:
             out = self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as e:
             if _code(e) in ("NoSuchKey", "404"):
                 return None
             raise
-        return out["Body"].read(), str(out["ETag"])
+        modified = out.get("LastModified")
+        return out["Body"].read(), str(out["ETag"]), modified.timestamp() if modified else time.time()
 
     def _journal_keys(self) -> list[str]:
         return self._call("ListObjectsV2", partial(list_keys, self.client, self.bucket, self.journal_prefix))
@@ -154,14 +157,21 @@ class S3Backend:
         try:
             data = json.loads(got[0])
         except ValueError:
-            return {"id": "?", "owner": "unknown (damaged lock object)", "expires": 0}
-        return cast(Lease, data) if isinstance(data, dict) else None
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            return cast(Lease, data)
+        return damaged_lease("lock object", got[2])
 
     def replace_lock(self, old: Lease, lease: Lease) -> bool:
         if self.read_lock() != old or self.lock_etag is None:
             return False
         self.lock_etag = self._put(self.lock_key, json.dumps(lease).encode(), match=self.lock_etag)
         return self.lock_etag is not None
+
+    def owns(self, lease: Lease) -> bool:
+        """Always true here: every journal write is conditional on its serial (IfNoneMatch), so a
+        writer that lost the lease fails on its next write without an extra read."""
+        return True
 
     def delete_lock(self, lease: Lease | None) -> bool:
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.lock_key}

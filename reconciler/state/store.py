@@ -15,8 +15,10 @@ from typing import Any, Protocol, cast
 from ..core.ledger import Ledger
 from ..core.records import Entry, JournalOp, now_iso
 from ..errors import LockError, StateError
-from .lease import DEFAULT_TTL, Lease, describe_lease, new_lease
+from .lease import DEFAULT_TTL, Lease, describe_lease, holder_gone, new_lease
 from .validate import check, check_entry
+
+MAX_RUN = 3600.0  # a run that holds the lease longer than this stops renewing it
 
 
 class Backend(Protocol):
@@ -29,6 +31,7 @@ class Backend(Protocol):
     def read_lock(self) -> Lease | None: ...
     def replace_lock(self, old: Lease, lease: Lease) -> bool: ...
     def delete_lock(self, lease: Lease | None) -> bool: ...
+    def owns(self, lease: Lease) -> bool: ...
 
 
 class StateStore:
@@ -36,6 +39,8 @@ class StateStore:
         self.backend = backend
         self.ledger = Ledger(None, exists=False)
         self.journal_length = 0
+        self.lease: Lease | None = None  # the lease this store holds, checked before each write
+        self.notices: list[str] = []  # what taking the lease did that the user should hear
         self._mutex = threading.Lock()
 
     @property
@@ -72,6 +77,11 @@ class StateStore:
             entry = cast(
                 Entry, {**fields, "op": op, "name": name, "serial": self.ledger.serial + 1, "at": now_iso()}
             )
+            if self.lease is not None and not self.backend.owns(self.lease):
+                raise LockError(
+                    f"lost the state lock on {self.location}: another process holds it now; nothing more was written",
+                    "rerun apply: it settles what this run started by a GET on each id",
+                )
             if not self.ledger.exists and self.journal_length == 0:
                 # A first write creates the base, so the lineage exists before any entry refers to it.
                 self.backend.write_base(self.ledger.data)
@@ -89,15 +99,21 @@ class StateStore:
 
     # -- the lease ----------------------------------------------------------------------
     def lock(self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL) -> Lease:
-        """Take the lease, or raise LockError naming its holder. An expired lease is taken over."""
+        """Take the lease, or raise LockError naming its holder. An expired lease, or one whose
+        process is gone from this host, is taken over (and ``notices`` says so)."""
         lease = new_lease(operation, plan, ttl)
         if self.backend.create_lock(lease):
             return lease
         held = self.backend.read_lock()
         if held is None and self.backend.create_lock(lease):
             return lease
-        if held is not None and float(held.get("expires", 0)) < time.time():
-            if self.backend.replace_lock(held, lease):
+        if held is not None:
+            gone = holder_gone(held)
+            if (gone or float(held.get("expires", 0)) < time.time()) and self.backend.replace_lock(
+                held, lease
+            ):
+                why = "its process is gone" if gone else "it had expired"
+                self.notices.append(f"took over the state lock of {describe_lease(held)}: {why}")
                 return lease
             held = self.backend.read_lock() or held
         raise LockError(
@@ -107,10 +123,15 @@ class StateStore:
 
     @contextmanager
     def held(
-        self, operation: str, plan: str = "", ttl: float = DEFAULT_TTL, wait: float = 0.0
+        self,
+        operation: str,
+        plan: str = "",
+        ttl: float = DEFAULT_TTL,
+        wait: float = 0.0,
+        max_run: float = MAX_RUN,
     ) -> Iterator[Lease]:
         """Hold the lease for the block (waiting up to ``wait`` seconds for it), renewing it in
-        the background; always released."""
+        the background for at most ``max_run`` seconds; always released."""
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -120,15 +141,19 @@ class StateStore:
                 if time.monotonic() >= deadline:
                     raise
                 time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
-        current = {"lease": lease}
+        self.lease = lease
         stop = threading.Event()
+        renew_until = time.monotonic() + max_run
 
         def heartbeat() -> None:
-            while not stop.wait(ttl / 3):
+            # A run past its own limit stops renewing: a wedged apply can't keep the lock forever.
+            while not stop.wait(ttl / 3) and time.monotonic() < renew_until:
                 try:
-                    current["lease"] = self.renew(current["lease"])
+                    with self._mutex:
+                        if self.lease is not None:
+                            self.lease = self.renew(self.lease)
                 except StateError:
-                    return  # the next write will fail loudly if someone else took over
+                    return  # the next write fails loudly: someone else holds the lease now
 
         beat = threading.Thread(target=heartbeat, daemon=True)
         beat.start()
@@ -137,7 +162,10 @@ class StateStore:
         finally:
             stop.set()
             beat.join(timeout=5)
-            self.unlock(current["lease"])
+            with self._mutex:
+                held, self.lease = self.lease, None
+            if held is not None:
+                self.unlock(held)
 
     def renew(self, lease: Lease) -> Lease:
         renewed: Lease = {**lease, "expires": time.time() + float(lease["ttl"])}
