@@ -9,12 +9,24 @@ from typing import Annotated
 import typer
 
 from ..core.records import JournalOp, applied, generation
+from ..engine.rebuild import run_rebuild
 from ..engine.workflow import Selection, git_commit, load_desired, open_store
 from ..errors import ReconcilerError, StateError
 from ..render import DataFormat
 from ..render.ledger import render_ledger
 from ..state import describe_lease, holder_gone
-from .options import CONFIG, NEPTUNE, STATE, Connection, DataFormatOpt, Paths, client_from, connected
+from .options import (
+    CONFIG,
+    NEPTUNE,
+    STATE,
+    Connection,
+    DataFormatOpt,
+    Paths,
+    Scope,
+    client_from,
+    connected,
+    scoped,
+)
 
 state_app = typer.Typer(no_args_is_help=True, help="Inspect and repair the ledger.")
 
@@ -29,6 +41,21 @@ def show(conn: Connection, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
         sys.stdout.write(json.dumps(ledger.data, indent=2, sort_keys=True) + "\n")
         return
     render_ledger(ledger, store.location, sys.stdout)
+
+
+@state_app.command("rebuild")
+@connected(NEPTUNE, STATE, CONFIG)
+@scoped
+def rebuild(conn: Connection, scope: Scope) -> None:
+    """Record in the ledger the jobs the cluster holds for manifests it does not know (a lost
+    ledger): each manifest's newest job of its current spec is adopted; nothing is started."""
+    settings = conn.settings()
+    client = client_from(settings, scope.parallelism)
+    findings = run_rebuild(client, settings, scope.selection, parallelism=scope.parallelism)
+    for f in findings:
+        sys.stdout.write(f"{f.name}: {f.note}\n")
+    adopted = sum(1 for f in findings if f.adopted)
+    sys.stdout.write(f"\nRebuild complete: {adopted} adopted, {len(findings) - adopted} unchanged.\n")
 
 
 @state_app.command("rm")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .actions import ActionKind
+from .adopt import index
 from .desired import Desired
 from .ledger import Ledger
 from .live import Live
@@ -32,7 +33,8 @@ def plan(
     options = options or Options()
     view = settled(ledger, live)
     taken = frozenset(view.job_ids() | set(live.listed) | {k for k, v in live.jobs.items() if v is not None})
-    actions = [decide(Situation.of(d, view, live, options, taken)) for d in desired]
+    owned = index(live)
+    actions = [decide(Situation.of(d, view, live, options, taken, owned)) for d in desired]
     warnings: list[str] = []
     wanted = {d.name for d in desired}
     for name in view.names():

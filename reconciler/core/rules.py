@@ -13,6 +13,7 @@ from typing import Any
 
 from . import identity
 from .actions import ActionKind
+from .adopt import Index, desired_job, running_stranger
 from .desired import Desired
 from .diff import Change, changes
 from .ledger import Ledger
@@ -36,14 +37,17 @@ class Situation:
     current: Generation | None
     status: str | None
     changes: tuple[Change, ...]
+    owned: Index  # the cluster's job ids by manifest name (adopt.index), built once per plan
 
     @classmethod
-    def of(cls, d: Desired, ledger: Ledger, live: Live, options: Options, taken: frozenset[str]) -> Situation:
+    def of(
+        cls, d: Desired, ledger: Ledger, live: Live, options: Options, taken: frozenset[str], owned: Index
+    ) -> Situation:
         cur = ledger.current(d.name)
         applied = ledger.applied(d.name)
         found = changes(_applied_view(applied), d.applied_view(), d.kind) if applied else ()
         status = live.status(cur["jobId"] if cur else None)
-        return cls(d, ledger, live, options, taken, cur, status, found)
+        return cls(d, ledger, live, options, taken, cur, status, found, owned)
 
     @property
     def cur_id(self) -> str | None:
@@ -81,12 +85,7 @@ class Situation:
             return self.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=self.cur_id)
         target = job or identity.job_id(d.name, d.spec, previous, d.kind)
         if job is None and target not in self.ledger.job_ids() and self.live.exists(target):
-            return self.act(
-                K.RECORD, adopt=True, job_id=target, applied=d.applied_view(),
-                reason=f"job {target} already exists with this spec (an interrupted apply or a lost "
-                "ledger); adopt it instead of starting another",
-                spec=identity.create_body(d.spec, target, previous, d.kind),
-            )  # fmt: skip
+            return self.adopt(target, previous)
         if job is None and target in self.taken:
             target = identity.next_free(target, self.taken) or ""
         if not target:
@@ -99,6 +98,16 @@ class Situation:
             kind, reason, job_id=target, previous_job_id=previous, stop_job_id=stop,
             cost=d.kind.cost(d.spec), spec=identity.create_body(d.spec, target, previous, d.kind),
             applied=d.applied_view(),
+        )  # fmt: skip
+
+    def adopt(self, job: str, previous: str | None) -> Action:
+        """Record an existing job of the desired spec as the current generation; start nothing."""
+        status = self.live.status(job)
+        return self.act(
+            K.RECORD, adopt=True, job_id=job, applied=self.d.applied_view(),
+            reason=f"job {job} ({status or 'listed'}) already exists with this spec (an interrupted apply "
+            "or a lost ledger); adopt it instead of starting another",
+            spec=identity.create_body(self.d.spec, job, previous, self.d.kind),
         )  # fmt: skip
 
 
@@ -120,8 +129,22 @@ def suspended(s: Situation) -> Action | None:
 
 
 def first_job(s: Situation) -> Action | None:
-    """No generation yet: create one."""
-    return s.start(K.CREATE, "new model: no job yet", None) if s.current is None else None
+    """No generation in the ledger: adopt the desired spec's newest job if the cluster has one,
+    wait while another job of this manifest runs, else create one."""
+    if s.current is not None:
+        return None
+    found = desired_job(s.d, s.owned)
+    if found is not None:
+        return s.adopt(found.job_id, found.previous)
+    stranger = running_stranger(s.d, s.owned, s.live)
+    if stranger is not None:
+        return s.act(
+            K.WAIT, job_id=stranger,
+            reason=f"job {stranger} of this manifest is {s.live.status(stranger) or 'active'} but not in the "
+            "ledger (a lost ledger?) and trains another spec; nothing starts beside it "
+            "(`reconciler state rebuild` shows what the cluster holds)",
+        )  # fmt: skip
+    return s.start(K.CREATE, "new model: no job yet", None)
 
 
 def replace(s: Situation) -> Action | None:
@@ -246,7 +269,13 @@ def _retries_used(generations: list[Generation]) -> int:
     base = identity.base_of(generations[-1]["jobId"])
     used = 0
     for g in reversed(generations):
-        if identity.base_of(g["jobId"]) != base or g["action"] != "retry":
+        if identity.base_of(g["jobId"]) != base:
             break
-        used += 1
+        if g["action"] == "retry":
+            used += 1
+            continue
+        if g["action"] in ("adopt", "import"):
+            # An adopted -rN: the attempts before it are unknown; count them all as retries.
+            used += identity.attempt_of(g["jobId"]) - 1
+        break
     return used

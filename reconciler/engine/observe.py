@@ -11,7 +11,9 @@ import concurrent.futures
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from ..core.adopt import name_of, next_probes
 from ..core.desired import Desired
+from ..core.identity import MAX_SUFFIX
 from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.settle import last_completed, probe_ids
@@ -115,7 +117,33 @@ def observe(
             roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])
     more = set(probes) | {g for name in ledger.names() if (g := last_completed(name, ledger, first))}
     jobs.update(_parallel(job, more - set(jobs), parallelism))
+    _discover(
+        job, [d for d in desired if not ledger.generations(d.name)], jobs, dps, listed, roles, parallelism
+    )
     return Live(jobs=jobs, processing=dps, listed=listed, preflight=problems)
+
+
+def _discover(
+    job: Callable[[str], JobView | None],
+    unknown: Sequence[Desired],
+    jobs: dict[str, JobView | None],
+    dps: Mapping[str, str | None],
+    listed: tuple[str, ...],
+    roles: dict[str, str],
+    parallelism: int,
+) -> None:
+    """For manifests the ledger does not know: GET what they may have produced (incremental
+    chains on top of their listed jobs, further -rN attempts of what was found), in rounds."""
+    by_name = {d.name: d for d in unknown}
+    for _ in range(MAX_SUFFIX):
+        todo = next_probes(unknown, Live(jobs=jobs, processing=dps, listed=listed)) - set(jobs)
+        if not todo:
+            return
+        for job_id in todo:
+            d = by_name.get(name_of(job_id) or "")
+            if d is not None and d.spec.get("neptuneIamRoleArn"):
+                roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])
+        jobs.update(_parallel(job, todo, parallelism))
 
 
 def s3_preflight(s3: Any) -> Callable[[Desired], str | None]:

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from ..errors import StateError
 from .lease import Lease, damaged_lease
+from .validate import parse
 
 
 def _fsync_dir(path: Path) -> None:
@@ -60,13 +61,7 @@ class LocalBackend:
         except OSError as e:
             raise StateError(f"cannot read ledger {self.path}: {e.strerror}") from None
         else:
-            try:
-                base = json.loads(raw)
-            except ValueError as e:
-                raise StateError(
-                    f"ledger {self.path} is not valid JSON ({e}); it was not used",
-                    "restore it from a backup, or rebuild it with `reconciler import`",
-                ) from None
+            base = parse(raw, str(self.path))
         return base, self._read_journal()
 
     def _read_journal(self) -> list[Any]:
@@ -81,7 +76,7 @@ class LocalBackend:
                 continue
             try:
                 entries.append(json.loads(line))
-            except ValueError:
+            except (ValueError, RecursionError):
                 if number == len(lines):  # torn last write (no newline): it never happened
                     break
                 raise StateError(

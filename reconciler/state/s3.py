@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..errors import StateError, shorten
 from ..s3 import list_keys
 from .lease import Lease, damaged_lease
+from .validate import parse
 
 T = TypeVar("T")
 _CONFLICT = ("PreconditionFailed", "ConditionalRequestConflict", "412")
@@ -70,12 +71,12 @@ class S3Backend:
     def read(self) -> tuple[Any, list[Any]]:
         got = self._call("GetObject", partial(self._get, self.key))
         self.etag = got[1] if got else None
-        base = _parse(got[0], self.location) if got else None
+        base = parse(got[0], self.location) if got else None
         entries: list[Any] = []
         for key in self._journal_keys():
             item = self._call("GetObject", partial(self._get, key))
             if item is not None:  # None: compacted away between the list and the get
-                entries.append(_parse(item[0], f"s3://{self.bucket}/{key}"))
+                entries.append(parse(item[0], f"s3://{self.bucket}/{key}", "journal entry"))
         return base, entries
 
     def _get(self, key: str) -> tuple[bytes, str, float] | None:
@@ -191,10 +192,3 @@ class S3Backend:
             return True
 
         return self._call("DeleteObject", delete)
-
-
-def _parse(raw: bytes, where: str) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise StateError(f"{where} is not valid JSON; the ledger was not used") from None

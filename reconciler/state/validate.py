@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any, cast
 
@@ -11,6 +12,28 @@ from ..core.ledger import VERSION
 from ..core.records import Entry
 from ..errors import StateError, shorten
 from ..manifests import schema
+
+REBUILD_HINT = "restore it from a backup or version history, or remove it and run `reconciler state rebuild`"
+
+
+def parse(raw: bytes, where: str, what: str = "ledger") -> Any:
+    """JSON from a state object; empty, ``null``, malformed or absurdly nested text is refused
+    (a ledger that exists but says nothing is damaged, never the same as no ledger)."""
+    if not raw.strip():
+        raise StateError(f"{what} {where} exists but is empty; it was not used", REBUILD_HINT)
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise StateError(
+            f"{what} {where} is nested too deeply to be a ledger; it was not used", REBUILD_HINT
+        ) from None
+    except ValueError as e:
+        raise StateError(
+            f"{what} {where} is not valid JSON ({shorten(str(e), 120)}); it was not used", REBUILD_HINT
+        ) from None
+    if data is None:
+        raise StateError(f"{what} {where} exists but holds null; it was not used", REBUILD_HINT)
+    return data
 
 
 def check(data: Any, where: str) -> dict[str, Any]:
@@ -27,7 +50,7 @@ def check(data: Any, where: str) -> dict[str, Any]:
         path = "/".join(str(p) for p in error.absolute_path) or "(top)"
         raise StateError(
             f"ledger at {where} fails its schema at {path}: {shorten(error.message, 160)}; it was not used",
-            "restore it from a backup or version history, or rebuild it with `reconciler import`",
+            REBUILD_HINT,
         )
     return data
 

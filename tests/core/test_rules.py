@@ -318,3 +318,33 @@ def test_plan_is_deterministic(wanted: dict, applied: dict, statuses: dict, prun
     assert first == second
     assert all(a.action in ACTIONS for a in first.actions)
     assert dataclasses.asdict(first) == dataclasses.asdict(second)
+
+
+# -- a manifest the ledger does not know (lost ledger): rule first_job ---------------------
+def test_first_job_adopts_the_newest_attempt_of_the_desired_spec() -> None:
+    base = identity.job_id("m", D.spec)
+    a = one([D], ledger(), live({base: "Failed", f"{base}-r2": "Failed", f"{base}-r3": "InProgress"}))
+    assert (a.action, a.adopt, a.job_id) == ("record", True, f"{base}-r3")
+
+
+def test_first_job_adopts_an_incremental_job_built_on_a_job_of_the_manifest() -> None:
+    older = "m-0123456789"
+    inc = identity.job_id("m", D.spec, older)
+    a = one([D], ledger(), live({older: "Completed"}, listed=(older, inc)))
+    assert (a.action, a.job_id, a.spec["previousModelTrainingJobId"]) == ("record", inc, older)
+
+
+def test_first_job_waits_while_another_job_of_the_manifest_runs() -> None:
+    other = "m-abcdef0123"
+    a = one([D], ledger(), live({other: "InProgress", "mx-abcdef0123": "InProgress"}))
+    assert (a.action, a.job_id) == ("wait", other) and "not in the ledger" in a.reason
+    assert one([D], ledger(), live({other: "Completed"})).action == "create"
+    assert one([D], ledger(), live({"m-x-abcdef0123": "InProgress"})).action == "create"  # another manifest's
+
+
+def test_an_adopted_retry_attempt_counts_its_earlier_attempts_as_spent() -> None:
+    d = desired(policy={"retries": 2})
+    base = identity.job_id("m", d.spec)
+    adopted = generation(d, f"{base}-r3", action="adopt")
+    a = one([d], ledger((d, [adopted])), live({f"{base}-r3": "Failed"}))
+    assert a.action == "blocked" and "no retries left (policy.retries: 2)" in a.reason
