@@ -24,12 +24,11 @@ from .options import (
     STATE,
     Connection,
     DataFormatOpt,
-    PruneOpt,
-    ReplaceOpt,
     Scope,
     client_from,
     connected,
     parse_duration,
+    planning,
     scoped,
 )
 
@@ -48,11 +47,11 @@ def _confirm(plan: Plan) -> None:
 
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
+@planning
 def apply_command(
     conn: Connection,
     scope: Scope,
-    replace: ReplaceOpt = None,
-    prune: PruneOpt = False,
+    options: Options,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
     ] = False,
@@ -71,7 +70,7 @@ def apply_command(
     client = client_from(settings, scope.parallelism)
     request = ApplyRequest(
         selection=scope.selection,
-        options=Options(replace=frozenset(replace or []), prune=prune),
+        options=options,
         parallelism=scope.parallelism, max_stops=max_stops, s3_check=not scope.no_s3_preflight,
         plan_file=plan_file, lock_wait=parse_duration(lock_timeout),
     )  # fmt: skip

@@ -32,6 +32,10 @@ ReplaceOpt = Annotated[
     list[str] | None, typer.Option("--replace", help="Force a full retrain of NAME (repeatable).")
 ]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Stop or forget jobs whose manifest was removed.")]
+PruneAllOpt = Annotated[
+    bool,
+    typer.Option("--prune-all", help="Like --prune, also when it removes more than half of the manifests."),
+]
 NoPreflightOpt = Annotated[
     bool, typer.Option("--no-s3-preflight", help="Skip checking custom-model sources in S3.")
 ]
@@ -142,6 +146,16 @@ def scoped(fn: F) -> F:
     """Declare the selection options (paths, -l, --target, --parallelism, --no-s3-preflight) on a
     command that takes ``scope: Scope``."""
     return _bundle("scope", Scope, _SCOPE_OPTIONS)(fn)
+
+
+def _options(replace: list[str] | None, prune: bool, prune_all: bool) -> Options:
+    return Options(replace=frozenset(replace or []), prune=prune or prune_all, prune_all=prune_all)
+
+
+def planning(fn: F) -> F:
+    """Declare --replace, --prune and --prune-all on a command that takes ``options: Options``."""
+    flags = {"replace": (ReplaceOpt, None), "prune": (PruneOpt, False), "prune_all": (PruneAllOpt, False)}
+    return _bundle("options", _options, flags)(fn)
 
 
 def _bundle(param: str, build: Callable[..., Any], options: dict[str, tuple[Any, Any]]) -> Callable[[F], F]:

@@ -21,27 +21,26 @@ from .options import (
     STATE,
     Connection,
     FormatOpt,
-    PruneOpt,
-    ReplaceOpt,
     Scope,
     connected,
+    planning,
     scoped,
 )
 
 
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
+@planning
 def plan_command(
     conn: Connection,
     scope: Scope,
-    replace: ReplaceOpt = None,
-    prune: PruneOpt = False,
+    options: Options,
     out: Annotated[Path | None, typer.Option("--out", help="Save the plan for `apply --plan`.")] = None,
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
     """Show what apply would do. Exit 0 in sync, 2 changes to make, 1 error; changes nothing."""
     settings = conn.settings()
-    run = scope.plan(settings, Options(replace=frozenset(replace or []), prune=prune))
+    run = scope.plan(settings, options)
     plan_renderer(fmt)(run.plan, sys.stdout, settings.state)
     if out is not None:
         save(run, out, settings.state)

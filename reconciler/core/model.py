@@ -81,3 +81,4 @@ class Options:
     prune: bool = False
     targets: frozenset[str] = frozenset()
     selector: Mapping[str, str] = field(default_factory=dict)
+    prune_all: bool = False  # let --prune remove more than half of the managed manifests

@@ -7,6 +7,7 @@ caused it, and what it may cost.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from .actions import ActionKind
@@ -37,12 +38,11 @@ def plan(
     actions = [decide(Situation.of(d, view, live, options, taken, owned)) for d in desired]
     warnings: list[str] = []
     wanted = {d.name for d in desired}
-    for name in view.names():
-        if name in wanted or not _in_scope(name, view, options):
-            continue
-        act = _orphan(name, view, live, options)
+    managed = [name for name in view.names() if _in_scope(name, view, options)]
+    orphans = [_orphan(name, view, live, options) for name in managed if name not in wanted]
+    for act in _prune_guard(orphans, len(managed), options):
         if act.action is ActionKind.NOOP:
-            warnings.append(f"{name}: manifest removed; plan with --prune to stop or forget its job")
+            warnings.append(f"{act.name}: manifest removed; plan with --prune to stop or forget its job")
         actions.append(act)
     for name in sorted(options.replace - wanted):
         warnings.append(f"--replace {name}: no manifest of that name is selected")
@@ -54,6 +54,26 @@ def plan(
         warnings=tuple(warnings),
         commit=commit,
     )
+
+
+def _prune_guard(orphans: list[Action], managed: int, options: Options) -> list[Action]:
+    """Refuse to prune more than half of the managed manifests at once without ``--prune-all``:
+    a wrong path or emptied files must not stop a fleet (a single removal is always allowed)."""
+    pruning = [a for a in orphans if a.action in (ActionKind.STOP, ActionKind.FORGET)]
+    if options.prune_all or len(pruning) <= 1 or 2 * len(pruning) <= managed:
+        return orphans
+    why = (
+        f"--prune would remove {len(pruning)} of the {managed} manifests the ledger manages here "
+        "(more than half), so nothing is pruned; if they are all meant to go, pass --prune-all"
+    )
+    return [
+        dataclasses.replace(
+            a, action=ActionKind.BLOCKED, reason=why, job_id=None, stop_job_id=None, forget=False
+        )
+        if a in pruning
+        else a
+        for a in orphans
+    ]
 
 
 def _in_scope(name: str, ledger: Ledger, options: Options) -> bool:

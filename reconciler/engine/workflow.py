@@ -6,6 +6,7 @@ This is the I/O shell around the pure core; the CLI calls it, tests call it dire
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -50,10 +51,11 @@ def parse_selector(items: Sequence[str] | None) -> dict[str, str]:
     return selector
 
 
-def load_desired(selection: Selection, settings: Settings) -> list[Desired]:
-    """Valid manifests, selected; refuses an empty set (a typo must not prune everything)."""
+def load_desired(selection: Selection, settings: Settings, *, prune: bool = False) -> list[Desired]:
+    """Valid manifests, selected; refuses an empty set (a typo must not prune everything), and
+    with ``prune`` an empty manifest file."""
     result = load(selection.paths, settings.defaults)
-    manifests = require_valid(result)
+    manifests = require_valid(result, prune=prune)
     if not result.files:
         raise ManifestError(
             f"no manifests found in {', '.join(selection.paths)}",
@@ -109,14 +111,14 @@ def run_plan(
     store: StateStore | None = None,
 ) -> PlanRun:
     """Observe and plan. Reads only: neither the cluster nor the ledger changes."""
-    desired = load_desired(selection, settings)
+    desired = load_desired(selection, settings, prune=options.prune)
     store = store or open_store(settings)
     ledger = store.load()
     preflight = None
     if s3_check and any(d.spec.get("modelName") == "custom" for d in desired):
         preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
     live = observe(client, desired, ledger, parallelism=parallelism, preflight=preflight)
-    scoped = Options(options.replace, options.prune, selection.targets, dict(selection.selector))
+    scoped = dataclasses.replace(options, targets=selection.targets, selector=dict(selection.selector))
     result = plan(desired, ledger, live, scoped, commit=git_commit())
     return PlanRun(desired, store, ledger, live, result)
 

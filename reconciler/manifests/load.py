@@ -18,12 +18,14 @@ from . import schema
 from .messages import describe_error, kind_of
 from .problems import WARNING, Problem, has_errors
 from .rules import cross_field
-from .yamlsource import Document, YamlProblem, load_documents
+from .yamlsource import Document, YamlProblem, load_documents, read_limited
 
 API_VERSION = "neptune-ml.reconciler/v1"
 CONFIG_NAMES = ("reconciler.yaml", "reconciler.yml")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Problem codes, one per rule (the README lists them).
 CODES = {
+    "M000": "file holds no manifest (warning; an error for --prune)",
     "M001": "document is not a mapping",
     "M002": "unknown apiVersion",
     "M003": "unknown kind",
@@ -73,18 +75,19 @@ class LoadResult:
 
 
 def discover(paths: Iterable[str]) -> list[str]:
-    """Every ``*.yaml``/``*.yml`` file under ``paths`` (recursive), sorted; config files skipped."""
+    """Every ``*.yaml``/``*.yml``/``*.json`` file under ``paths`` (recursive), sorted; config files
+    skipped. A path given by name is read whatever it is (reading refuses what is not a file)."""
     found: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
-            found.append(str(path))
-        elif path.is_dir():
+        if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if name.endswith((".yaml", ".yml")) and name not in CONFIG_NAMES:
+                    if name.endswith(MANIFEST_SUFFIXES) and name not in CONFIG_NAMES:
                         found.append(str(Path(root) / name))
+        elif path.exists() or path.is_symlink():
+            found.append(str(path))
         else:
             raise ManifestError(
                 f"{raw}: no such file or directory", "pass the files or folders holding manifests"
@@ -99,15 +102,15 @@ def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> Loa
     problems: list[Problem] = []
     for file in files:
         try:
-            raw = Path(file).read_bytes()
+            documents = load_documents(file, read_limited(file))
         except OSError as e:
-            problems.append(Problem(file, 1, 1, "Y000", f"cannot read file: {e.strerror}"))
+            problems.append(Problem(file, 1, 1, "Y000", f"cannot read file: {e.strerror or e}"))
             continue
-        try:
-            documents = load_documents(file, raw)
         except YamlProblem as e:
             problems.append(Problem(e.file, e.line, e.column, e.code, e.message))
             continue
+        if not documents:
+            problems.append(Problem(file, 1, 1, "M000", "file holds no manifest (it is empty)", WARNING))
         for doc in documents:
             manifest, found = check_document(doc, defaults or {})
             problems.extend(found)
@@ -205,8 +208,16 @@ def duplicate_names(manifests: list[Manifest]) -> list[Problem]:
     return out
 
 
-def require_valid(result: LoadResult) -> list[Manifest]:
-    """The manifests of a load, or a ManifestError naming the first problem."""
+def require_valid(result: LoadResult, *, prune: bool = False) -> list[Manifest]:
+    """The manifests of a load, or a ManifestError naming the first problem. With ``prune`` an
+    empty file is an error too: a manifest emptied by mistake must not prune its job."""
+    empty = [p for p in result.problems if p.code == "M000"]
+    if prune and empty:
+        raise ManifestError(
+            f"{empty[0].file}: file holds no manifest (it is empty); --prune refuses to run while a "
+            "manifest file is empty, so that emptying one by mistake can't stop its job",
+            "restore the file, or delete it if its manifest is meant to go",
+        )
     errors = [p for p in result.problems if p.severity != WARNING]
     if errors:
         more = f" (and {len(errors) - 1} more; run `reconciler validate`)" if len(errors) > 1 else ""

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 
 from ..errors import ReconcilerError
 
@@ -43,17 +43,29 @@ def text(name: str) -> str:
     return (_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
 
 
-@cache
-def validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(load(name))
+def _is_integer(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 2.0 as an integer; the service does not, and 2.0 would change a job id.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# Draft 2020-12, except that an integer must be written as one.
+Validator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 
 
 @cache
-def spec_fragment_validator() -> Draft202012Validator:
+def validator(name: str) -> Any:
+    return Validator(load(name))
+
+
+@cache
+def spec_fragment_validator() -> Any:
     """Validates a partial spec (config defaults): the spec schema without required fields."""
     spec = copy.deepcopy(load(MANIFEST)["properties"]["spec"])
     spec.pop("required", None)
-    return Draft202012Validator(spec)
+    return Validator(spec)
 
 
 def spec_properties() -> dict[str, Any]:

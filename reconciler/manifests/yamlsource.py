@@ -8,6 +8,8 @@ Duplicate keys, alias bombs, merge keys and non-UTF-8 text are refused here.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +94,10 @@ class _Builder:
             raise self.fail(node, "Y004", f"nesting deeper than {MAX_DEPTH} levels")
         doc.values.setdefault(path, _pos(node))
         if isinstance(node, yaml.ScalarNode):
-            return self.scalars.construct_object(node)
+            try:
+                return self.scalars.construct_object(node)
+            except ValueError as e:  # e.g. an integer of more than 4300 digits
+                raise self.fail(node, "Y006", f"value can't be read: {e}") from None
         if node.tag not in ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
             raise self.fail(node, "Y005", f"tag {node.tag} is not allowed; use plain lists and mappings")
         if id(node) in self.active:
@@ -128,6 +133,25 @@ class _Builder:
         return result
 
 
+def read_limited(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, reading only regular files (a FIFO would hang, a link to /dev/zero never
+    ends) and never more than ``limit`` bytes. Raises OSError with a message for people."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # non-blocking: opening a FIFO must not hang
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("not a regular file (a FIFO, device or socket); only plain files are read")
+        if info.st_size > limit:
+            raise OSError(f"file is {info.st_size} bytes, over the {limit}-byte limit; split it")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(f"file grew past the {limit}-byte limit while being read")
+    return data
+
+
 def decode(file: str, raw: bytes) -> str:
     """Check size and encoding; return the text."""
     if len(raw) > MAX_FILE_BYTES:
@@ -151,6 +175,8 @@ def _check_json(file: str, text: str) -> None:
     """A body written as JSON is held to JSON's rules (YAML would forgive a trailing comma)."""
     try:
         json.loads(text)
+    except RecursionError:
+        raise YamlProblem(file, 1, 1, "Y004", f"nesting deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as e:
         before = text[: e.pos].rstrip()
         if before.endswith(",") and text[e.pos : e.pos + 1] in ("}", "]"):
@@ -160,6 +186,8 @@ def _check_json(file: str, text: str) -> None:
             message = f"JSON syntax error: trailing comma before {text[e.pos]!r}; remove it"
             raise YamlProblem(file, line, column, "Y001", message) from None
         raise YamlProblem(file, e.lineno, e.colno, "Y001", f"JSON syntax error: {e.msg}") from None
+    except ValueError as e:  # Python refuses integers of more than 4300 digits
+        raise YamlProblem(file, 1, 1, "Y006", f"a number is too long: {e}") from None
 
 
 def load_documents(file: str, raw: bytes) -> list[Document]:
@@ -182,4 +210,6 @@ def load_documents(file: str, raw: bytes) -> list[Document]:
         raise YamlProblem(file, line, col, "Y001", f"YAML syntax error: {what}") from None
     except yaml.YAMLError as e:
         raise YamlProblem(file, 1, 1, "Y001", f"YAML error: {e}") from None
+    except RecursionError:
+        raise YamlProblem(file, 1, 1, "Y004", f"nesting deeper than {MAX_DEPTH} levels") from None
     return documents

@@ -6,8 +6,6 @@ import json
 from functools import cache
 from typing import Any, cast
 
-from jsonschema import Draft202012Validator
-
 from ..core.ledger import VERSION
 from ..core.records import Entry
 from ..errors import StateError, shorten
@@ -56,11 +54,11 @@ def check(data: Any, where: str) -> dict[str, Any]:
 
 
 @cache
-def _entry_validator() -> Draft202012Validator:
+def _entry_validator() -> Any:
     entry_schema = {**schema.load(schema.LEDGER), "$ref": "#/$defs/entry"}
     for key in ("required", "properties", "additionalProperties"):
         entry_schema.pop(key, None)
-    return Draft202012Validator(entry_schema)
+    return schema.Validator(entry_schema)
 
 
 def check_entry(entry: Any, where: str) -> Entry:

@@ -112,8 +112,10 @@ def test_prune_stop_and_forget(ws: Workspace) -> None:
     ws.remove("b")
     r = run("plan")
     assert "warning: a: manifest removed; plan with --prune to stop or forget its job" in r.out
-    assert ws.actions("--prune") == {"a": "stop", "b": "forget", "keep": "create"}
-    converge(ws, "--prune")
+    # Both managed manifests are gone: more than half, so --prune alone refuses.
+    assert ws.actions("--prune") == {"a": "blocked", "b": "blocked", "keep": "create"}
+    assert ws.actions("--prune-all") == {"a": "stop", "b": "forget", "keep": "create"}
+    converge(ws, "--prune-all")
     assert ws.emu.status(running) == "Stopping"
     assert ws.ledger().names() == ["keep"]
 

@@ -137,6 +137,9 @@ def test_prune_with_max_stops(ws: Workspace) -> None:
     for name in "abc":
         ws.remove(name)
     r = ws.apply("--prune", "--max-stops", "2")
+    assert r.code == 1 and ws.emu.log("DELETE") == []  # 3 of 4: more than half needs --prune-all
+    assert "(more than half), so nothing is pruned; if they are all meant to go, pass --prune-all" in r.out
+    r = ws.apply("--prune-all", "--max-stops", "2")
     assert r.code == 1
     assert f"a: stopped {jobs['a']} (clean) and forgot it" in r.lines
     assert f"b: stopped {jobs['b']} and forgot it" in r.lines
@@ -144,7 +147,7 @@ def test_prune_with_max_stops(ws: Workspace) -> None:
     assert ws.emu.status(jobs["c"]) == "InProgress"
     deletes = {e["path"].rsplit("/", 1)[1]: e["query"]["clean"] for e in ws.emu.log("DELETE")}
     assert deletes == {jobs["a"]: "true", jobs["b"]: "false"}
-    assert ws.apply("--prune", "--max-stops", "2").code == 0
+    assert ws.apply("--prune-all", "--max-stops", "2").code == 0
     assert ws.ledger().names() == ["keep"]
     assert run("plan", "--prune").code == 0
 

@@ -96,7 +96,14 @@ def test_state_rebuild_reports_what_it_found(ws: Workspace) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "says"), [("null", "holds null"), ("", "is empty"), ("  \n", "is empty")]
+    ("content", "says"),
+    [
+        ("null", "holds null"),
+        ("", "is empty"),
+        ("  \n", "is empty"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"serial": ' + "1" * 5000 + "}", "is not valid JSON (Exceeds the limit (4300 digits)"),
+    ],
 )
 def test_a_null_or_empty_ledger_is_an_error_not_a_missing_one(ws: Workspace, content: str, says: str) -> None:
     ws.emu.seed_dp("dp-m")
