@@ -6,6 +6,9 @@ own errors live with the client, in ``neptune/errors.py``.
 
 from __future__ import annotations
 
+import os
+import re
+
 MAX_DETAIL = 256
 
 
@@ -45,3 +48,38 @@ class LockError(StateError):
 
 class StalePlanError(ReconcilerError):
     """A saved plan no longer matches the ledger or the cluster."""
+
+
+# -- secrets never reach a message -----------------------------------------------------------
+_SECRET_PATTERNS = (
+    (re.compile(r"(?<=://)[^/@\s]+@"), "***@"),  # user:password@ in a URL
+    (
+        re.compile(
+            r"(?i)\b(authorization|x-amz-security-token|x-amz-signature|x-amz-credential|aws_secret_access_key"
+            r"|aws_session_token|signature)(['\"]?\s*[:=]\s*(?:b?['\"])?)[^\s'\",&;}]+"
+        ),
+        r"\1\2***",
+    ),
+    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), "***"),  # access key ids
+)
+# Anything that looks like a secret key or a session token: a long base64 run mixing cases and digits.
+_TOKEN = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
+_SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY_ID")
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials, signatures, auth headers and URL passwords replaced by ``***``.
+    Applied to every error line and traceback the CLI prints."""
+    for name in _SECRET_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if len(value) >= 8:
+            text = text.replace(value, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return _TOKEN.sub(_mask_token, text)
+
+
+def _mask_token(match: re.Match[str]) -> str:
+    run = match.group()
+    mixed = any(c.isdigit() for c in run) and any(c.isupper() for c in run) and any(c.islower() for c in run)
+    return "***" if mixed else run

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ..errors import ReconcilerError
+from ..errors import ReconcilerError, redact
+from ..render.style import clean
 from .apply import apply_command, status_command
 from .emulator import emulator_command
 from .jobs import jobs_app
@@ -46,8 +47,8 @@ class ReconcilerGroup(TyperGroup):
 
 def _fail(message: str, code: int) -> None:
     if _debug["on"]:
-        traceback.print_exc(file=sys.stderr)
-    typer.echo(message, err=True)
+        sys.stderr.write(redact(traceback.format_exc()))
+    typer.echo(clean(redact(message)), err=True)
     raise typer.Exit(code)
 
 

@@ -11,6 +11,7 @@ import concurrent.futures
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from ..aws import list_keys
 from ..core.adopt import name_of, next_probes
 from ..core.desired import Desired
 from ..core.identity import MAX_SUFFIX
@@ -19,7 +20,6 @@ from ..core.live import JobView, Live
 from ..core.settle import last_completed, probe_ids
 from ..neptune import NeptuneClient, NotFoundError
 from ..neptune.models import job_view
-from ..s3 import list_keys
 
 T = TypeVar("T")
 LIST_MAX = 1024

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..aws import make_s3_client
 from ..core.actions import ActionKind
 from ..core.desired import Desired
 from ..core.ledger import Ledger
@@ -24,7 +25,6 @@ from ..manifests.config import Settings
 from ..manifests.desired import desired_from
 from ..manifests.load import load, require_valid
 from ..neptune import NeptuneClient
-from ..s3 import make_s3_client
 from ..state import StateStore, open_state
 from .apply import Executor, Outcome, settle
 from .observe import observe, s3_preflight

@@ -9,6 +9,7 @@ import requests
 from botocore.auth import SigV4Auth as _BotocoreSigV4
 from botocore.awsrequest import AWSRequest
 
+from ..aws import checked_credentials
 from ..errors import ConfigError
 
 SERVICE = "neptune-db"
@@ -27,7 +28,7 @@ class SigV4Auth(requests.auth.AuthBase):
         self.service = service
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        frozen = self.credentials.get_frozen_credentials()
+        frozen = checked_credentials(self.credentials)
         body = request.body or b""
         aws = AWSRequest(
             method=request.method,

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ..errors import ConfigError
+from ..errors import ConfigError, redact
 from . import auth as sigv4
 from .errors import (
     AlreadyExistsError,
@@ -61,7 +61,14 @@ def is_loopback(host: str) -> bool:
 def check_endpoint(endpoint: str, insecure: bool) -> str:
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"endpoint {endpoint!r} is not an http(s) URL", "e.g. https://my-cluster:8182")
+        raise ConfigError(
+            f"endpoint {redact(endpoint)!r} is not an http(s) URL", "e.g. https://my-cluster:8182"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            f"endpoint {redact(endpoint)!r} carries a user name or password; it was not used",
+            "give the endpoint without user@; requests are signed with AWS credentials (--auth iam)",
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname) and not insecure:
         raise ConfigError(
             f"refusing plain http:// to {parts.hostname}: requests and credentials would travel unencrypted",
@@ -96,7 +103,8 @@ class NeptuneClient:
         return self._create(TRAINING, params)
 
     def get_training_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        return self._call("GET", f"{TRAINING}/{_segment(job_id)}", query=_role(role_arn))
+        path = f"{TRAINING}/{_segment(job_id)}"
+        return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
 
     def stop_training_job(
         self, job_id: str, *, clean: bool = False, role_arn: str | None = None
@@ -113,7 +121,8 @@ class NeptuneClient:
         return self._create(PROCESSING, params)
 
     def get_processing_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        return self._call("GET", f"{PROCESSING}/{_segment(job_id)}", query=_role(role_arn))
+        path = f"{PROCESSING}/{_segment(job_id)}"
+        return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
 
     def stop_processing_job(
         self, job_id: str, *, clean: bool = False, role_arn: str | None = None
@@ -128,16 +137,22 @@ class NeptuneClient:
     def _list(self, path: str, max_items: int, role_arn: str | None) -> list[str]:
         if not isinstance(max_items, int) or not 1 <= max_items <= 1024:
             raise ConfigError(f"max items {max_items!r} out of range", "use a number from 1 to 1024")
-        doc = self._call("GET", path, query={"maxItems": str(max_items), **_role(role_arn)})
-        return [str(i) for i in doc.get("ids", [])]
+        doc = _promised(
+            f"GET {path}",
+            self._call("GET", path, query={"maxItems": str(max_items), **_role(role_arn)}),
+            "ids",
+            list,
+        )
+        return [str(i) for i in doc["ids"]]
 
     def _create(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
         job_id = params.get("id")
+        what = f"POST {path}"
         if not job_id:
             # Without an id a lost answer can't be told from a failed call: never retry.
-            return self._call("POST", path, body=dict(params), retry=False)
+            return _promised(what, self._call("POST", path, body=dict(params), retry=False), "id", str)
         try:
-            return self._call("POST", path, body=dict(params))
+            return _promised(what, self._call("POST", path, body=dict(params)), "id", str)
         except AlreadyExistsError as e:
             if not e.after_retry:
                 raise
@@ -189,6 +204,17 @@ class NeptuneClient:
                 raise error
             log.debug("%s: retrying in %.2fs after %s", what, wait, error.code or type(error).__name__)
             self.sleep(wait)
+
+
+def _promised(what: str, doc: dict[str, Any], key: str, kind: type) -> dict[str, Any]:
+    """``doc``, if it has the field the API promises; an answer without it is an error, never
+    'unknown' or 'nothing there' (a proxy answering ``{}`` must not look like an empty cluster)."""
+    if not isinstance(doc.get(key), kind):
+        raise ApiError(
+            f"{what}: the answer has no {key!r} ({kind.__name__}); it is not a Neptune ML answer",
+            hint="is the endpoint a Neptune cluster (https://<cluster>:8182)?",
+        )
+    return doc
 
 
 def _segment(job_id: str) -> str:

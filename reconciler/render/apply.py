@@ -8,10 +8,11 @@ from ..core.actions import ActionKind
 from ..core.live import JobView
 from ..engine.apply import Outcome
 from ..engine.workflow import ApplyResult
+from .style import clean
 
 
 def render_outcome(outcome: Outcome, out: TextIO) -> None:
-    out.write(outcome.line() + "\n")
+    out.write(clean(outcome.line()) + "\n")
     out.flush()
 
 
@@ -34,7 +35,7 @@ def render_waited(views: dict[str, JobView | None], out: TextIO) -> list[str]:
     for job in bad:
         view = views[job]
         why = f": {view.failure_reason}" if view and view.failure_reason else ""
-        out.write(f"{job} ended {view.status if view else 'Missing'}{why}\n")
+        out.write(clean(f"{job} ended {view.status if view else 'Missing'}{why}") + "\n")
     if not bad:
         out.write("All started jobs Completed.\n")
     return bad

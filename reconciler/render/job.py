@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..neptune.models import SUB_JOBS, failure_of
+from .style import clean
 
 
 def render_job(doc: dict[str, Any]) -> str:
@@ -19,4 +20,4 @@ def render_job(doc: dict[str, Any]) -> str:
         rows.append(("failure", reason))
     if url:
         rows.append(("logs", url))
-    return "".join(f"{k + ':':<12}{v}\n" for k, v in rows)
+    return "".join(f"{k + ':':<12}{clean(v)}\n" for k, v in rows)

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from ..core.kinds import TRAINING
 from ..core.ledger import Ledger
+from .style import clean
 
 
 def render_ledger(ledger: Ledger, location: str, out: TextIO) -> None:
@@ -25,6 +26,6 @@ def render_ledger(ledger: Ledger, location: str, out: TextIO) -> None:
                 flags.append(g["finalStatus"])
             if g.get("stopped"):
                 flags.append("stopped by reconciler")
-            out.write(f"  {g['jobId']}  {', '.join(flags)}  {g['appliedAt']}\n")
+            out.write(clean(f"  {g['jobId']}  {', '.join(flags)}  {g['appliedAt']}") + "\n")
         for p in ledger.pending(name):
-            out.write(f"  pending {p['op']} {p['jobId']} since {p['at']}\n")
+            out.write(clean(f"  pending {p['op']} {p['jobId']} since {p['at']}") + "\n")

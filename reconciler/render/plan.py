@@ -8,7 +8,7 @@ from typing import TextIO
 from ..core.actions import ActionKind
 from ..core.model import Action, Plan
 from ..engine.planfile import to_json, total_cost
-from .style import use_colour
+from .style import clean, use_colour
 
 GITHUB_LIMIT = 65_536
 
@@ -38,25 +38,29 @@ def headline(a: Action) -> str:
 def render_text(plan: Plan, out: TextIO, *, state: str = "", colour: bool | None = None) -> None:
     colour = use_colour(out) if colour is None else colour
 
-    def paint(kind: ActionKind, text: str) -> str:
-        return f"\x1b[{kind.colour}m{text}\x1b[0m" if colour and kind.colour != "0" else text
+    def line(text: str, kind: ActionKind | None = None) -> None:
+        text = clean(text)  # reasons carry server text: one line each, no escape codes
+        if kind is not None and colour and kind.colour != "0":
+            text = f"\x1b[{kind.colour}m{text}\x1b[0m"
+        out.write(text + "\n")
 
     where = f" · state {state}" if state else ""
-    out.write(f"Plan for {len(plan.actions)} manifest(s) · ledger serial {plan.state_serial}{where}\n\n")
+    line(f"Plan for {len(plan.actions)} manifest(s) · ledger serial {plan.state_serial}{where}")
+    out.write("\n")
     for a in plan.actions:
         if a.action is ActionKind.NOOP and not a.changes:
-            out.write(f"  {a.name}: {a.reason}\n")
+            line(f"  {a.name}: {a.reason}")
             continue
-        out.write(paint(a.action, f"{a.symbol:>3} {headline(a)}") + "\n")
-        out.write(f"      {a.reason}\n")
+        line(f"{a.symbol:>3} {headline(a)}", a.action)
+        line(f"      {a.reason}")
         if a.stop_job_id and a.action is not ActionKind.STOP:
-            out.write(f"      then: stop {a.stop_job_id} before the new job starts\n")
+            line(f"      then: stop {a.stop_job_id} before the new job starts")
         for c in a.changes:
-            out.write(f"      {c.describe()}\n")
+            line(f"      {c.describe()}")
         if a.cost:
-            out.write(f"      cost bound: {a.cost.describe()}\n")
+            line(f"      cost bound: {a.cost.describe()}")
     for w in plan.warnings:
-        out.write(f"\nwarning: {w}")
+        out.write(f"\nwarning: {clean(w)}")
     if plan.warnings:
         out.write("\n")
     totals = total_cost(plan)
@@ -71,7 +75,7 @@ def render_json(plan: Plan, out: TextIO, *, state: str = "") -> None:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return clean(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
 def render_markdown(plan: Plan, out: TextIO, *, state: str = "", limit: int = GITHUB_LIMIT) -> None:
@@ -88,7 +92,7 @@ def render_markdown(plan: Plan, out: TextIO, *, state: str = "", limit: int = GI
         head.append("")
     head += ["| | manifest | action | job | reason |", "|---|---|---|---|---|"]
     rows = [
-        f"| `{a.symbol.strip() or '·'}` | {_md(a.name)} | {a.action} | `{a.job_id or '-'}` | {_md(a.reason)} |"
+        f"| `{a.symbol.strip() or '·'}` | {_md(a.name)} | {a.action} | `{_md(a.job_id or '-')}` | {_md(a.reason)} |"
         for a in plan.actions
     ]
     details = []

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from ..core.live import TERMINAL, JobView
 from ..engine.wait import Display, Watched
+from .style import clean
 
 
 class LineDisplay:
@@ -19,7 +20,7 @@ class LineDisplay:
     def update(self, name: str, job: str, status: str, view: JobView | None, elapsed: str) -> None:
         if self.last.get(job) != status:
             models = f", {view.models} models" if view and view.models else ""
-            self.out.write(f"{name}: {job} {status} after {elapsed}{models}\n")
+            self.out.write(clean(f"{name}: {job} {status} after {elapsed}{models}") + "\n")
             self.out.flush()
         self.last[job] = status
 
@@ -51,7 +52,10 @@ class RichDisplay:
         models = f" · {view.models} models" if view and view.models else ""
         done = status in TERMINAL or status == "Missing"
         self.progress.update(
-            self.tasks[job], status=f"{status}{models}", total=1 if done else None, completed=1 if done else 0
+            self.tasks[job],
+            status=clean(f"{status}{models}").replace("[", "\\["),
+            total=1 if done else None,
+            completed=1 if done else 0,
         )
 
     def stop(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from ..core.actions import ActionKind
 from ..engine.workflow import PlanRun
-from .style import use_colour
+from .style import clean, use_colour
 
 
 def _age(stamp: str | None, now: datetime | None = None) -> str:
@@ -54,21 +54,24 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The status table, failures below it, and how many manifests are in sync."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("NAME", "JOB", "STATUS", "HPO", "PENDING", "AGE"):
         table.add_column(column, no_wrap=column != "PENDING")
     for r in rows:
         pending = f"{r['pending']}: {r['reason']}" if r["pending"] else "-"
-        table.add_row(r["name"], r["jobId"] or "-", r["status"], r["hpo"] or "-", pending, r["age"])
+        cells = (r["name"], r["jobId"] or "-", r["status"], r["hpo"] or "-", pending, r["age"])
+        table.add_row(*(Text(clean(c)) for c in cells))  # Text: server text is never rich markup
     console = Console(
         file=out, no_color=not use_colour(out), width=max(100, Console(file=out).width), soft_wrap=False
     )
     console.print(table)
     for r in rows:
         if r["failureReason"] or r["status"] == "Failed":
-            console.print(f"{r['name']}: {r['jobId']} failed: {r['failureReason'] or 'no reason given'}")
+            why = r["failureReason"] or "no reason given"
+            console.print(Text(clean(f"{r['name']}: {r['jobId']} failed: {why}")))
             if r["logUrl"]:
-                console.print(f"  logs: {r['logUrl']}", soft_wrap=True)
+                console.print(Text(clean(f"  logs: {r['logUrl']}")), soft_wrap=True)
     in_sync = sum(1 for r in rows if not r["pending"] or ActionKind(r["pending"]).in_sync)
     console.print(f"\n{in_sync} of {len(rows)} in sync.")

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from ..manifests.load import LoadResult
 from ..manifests.problems import ERROR, WARNING
+from .style import annotation_data, annotation_property, clean
 
 
 def render_problems(result: LoadResult, out: TextIO, fmt: str) -> None:
@@ -23,7 +24,7 @@ def render_problems(result: LoadResult, out: TextIO, fmt: str) -> None:
         out.write(json.dumps(doc, indent=2) + "\n")
     else:
         for p in problems:
-            out.write(f"{p}\n")
+            out.write(f"{clean(p)}\n")
         errors = sum(p.severity == ERROR for p in problems)
         warnings = sum(p.severity == WARNING for p in problems)
         files = f"{len(result.files)} file{'s' if len(result.files) != 1 else ''}"
@@ -39,5 +40,5 @@ def render_problems(result: LoadResult, out: TextIO, fmt: str) -> None:
             out.write(f"valid: {len(result.manifests)} manifests in {files}{extra}\n")
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for p in problems:
-            message = f"{p.code}: {p.message}".replace("%", "%25").replace("\n", "%0A")
-            out.write(f"::{p.severity} file={p.file},line={p.line},col={p.column}::{message}\n")
+            where = f"file={annotation_property(p.file)},line={p.line},col={p.column}"
+            out.write(f"::{p.severity} {where}::{annotation_data(clean(f'{p.code}: {p.message}'))}\n")

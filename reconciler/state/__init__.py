@@ -11,7 +11,7 @@ __all__ = ["StateStore", "describe_lease", "holder_gone", "open_state"]
 def open_state(location: str, *, region: str = "us-east-1", s3_endpoint: str | None = None) -> StateStore:
     """The store for ``location``: ``s3://bucket/key`` or a local path."""
     if location.startswith("s3://"):
-        from ..s3 import make_s3_client
+        from ..aws import make_s3_client
         from .s3 import S3Backend
 
         return StateStore(S3Backend(location, make_s3_client(region, s3_endpoint)))

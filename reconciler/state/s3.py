@@ -14,8 +14,8 @@ from typing import Any, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..aws import list_keys
 from ..errors import StateError, shorten
-from ..s3 import list_keys
 from .lease import Lease, damaged_lease
 from .validate import parse
 

@@ -299,3 +299,43 @@ def test_read_timeouts_are_retried_then_reported(emu: Emu) -> None:
     with pytest.raises(ServerError, match=r"GET /ml/modeltraining: timed out \(ReadTimeout\)"):
         c.list_training_jobs()
     assert len(sleeps) == 2
+
+
+def test_an_answer_without_the_promised_fields_is_an_error_not_an_empty_cluster() -> None:
+    """A proxy or a wrong service answering {} to everything must never plan 'in sync'."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from reconciler.neptune import ApiError
+
+    class Empty(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        do_GET = do_POST = do_DELETE = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Empty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = make_client(f"http://127.0.0.1:{server.server_address[1]}")
+        calls = {
+            "status": lambda: client.get_training_job("j"),
+            "ids": lambda: client.list_training_jobs(10),
+            "id": lambda: client.create_training_job({"dataProcessingJobId": "d"}),
+        }
+        for key, call in calls.items():
+            with pytest.raises(ApiError, match=f"the answer has no '{key}'"):
+                call()
+        with pytest.raises(ApiError, match="the answer has no 'status'"):
+            client.get_processing_job("d")
+    finally:
+        server.shutdown()
+        server.server_close()
