@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from ..errors import ConfigError, redact
 from . import auth as sigv4
@@ -29,8 +28,10 @@ from .errors import (
     from_response,
     from_transport,
 )
+from .transport import Deadline, deadline_session
 
 log = logging.getLogger("reconciler.http")
+CALL_DEADLINE = 30.0  # seconds one attempt of a call may take, whatever the server does
 TRAINING = "/ml/modeltraining"
 PROCESSING = "/ml/dataprocessing"
 
@@ -87,6 +88,7 @@ class NeptuneClient:
         *,
         retry: RetryPolicy | None = None,
         timeout: tuple[float, float] = (5.0, 30.0),
+        deadline: float = CALL_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:
@@ -94,6 +96,7 @@ class NeptuneClient:
         self.endpoint = endpoint.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        self.deadline = deadline  # connect + send + the whole answer, per attempt
         self.sleep = sleep
         self.rng = random.Random(seed)
 
@@ -175,16 +178,13 @@ class NeptuneClient:
         attempt = 0
         while True:
             retry_after: float | None = None
+            deadline = Deadline(self.deadline)
             try:
                 t0 = time.monotonic()
-                response = self.session.request(
-                    method,
-                    url,
-                    params=query,
-                    json=body,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
+                with deadline:
+                    response = self.session.request(
+                        method, url, params=query, json=body, timeout=self.timeout, allow_redirects=False
+                    )
                 log.debug("%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000)
                 if response.status_code < 300:
                     return _json(what, response)
@@ -192,7 +192,7 @@ class NeptuneClient:
                 retry_after = _retry_after(response)
             except requests.RequestException as e:
                 log.debug("%s -> %s", what, type(e).__name__)
-                error = from_transport(what, e)
+                error = from_transport(what, e, deadline=self.deadline if deadline.fired else None)
             if attempt > 0 and isinstance(error, AlreadyExistsError | NotFoundError):
                 error.after_retry = True
             attempt += 1
@@ -256,10 +256,7 @@ def make_client(
     endpoint = check_endpoint(endpoint, insecure)
     if auth not in ("iam", "none"):
         raise ConfigError(f"unknown auth {auth!r}", "use iam or none")
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(1, pool_size), max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    session = deadline_session(pool_size)
     session.headers["User-Agent"] = "reconciler/0.1"
     if auth == "iam":
         session.auth = sigv4.from_default_chain(region)

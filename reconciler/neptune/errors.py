@@ -92,8 +92,14 @@ def from_response(what: str, response: requests.Response) -> ApiError:
     return kind(message, code=code, status=status, request_id=request_id, hint=hint)
 
 
-def from_transport(what: str, error: requests.RequestException) -> ServerError:
-    """Connection refused, reset, timed out: retryable, and never carries request headers."""
+def from_transport(what: str, error: requests.RequestException, deadline: float | None = None) -> ServerError:
+    """Connection refused, reset, timed out: retryable, and never carries request headers.
+    ``deadline``: the call's own deadline fired (a server answering too slowly)."""
+    if deadline is not None:
+        return ServerError(
+            f"{what}: timed out (no complete answer within {deadline:g}s)",
+            hint="check the endpoint and network",
+        )
     kind = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
     reason = type(error).__name__
     return ServerError(f"{what}: {kind} ({reason})", hint="check the endpoint and network")

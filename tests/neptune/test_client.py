@@ -339,3 +339,57 @@ def test_an_answer_without_the_promised_fields_is_an_error_not_an_empty_cluster(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_a_trickling_server_cannot_hold_a_call_past_its_deadline(where: str) -> None:
+    """One byte every 0.1 s never trips a read timeout; the call's own deadline ends it."""
+    import socket
+    import threading
+    import time
+
+    from reconciler.neptune.client import RetryPolicy
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            data = head + b" " * 200 if where == "headers" else head
+            if where == "body":
+                conn.sendall(head)
+                data = b" " * 200
+            for i in range(len(data)):
+                if stop.wait(0.1):
+                    return
+                try:
+                    conn.sendall(data[i : i + 1])
+                except OSError:
+                    return
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        client = make_client(
+            f"http://127.0.0.1:{listener.getsockname()[1]}", retry=RetryPolicy(attempts=2, total=5)
+        )
+        client.deadline, client.sleep = 1.0, lambda s: None
+        began = time.monotonic()
+        with pytest.raises(ServerError, match=r"timed out \(no complete answer within 1s\)"):
+            client.get_training_job("j")
+        assert time.monotonic() - began < 4  # two attempts of 1 s each, not 20 s of trickle
+    finally:
+        stop.set()
+        listener.close()
