@@ -68,6 +68,15 @@ def desired_job(d: Desired, owned: Index) -> Found | None:
     return Found(newest, candidates[base_of(newest)])
 
 
+def earlier(d: Desired, owned: Index, current: str | None) -> tuple[str, ...]:
+    """Every other job of the manifest the cluster showed, to record before ``current`` so the
+    ledger knows all of them: jobs of other specs first, then older attempts of the current one."""
+    known = [j for j in owned.get(d.name, ()) if j != current]
+    base = base_of(current) if current else None
+    same = sorted((j for j in known if base_of(j) == base), key=attempt_of)
+    return tuple(sorted(j for j in known if base_of(j) != base)) + tuple(same)
+
+
 def running_stranger(d: Desired, owned: Index, live: Live) -> str | None:
     """A job of this manifest that runs (or is listed, so active, and was not read) but does not
     train the desired spec."""

@@ -26,6 +26,7 @@ class Action:
     spec: Mapping[str, Any] | None = None
     applied: Mapping[str, Any] | None = None
     adopt: bool = False
+    adopt_earlier: tuple[str, ...] = ()  # jobs of the manifest found on the cluster, recorded first
     forget: bool = False  # a prune stop: the ledger drops the manifest once its job is stopped
     location: str = ""
 

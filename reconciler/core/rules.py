@@ -13,7 +13,7 @@ from typing import Any
 
 from . import identity
 from .actions import ActionKind
-from .adopt import Index, desired_job, running_stranger
+from .adopt import Index, desired_job, earlier, running_stranger
 from .desired import Desired
 from .diff import Change, changes
 from .ledger import Ledger
@@ -46,6 +46,8 @@ class Situation:
         cur = ledger.current(d.name)
         applied = ledger.applied(d.name)
         found = changes(_applied_view(applied), d.applied_view(), d.kind) if applied else ()
+        if cur is not None and not applied:  # adopted from the cluster: what it trains is unknown
+            found = (Change("spec", "(unknown: adopted from the cluster)", "(this manifest)", "new-job"),)
         status = live.status(cur["jobId"] if cur else None)
         return cls(d, ledger, live, options, taken, cur, status, found, owned)
 
@@ -100,11 +102,11 @@ class Situation:
             applied=d.applied_view(),
         )  # fmt: skip
 
-    def adopt(self, job: str, previous: str | None) -> Action:
+    def adopt(self, job: str, previous: str | None, earlier: tuple[str, ...] = ()) -> Action:
         """Record an existing job of the desired spec as the current generation; start nothing."""
         status = self.live.status(job)
         return self.act(
-            K.RECORD, adopt=True, job_id=job, applied=self.d.applied_view(),
+            K.RECORD, adopt=True, job_id=job, applied=self.d.applied_view(), adopt_earlier=earlier,
             reason=f"job {job} ({status or 'listed'}) already exists with this spec (an interrupted apply "
             "or a lost ledger); adopt it instead of starting another",
             spec=identity.create_body(self.d.spec, job, previous, self.d.kind),
@@ -135,16 +137,17 @@ def first_job(s: Situation) -> Action | None:
         return None
     found = desired_job(s.d, s.owned)
     if found is not None:
-        return s.adopt(found.job_id, found.previous)
+        return s.adopt(found.job_id, found.previous, earlier(s.d, s.owned, found.job_id))
     stranger = running_stranger(s.d, s.owned, s.live)
     if stranger is not None:
         return s.act(
-            K.WAIT, job_id=stranger,
+            K.RECORD, adopt=True, job_id=stranger, adopt_earlier=earlier(s.d, s.owned, stranger),
             reason=f"job {stranger} of this manifest is {s.live.status(stranger) or 'active'} but not in the "
-            "ledger (a lost ledger?) and trains another spec; nothing starts beside it "
-            "(`reconciler state rebuild` shows what the cluster holds)",
+            "ledger (a lost ledger?) and trains another spec: adopt it, start nothing beside it; the "
+            "new spec follows its policy.onSupersede",
         )  # fmt: skip
-    return s.start(K.CREATE, "new model: no job yet", None)
+    action = s.start(K.CREATE, "new model: no job yet", None)
+    return dataclasses.replace(action, adopt_earlier=earlier(s.d, s.owned, None)) if action.job_id else action
 
 
 def replace(s: Situation) -> Action | None:
@@ -168,7 +171,9 @@ def new_model(s: Situation) -> Action | None:
     data_only = all(c.path == "spec.dataProcessingJobId" for c in found)
     incremental = s.d.policy["onDataChange"] == "incremental" and data_only
     fields = sorted({c.path.removeprefix("spec.").split(".")[0] for c in found})
-    if fields == ["dataProcessingJobId"]:
+    if fields == ["spec"]:
+        why = f"the ledger does not know what job {s.cur_id} trains (adopted): a new model (full retrain)"
+    elif fields == ["dataProcessingJobId"]:
         how = "incremental update" if incremental else "full retrain (policy.onDataChange: retrain)"
         why = f"new data: {how}"
     else:

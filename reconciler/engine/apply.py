@@ -113,6 +113,10 @@ class Executor:
 
     def run_one(self, a: Action) -> Outcome:
         """Carry out one action: the one place that knows what each kind sends."""
+        for job in a.adopt_earlier:  # jobs of the manifest found on the cluster: recorded first
+            if job not in self.store.ledger.job_ids():
+                gen = generation(job, {}, "adopt", self.commit_sha)
+                self.store.commit(JournalOp.ADOPT, a.name, jobId=job, generation=gen)
         if a.action is K.FORGET:
             self.store.commit(JournalOp.FORGET, a.name)
             return Outcome(a.name, a.action, True, "forgotten (nothing on the cluster touched)")
@@ -130,7 +134,8 @@ class Executor:
         view = applied(a.applied or {}, self.commit_sha)
         if a.adopt:
             gen = generation(str(a.job_id), a.spec or {}, "adopt", self.commit_sha)
-            self.store.commit(JournalOp.ADOPT, a.name, jobId=a.job_id, generation=gen, applied=view)
+            known = {"applied": view} if a.applied is not None else {}  # unknown spec: no applied view
+            self.store.commit(JournalOp.ADOPT, a.name, jobId=a.job_id, generation=gen, **known)
             return Outcome(a.name, a.action, True, f"adopted existing job {a.job_id}")
         self.store.commit(JournalOp.RECORD, a.name, applied=view)
         return Outcome(a.name, a.action, True, "recorded in the ledger")

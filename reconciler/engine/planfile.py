@@ -37,6 +37,7 @@ def action_to_json(a: Action) -> dict[str, Any]:
         "stopJobId": a.stop_job_id,
         "clean": a.clean,
         "adopt": a.adopt,
+        "adoptEarlier": list(a.adopt_earlier),
         "forget": a.forget,
         "reason": a.reason,
         "forcesNewJob": a.forces_new_job,
@@ -99,6 +100,7 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
                 stop_job_id=a.get("stopJobId"),
                 clean=bool(a.get("clean")),
                 adopt=bool(a.get("adopt")),
+                adopt_earlier=tuple(a.get("adoptEarlier", ())),
                 forget=bool(a.get("forget")),
                 changes=tuple(
                     Change(c["path"], c.get("old"), c.get("new"), c["effect"]) for c in a["changes"]

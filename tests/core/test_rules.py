@@ -337,8 +337,10 @@ def test_first_job_adopts_an_incremental_job_built_on_a_job_of_the_manifest() ->
 def test_first_job_waits_while_another_job_of_the_manifest_runs() -> None:
     other = "m-abcdef0123"
     a = one([D], ledger(), live({other: "InProgress", "mx-abcdef0123": "InProgress"}))
-    assert (a.action, a.job_id) == ("wait", other) and "not in the ledger" in a.reason
-    assert one([D], ledger(), live({other: "Completed"})).action == "create"
+    assert (a.action, a.adopt, a.job_id, a.applied) == ("record", True, other, None)
+    assert "not in the ledger" in a.reason
+    done = one([D], ledger(), live({other: "Completed"}))
+    assert (done.action, done.adopt_earlier) == ("create", (other,))
     assert one([D], ledger(), live({"m-x-abcdef0123": "InProgress"})).action == "create"  # another manifest's
 
 

@@ -56,11 +56,14 @@ def test_a_change_waiting_on_a_running_job_starts_nothing_beside_it(ws: Workspac
     ws.write("m", spec="maxHPONumberOfTrainingJobs: 10")
     lose_ledger(ws)
     (a,) = ws.plan_json()["actions"]
-    assert (a["action"], a["jobId"]) == ("wait", running)
-    assert "not in the ledger" in a["reason"]
+    assert (a["action"], a["adopt"], a["jobId"]) == ("record", True, running)
+    assert "not in the ledger (a lost ledger?) and trains another spec" in a["reason"]
     assert ws.apply().code == 0 and ws.emu.training_ids() == [running]
+    (a,) = ws.plan_json()["actions"]  # adopted, its spec unknown: the new spec waits for it
+    assert (a["action"], a["jobId"]) == ("wait", running)
+    assert "the ledger does not know what job" in a["reason"]
     ws.emu.advance(61)  # once it has finished, the new spec starts
-    assert ws.actions() == {"m": "create"}
+    assert ws.actions() == {"m": "retrain"}
 
 
 def test_after_a_drift_recreate_the_base_id_is_not_created_again(ws: Workspace) -> None:
