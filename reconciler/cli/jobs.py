@@ -15,6 +15,10 @@ from ..render import DataFormat
 from ..render.job import render_job
 from .options import CONFIG, NEPTUNE, Connection, DataFormatOpt, client_from, connected
 
+RoleOpt = Annotated[
+    str | None,
+    typer.Option("--neptune-iam-role-arn", help="Role for the call (when the cluster has no default)."),
+]
 jobs_app = typer.Typer(no_args_is_help=True, help="Imperative model-training job calls.")
 
 
@@ -31,10 +35,11 @@ def _emit(doc: Any, fmt: DataFormat, text: str) -> None:
 def list_jobs(
     conn: Connection,
     max_items: Annotated[int, typer.Option("--max-items", help="1 to 1024.")] = 10,
+    role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
-    """List model-training job ids, newest first."""
-    ids = _client(conn).list_training_jobs(max_items)
+    """List model-training job ids (the service lists the active ones)."""
+    ids = _client(conn).list_training_jobs(max_items, role)
     _emit({"ids": ids}, fmt, "".join(f"{i}\n" for i in ids) or "no model-training jobs\n")
 
 
@@ -43,7 +48,7 @@ def list_jobs(
 def get_job(
     conn: Connection,
     job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
-    role: Annotated[str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")] = None,
+    role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
     """Show a model-training job's status and its processing, HPO and transform jobs."""
@@ -57,7 +62,7 @@ def stop_job(
     conn: Connection,
     job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
     clean: Annotated[bool, typer.Option("--clean", help="Also delete the job's S3 artifacts.")] = False,
-    role: Annotated[str | None, typer.Option("--neptune-iam-role-arn", help="Role for the call.")] = None,
+    role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
     """Stop a running model-training job (--clean deletes its artifacts)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,14 @@ from .kinds import TRAINING, Kind
 
 @dataclass(frozen=True)
 class Desired:
-    """A manifest as the plan sees it: the effective spec (defaults filled in), policy, labels."""
+    """A manifest as the plan sees it.
+
+    ``spec`` is the effective spec (schema defaults < config defaults < manifest): identity, cost,
+    gates and explain use it. ``written`` is what the manifest and the config set: it is what
+    goes on the wire and into the ledger, so a server-side default can take over and a later
+    change of a schema default never starts a job by itself. ``complete`` fills today's schema
+    defaults into a spec (both sides of a diff get the same ones).
+    """
 
     name: str
     spec: Mapping[str, Any]
@@ -19,7 +26,24 @@ class Desired:
     labels: Mapping[str, str] = field(default_factory=dict)
     location: str = ""
     kind: Kind = TRAINING
+    written: Mapping[str, Any] | None = None  # None: the same as ``spec``
+    complete: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @property
+    def sent(self) -> Mapping[str, Any]:
+        """The spec as the user wrote it (manifest and config defaults): what a create sends."""
+        return self.spec if self.written is None else self.written
 
     def applied_view(self) -> dict[str, Any]:
-        """What the ledger records as applied, and what the next plan diffs against."""
+        """What the ledger records as applied."""
+        return {"spec": dict(self.sent), "policy": dict(self.policy), "labels": dict(self.labels)}
+
+    def effective_view(self) -> dict[str, Any]:
+        """What the next plan diffs against: the effective spec."""
         return {"spec": dict(self.spec), "policy": dict(self.policy), "labels": dict(self.labels)}
+
+    def completed(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """``spec`` (a recorded one) with today's schema defaults filled in."""
+        return self.complete(spec) if self.complete is not None else dict(spec)

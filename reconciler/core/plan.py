@@ -99,6 +99,7 @@ def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
             name, ActionKind.STOP,
             f"manifest removed (--prune): stop running job {cur_id}{how}, then forget it",
             job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
+            applied=ledger.applied(name) or None,  # the role the stop call carries
         )  # fmt: skip
     what = f"job {cur_id} is {status or 'unknown'}" if cur_id else "no job"
     return Action(

@@ -45,7 +45,7 @@ class Situation:
     ) -> Situation:
         cur = ledger.current(d.name)
         applied = ledger.applied(d.name)
-        found = changes(_applied_view(applied), d.applied_view(), d.kind) if applied else ()
+        found = changes(_applied_view(applied, d), d.effective_view(), d.kind) if applied else ()
         if cur is not None and not applied:  # adopted from the cluster: what it trains is unknown
             found = (Change("spec", "(unknown: adopted from the cluster)", "(this manifest)", "new-job"),)
         status = live.status(cur["jobId"] if cur else None)
@@ -98,7 +98,7 @@ class Situation:
             )
         return self.act(
             kind, reason, job_id=target, previous_job_id=previous, stop_job_id=stop,
-            cost=d.kind.cost(d.spec), spec=identity.create_body(d.spec, target, previous, d.kind),
+            cost=d.kind.cost(d.spec), spec=identity.create_body(d.sent, target, previous, d.kind),
             applied=d.applied_view(),
         )  # fmt: skip
 
@@ -109,7 +109,7 @@ class Situation:
             K.RECORD, adopt=True, job_id=job, applied=self.d.applied_view(), adopt_earlier=earlier,
             reason=f"job {job} ({status or 'listed'}) already exists with this spec (an interrupted apply "
             "or a lost ledger); adopt it instead of starting another",
-            spec=identity.create_body(self.d.spec, job, previous, self.d.kind),
+            spec=identity.create_body(self.d.sent, job, previous, self.d.kind),
         )  # fmt: skip
 
 
@@ -123,7 +123,7 @@ def suspended(s: Situation) -> Action | None:
     if s.status == "InProgress":
         return s.act(
             K.STOP, f"policy.suspend: true: stop running job {s.cur_id}", job_id=s.cur_id,
-            stop_job_id=s.cur_id, changes=(),
+            stop_job_id=s.cur_id, changes=(), applied=s.d.applied_view(),
         )  # fmt: skip
     held = [c for c in s.changes if c.path != "policy.suspend"]
     waiting = f"; {len(held)} change(s) wait until it is resumed" if held else ""
@@ -263,8 +263,11 @@ def decide(s: Situation) -> Action:
     raise AssertionError("in_sync always decides")  # pragma: no cover
 
 
-def _applied_view(applied: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: applied.get(key, {}) for key in ("spec", "policy", "labels")}
+def _applied_view(applied: Mapping[str, Any], d: Desired) -> dict[str, Any]:
+    """The recorded manifest, its spec completed with today's defaults like the desired one."""
+    view = {key: applied.get(key, {}) for key in ("spec", "policy", "labels")}
+    view["spec"] = d.completed(view["spec"])
+    return view
 
 
 def _retries_used(generations: list[Generation]) -> int:

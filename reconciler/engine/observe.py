@@ -103,7 +103,8 @@ def observe(
         dps_f = pool.submit(
             _parallel, processing, {d.spec["dataProcessingJobId"] for d in desired}, parallelism
         )
-        listed_f = pool.submit(client.list_training_jobs, LIST_MAX) if list_jobs else None
+        list_role = next((r for d in desired if (r := d.spec.get("neptuneIamRoleArn"))), None)
+        listed_f = pool.submit(client.list_training_jobs, LIST_MAX, list_role) if list_jobs else None
         customs = [d for d in desired if preflight and d.spec.get("modelName") == "custom"]
         pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
         jobs, dps = jobs_f.result(), dps_f.result()

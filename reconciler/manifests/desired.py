@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from ..core.desired import Desired
@@ -15,13 +16,11 @@ def effective_spec(
     spec: Mapping[str, Any], defaults: Mapping[str, Any] | None = None, kind: Kind = TRAINING
 ) -> dict[str, Any]:
     """Schema defaults < config defaults < manifest spec (without the managed previous id)."""
-    merged = {**(defaults or {}), **spec}
-    result: dict[str, Any] = schema.with_defaults(schema.load(kind.schema)["properties"]["spec"], merged)
-    return result
+    return completer(kind.schema)({**(defaults or {}), **spec})
 
 
 def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | None = None) -> list[Desired]:
-    """One Desired per manifest, sorted by name."""
+    """One Desired per manifest, sorted by name; ``written`` keeps what the user set."""
     return [
         Desired(
             m.name,
@@ -30,6 +29,20 @@ def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | No
             dict(m.labels),
             m.location,
             m.kind,
-        )
+            written={**(defaults or {}), **m.spec},
+            complete=completer(m.kind.schema),
+        )  # fmt: skip
         for m in sorted(manifests, key=lambda m: m.name)
     ]
+
+
+@cache
+def completer(schema_name: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """Fills a kind's schema defaults into a spec (a manifest's, or one the ledger recorded)."""
+    node = schema.load(schema_name)["properties"]["spec"]
+
+    def complete(spec: Mapping[str, Any]) -> dict[str, Any]:
+        filled: dict[str, Any] = schema.with_defaults(node, dict(spec))
+        return filled
+
+    return complete

@@ -350,3 +350,32 @@ def test_an_adopted_retry_attempt_counts_its_earlier_attempts_as_spent() -> None
     adopted = generation(d, f"{base}-r3", action="adopt")
     a = one([d], ledger((d, [adopted])), live({f"{base}-r3": "Failed"}))
     assert a.action == "blocked" and "no retries left (policy.retries: 2)" in a.reason
+
+
+# -- what a default does: identity and diffs use today's defaults, the wire carries what was set --
+def test_a_changed_schema_default_never_starts_a_job_by_itself() -> None:
+    from reconciler.core.desired import Desired
+
+    written = {"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}
+    recorded = desired()  # applied when the default of maxHPONumberOfTrainingJobs was 2
+    gen = generation(recorded)
+    lg = ledger((recorded, [gen]))
+    lg.resources["m"]["applied"]["spec"] = dict(written)  # the ledger keeps what the user wrote
+
+    def complete(spec: dict) -> dict:  # type: ignore[type-arg]
+        return {**recorded.spec, "maxHPONumberOfTrainingJobs": 5, **spec}  # a later release says 5
+
+    today = Desired("m", complete(written), recorded.policy, written=written, complete=complete)
+    a = one([today], lg, live({gen["jobId"]: "Completed"}))
+    assert (a.action, a.changes) == ("noop", ())
+
+
+def test_a_create_sends_only_the_written_fields() -> None:
+    from reconciler.core.desired import Desired
+
+    written = {"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}
+    d = Desired("m", D.spec, D.policy, written=written)
+    a = one([d], ledger(), live())
+    assert a.spec == {**written, "id": a.job_id}
+    assert a.job_id == identity.job_id("m", D.spec)  # identity still hashes the effective spec
+    assert a.cost is not None and a.cost.hpo_jobs == 2  # and so does the cost bound

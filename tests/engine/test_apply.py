@@ -162,7 +162,8 @@ def test_saved_plan_runs_exactly(ws: Workspace, tmp_path: Path) -> None:
     assert r.code == 0, r.err
     saved = json.loads(out.read_text())["actions"][0]
     assert ws.current("m") == saved["jobId"]
-    assert ws.emu.log("POST")[-1]["body"]["maxHPONumberOfTrainingJobs"] == 2
+    sent = ws.emu.log("POST")[-1]["body"]
+    assert sent == saved["spec"] and "maxHPONumberOfTrainingJobs" not in sent  # not the later edit
 
 
 def test_stale_saved_plan_is_refused(ws: Workspace, tmp_path: Path) -> None:

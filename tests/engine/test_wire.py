@@ -1,0 +1,45 @@
+"""What goes on the wire, read back from the emulator's request log after a lifecycle: a create
+carries only what the manifest and reconciler.yaml set (plus id and previous id); list and stop
+calls carry neptuneIamRoleArn when one is configured."""
+
+from __future__ import annotations
+
+from ..helpers import Workspace, run
+
+ROLE = "arn:aws:iam::123456789012:role/NeptuneML"
+
+
+def test_creates_send_only_what_was_set_and_every_call_carries_the_role(ws: Workspace) -> None:
+    (ws.root / "reconciler.yaml").write_text(f"defaults:\n  neptuneIamRoleArn: {ROLE}\n")
+    for dp in ("dp-1", "dp-2"):
+        ws.emu.seed_dp(dp)
+    ws.write("a", dp="dp-1")
+    ws.write("b", dp="dp-1", spec="trainingInstanceType: ml.g4dn.xlarge\nmaxHPONumberOfTrainingJobs: 4")
+    assert ws.apply().code == 0
+    ws.emu.advance(61)
+    ws.write("a", dp="dp-2")  # incremental
+    ws.write("c", dp="dp-1")  # runs, then is pruned (a stop)
+    assert ws.apply().code == 0
+    ws.write("a", dp="dp-2", policy="suspend: true")  # a stop of the running incremental job
+    ws.remove("c")
+    assert ws.apply("--prune").code == 0
+    assert run("jobs", "list", "--neptune-iam-role-arn", ROLE).code == 0
+
+    written = {"a": {"dataProcessingJobId", "trainModelS3Location"}}
+    written["b"] = written["a"] | {"trainingInstanceType", "maxHPONumberOfTrainingJobs"}
+    written["c"] = written["a"]
+    creates = [e["body"] for e in ws.emu.log("POST") if e["path"] == "/ml/modeltraining"]
+    assert len(creates) == 4
+    for body in creates:
+        allowed = written[body["id"].split("-")[0]] | {
+            "neptuneIamRoleArn",
+            "id",
+            "previousModelTrainingJobId",
+        }
+        assert set(body) <= allowed, body
+        assert body["neptuneIamRoleArn"] == ROLE
+    assert any("previousModelTrainingJobId" in b for b in creates)
+    lists = [e for e in ws.emu.log("GET") if e["path"] == "/ml/modeltraining"]
+    stops = ws.emu.log("DELETE")
+    assert lists and len(stops) == 2
+    assert all(e["query"].get("neptuneIamRoleArn") == ROLE for e in lists + stops), lists + stops
