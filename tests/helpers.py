@@ -86,6 +86,11 @@ class Emu:
             throttle_rps=0.0,
             drop_rate=0.0,
             seed=0,
+            error_status=500,
+            error_code="InternalFailureException",
+            error_applies=False,
+            reject_prefix="",
+            fail_prefix="",
         )
 
     def seed_dp(self, job_id: str, status: str = "Completed") -> None:

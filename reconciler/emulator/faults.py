@@ -1,4 +1,5 @@
-"""Seeded, reproducible fault injection: latency, 5xx, 429 with Retry-After, dropped connections."""
+"""Seeded, reproducible fault injection: latency, errors of a chosen kind (5xx, 408, throttling),
+429 with Retry-After, dropped connections."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ class FaultConfig:
     seed: int = 0
     reject_prefix: str = ""  # creates of ids starting with this are refused (400)
     fail_prefix: str = ""  # training jobs with ids starting with this fail halfway through
+    # What an injected error is (any of the service's retryable kinds), and whether the request
+    # took effect before it was answered (an unknown outcome, like a dropped answer).
+    error_status: int = 500
+    error_code: str = "InternalFailureException"
+    error_applies: bool = False
 
 
 @dataclass

@@ -138,6 +138,11 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(decision.delay)
         fault = self._injected(decision, method, body)
         if fault is not None:
+            if decision.error and self.emulator.faults.config.error_applies:
+                try:  # the request takes effect, then the error is answered: an unknown outcome
+                    self._route(method, parts, query, body)
+                except ServiceError:
+                    pass
             self._error(fault[0], request_id, fault[1])
             return
         if decision.drop:  # the request takes effect, the answer is lost: the nasty case
@@ -156,7 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
             throttled = ServiceError(429, "TooManyRequestsException", "Rate exceeded")
             return throttled, {"Retry-After": str(int(decision.throttle_after))}
         if decision.error:
-            return ServiceError(500, "InternalFailureException", "An internal error occurred"), {}
+            c = self.emulator.faults.config
+            return ServiceError(c.error_status, c.error_code, "Injected fault (emulator)"), {}
         prefix = self.emulator.faults.config.reject_prefix
         if (
             prefix

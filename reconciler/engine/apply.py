@@ -16,16 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..core.actions import ActionKind
-from ..core.live import Live
+from ..core.live import TERMINAL, Live
 from ..core.model import Action, Plan
 from ..core.records import JournalOp, applied, create_intent, generation, stop_intent
 from ..core.settle import finals, resolve_pending
 from ..errors import ReconcilerError
-from ..neptune import AlreadyExistsError, ApiError, BadRequestError, NeptuneClient, NotFoundError
+from ..neptune import ApiError, BadRequestError, NeptuneClient, NotFoundError
+from ..neptune.models import job_view
 from ..state import StateStore
 
 K = ActionKind
-FINISHED_MESSAGE = "already completed or failed"
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,9 @@ class Executor:
         try:
             self.client.stop_training_job(job, clean=a.clean, role_arn=a.role)
         except (NotFoundError, BadRequestError) as e:
-            gone = isinstance(e, NotFoundError) or FINISHED_MESSAGE in str(e)
-            if not gone:
+            if not self._finished(job, a.role):  # decided by a GET, never by the message
                 self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)
-                raise
+                raise e from None
             # Finished or gone on its own: nothing left to stop.
             if a.forget:
                 self.store.commit(JournalOp.FORGET, a.name)
@@ -166,6 +165,13 @@ class Executor:
         self.store.commit(JournalOp.STOPPED, a.name, jobId=job)
         return f"stopped {job}{clean}"
 
+    def _finished(self, job: str, role: str | None) -> bool:
+        """Whether a refused stop means the job is already over (or gone): a GET says."""
+        try:
+            return job_view(self.client.get_training_job(job, role)).status in TERMINAL
+        except NotFoundError:
+            return True
+
     def _create(self, a: Action) -> str:
         job, body = str(a.job_id), dict(a.spec or {})
         view = applied(a.applied or {}, self.commit_sha)
@@ -176,12 +182,7 @@ class Executor:
         _pause("create-intent", job)
         note = f"started {job}" + (f" from {a.previous_job_id}" if a.previous_job_id else "")
         try:
-            self.client.create_training_job(body)
-        except AlreadyExistsError:
-            # Same id = same name and spec hash: the job is ours (e.g. a ledger restored from backup).
-            self.client.get_training_job(job, body.get("neptuneIamRoleArn"))
-            gen["action"] = "adopt"
-            note = f"{job} already existed; adopted it"
+            answer = self.client.create_training_job(body)
         except (BadRequestError, NotFoundError):
             self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)  # refused: nothing was created
             raise
@@ -189,6 +190,10 @@ class Executor:
             # Unknown outcome (timeouts, 5xx after retries): the intent stays; the next run
             # settles it with a GET on the id.
             raise
+        if answer.get("existedBefore"):
+            # Same id = same name and spec hash: the job is ours (e.g. a ledger restored from backup).
+            gen["action"] = "adopt"
+            note = f"{job} already existed; adopted it"
         _pause("create-call", job)
         self.store.commit(JournalOp.CREATED, a.name, jobId=job, generation=gen, applied=view)
         return note

@@ -1,10 +1,9 @@
 """Talking to Neptune ML: the client, SigV4, the API's errors and its response models."""
 
 from .client import NeptuneClient, make_client
-from .errors import AlreadyExistsError, ApiError, BadRequestError, NotFoundError, ServerError, ThrottledError
+from .errors import ApiError, BadRequestError, NotFoundError, ServerError, ThrottledError
 
 __all__ = [
-    "AlreadyExistsError",
     "ApiError",
     "BadRequestError",
     "NeptuneClient",

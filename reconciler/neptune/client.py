@@ -20,8 +20,8 @@ import requests
 from ..errors import ConfigError, redact
 from . import auth as sigv4
 from .errors import (
-    AlreadyExistsError,
     ApiError,
+    BadRequestError,
     NotFoundError,
     ServerError,
     ThrottledError,
@@ -149,6 +149,10 @@ class NeptuneClient:
         return [str(i) for i in doc["ids"]]
 
     def _create(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a create. With an explicit id the call is retried, and a refusal is confirmed by a
+        GET on the id rather than read from its message: if the job exists (our earlier attempt
+        whose answer was lost, or an earlier run's), the answer says ``resolvedByGet``, and
+        ``existedBefore`` when even our first attempt found it there."""
         job_id = params.get("id")
         what = f"POST {path}"
         if not job_id:
@@ -156,12 +160,18 @@ class NeptuneClient:
             return _promised(what, self._call("POST", path, body=dict(params), retry=False), "id", str)
         try:
             return _promised(what, self._call("POST", path, body=dict(params)), "id", str)
-        except AlreadyExistsError as e:
-            if not e.after_retry:
-                raise
-        # Our first attempt went through but its answer was lost: the job is ours.
-        self._call("GET", f"{path}/{_segment(str(job_id))}", query=_role(params.get("neptuneIamRoleArn")))
-        return {"id": job_id, "arn": None, "creationTimeInMillis": None, "resolvedByGet": True}
+        except BadRequestError as e:
+            refused = e
+        try:
+            doc = self._call(
+                "GET", f"{path}/{_segment(str(job_id))}", query=_role(params.get("neptuneIamRoleArn"))
+            )
+        except NotFoundError:
+            raise refused from None  # no such job: the create was really refused
+        return {
+            "id": job_id, "arn": None, "creationTimeInMillis": None, "resolvedByGet": True,
+            "existedBefore": not refused.after_retry, "status": doc.get("status"),
+        }  # fmt: skip
 
     def _call(
         self,
@@ -193,7 +203,7 @@ class NeptuneClient:
             except requests.RequestException as e:
                 log.debug("%s -> %s", what, type(e).__name__)
                 error = from_transport(what, e, deadline=self.deadline if deadline.fired else None)
-            if attempt > 0 and isinstance(error, AlreadyExistsError | NotFoundError):
+            if attempt > 0:
                 error.after_retry = True
             attempt += 1
             retryable = retry and isinstance(error, ServerError | ThrottledError)

@@ -3,6 +3,8 @@ reaches a message; request headers (credentials) never do."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import requests
 
 from ..errors import ReconcilerError, shorten
@@ -31,10 +33,6 @@ class NotFoundError(ApiError):
     """The job does not exist (404 MLResourceNotFoundException or its 400 twin)."""
 
 
-class AlreadyExistsError(ApiError):
-    """A create named an id that is already taken."""
-
-
 class ThrottledError(ApiError):
     """429 TooManyRequestsException."""
 
@@ -47,8 +45,28 @@ class BadRequestError(ApiError):
     """Any other 4xx: the request itself is wrong and retrying will not help."""
 
 
-DUPLICATE_ID = "same ID already exists"
+# The one message read: a GET of a missing id may come back as 400 InvalidParameterException
+# (its 404 twin is MLResourceNotFoundException), and a GET can't be confirmed by another GET.
+# Creates and stops never decide by text: the client and apply confirm them with a GET.
 MISSING_ID = "resource with the given ID"
+THROTTLING = frozenset({"TooManyRequestsException", "ThrottlingException"})
+# Used when botocore's service model can't be read (it is the source of the retryable list).
+_FALLBACK_RETRYABLE = frozenset({"ClientTimeoutException", "ThrottlingException", "TooManyRequestsException",
+                                 "ConcurrentModificationException", "InternalFailureException"})  # fmt: skip
+
+
+@cache
+def retryable_codes() -> frozenset[str]:
+    """Error codes botocore's ``neptunedata`` service model marks retryable (ClientTimeout 408,
+    Throttling, TooManyRequests 429, ConcurrentModification, …), wherever their status says."""
+    try:
+        import botocore.session
+
+        model = botocore.session.get_session().get_service_model("neptunedata")
+    except Exception:  # pragma: no cover - an older botocore without the model
+        return _FALLBACK_RETRYABLE
+    found = {n for n in model.shape_names if model.shape_for(n).metadata.get("retryable") is not None}
+    return frozenset(found | THROTTLING | {"InternalFailureException"})
 
 
 def from_response(what: str, response: requests.Response) -> ApiError:
@@ -81,12 +99,10 @@ def from_response(what: str, response: requests.Response) -> ApiError:
         code == "InvalidParameterException" and MISSING_ID.lower() in detail.lower()
     ):
         kind = NotFoundError
-    elif DUPLICATE_ID.lower() in detail.lower():
-        kind = AlreadyExistsError
-    elif status == 429 or code == "TooManyRequestsException":
+    elif status == 429 or code in THROTTLING:
         kind = ThrottledError
-    elif status >= 500:
-        kind = ServerError
+    elif status >= 500 or status == 408 or code in retryable_codes():
+        kind = ServerError  # retryable; for a create, an unknown outcome settled by a GET
     elif status in (401, 403) or "AccessDenied" in code or "Signature" in code:
         hint = "check auth: iam, the region and the role's neptune-db permissions"
     return kind(message, code=code, status=status, request_id=request_id, hint=hint)
