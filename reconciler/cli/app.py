@@ -15,12 +15,12 @@ from .apply import apply_command, status_command
 from .emulator import emulator_command
 from .jobs import jobs_app
 from .offline import explain_command, schema_command, validate_command
+from .options import DEBUG
 from .plan import plan_command
 from .state import import_command, state_app
 
 _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 _PASS_THROUGH: tuple[type[BaseException], ...] = (_CLICK_EXCEPTION, typer.Exit, typer.Abort)
-_debug = {"on": False}
 
 
 class ReconcilerGroup(TyperGroup):
@@ -46,7 +46,7 @@ class ReconcilerGroup(TyperGroup):
 
 
 def _fail(message: str, code: int) -> None:
-    if _debug["on"]:
+    if DEBUG["on"]:
         sys.stderr.write(redact(traceback.format_exc()))
     typer.echo(clean(redact(message)), err=True)
     raise typer.Exit(code)
@@ -65,7 +65,7 @@ app = typer.Typer(
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
-    _debug["on"] = debug
+    DEBUG["on"] = debug
 
 
 app.command("validate")(validate_command)

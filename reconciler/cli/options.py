@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, TypeVar
@@ -14,7 +15,7 @@ import typer
 
 from ..core.model import Options
 from ..engine.workflow import PlanRun, Selection, parse_selector, run_plan
-from ..errors import ReconcilerError
+from ..errors import ReconcilerError, redact
 from ..manifests.config import Settings, require_endpoint, resolve
 from ..neptune import NeptuneClient, make_client
 from ..render import DataFormat, Format
@@ -54,6 +55,15 @@ _OPTIONS: dict[str, Any] = {
     "insecure": Annotated[
         bool, typer.Option("--insecure", help="Allow plain http:// to a host that is not loopback.")
     ],
+    "connect_to": Annotated[
+        str | None,
+        typer.Option(
+            "--connect-to",
+            metavar="HOST:PORT",
+            show_default=False,
+            help="Connect here instead of the endpoint's address (an SSH tunnel); requests are still signed for the endpoint.",
+        ),
+    ],
     "state": Annotated[
         str | None,
         typer.Option("--state", help="Ledger location: a path or s3://bucket/key (env RECONCILER_STATE)."),
@@ -64,7 +74,7 @@ _OPTIONS: dict[str, Any] = {
     "config": ConfigOpt,
     "env": EnvOpt,
 }
-NEPTUNE = ("endpoint", "auth", "region", "insecure")
+NEPTUNE = ("endpoint", "auth", "region", "insecure", "connect_to")
 STATE = ("state", "s3_endpoint", "region")
 CONFIG = ("config", "env")
 
@@ -81,23 +91,36 @@ class Connection:
     s3_endpoint: str | None = None
     config: str | None = None
     env: str | None = None
+    connect_to: str | None = None
 
     def settings(self) -> Settings:
         """Flags over environment variables over ``reconciler.yaml``."""
         flags = {
             "endpoint": self.endpoint, "auth": self.auth, "region": self.region,
             "insecure": self.insecure or None, "state": self.state, "s3Endpoint": self.s3_endpoint,
+            "connectTo": self.connect_to,
         }  # fmt: skip
         return resolve(config=self.config, env=self.env, flags=flags)
 
 
+DEBUG = {"on": False}  # set by the root command's --debug
+
+
 def client_from(settings: Settings, pool_size: int = 16) -> NeptuneClient:
+    endpoint = require_endpoint(settings)
+    if DEBUG["on"]:
+        region, source = settings.region_and_source
+        via = f" via {settings.connect_to}" if settings.connect_to else ""
+        sys.stderr.write(
+            f"debug: {redact(endpoint)}{via}, auth {settings.auth}, region {region} (from {source})\n"
+        )
     return make_client(
-        require_endpoint(settings),
+        endpoint,
         auth=settings.auth,
         region=settings.region,
         insecure=settings.insecure,
         pool_size=pool_size,
+        connect_to=settings.connect_to,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 ID_RE = re.compile(r"^[A-Za-z0-9-]{1,48}$")
 S3_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
-MODEL_NAMES = ("rgcn", "transe", "distmult", "rotate", "custom")
+MODEL_NAMES = ("rgcn", "kge", "transe", "distmult", "rotate", "custom")
 TERMINAL = ("Completed", "Failed", "Stopped")
 ACCOUNT = "123456789012"
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError
 from . import schema
@@ -15,8 +18,9 @@ from .messages import describe_error
 from .yamlsource import YamlProblem, load_documents
 
 DEFAULT_STATE = ".reconciler/state.json"
-ENV_VARS = {"endpoint": "NEPTUNE_ENDPOINT", "region": "AWS_REGION", "state": "RECONCILER_STATE"}
-_KEYS = ("endpoint", "region", "auth", "state", "insecure", "s3Endpoint")
+ENV_VARS = {"endpoint": "NEPTUNE_ENDPOINT", "state": "RECONCILER_STATE"}
+_KEYS = ("endpoint", "region", "auth", "state", "insecure", "s3Endpoint", "connectTo")
+_HOST_REGION = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.neptune\.amazonaws\.com(?:\.cn)?$")
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,9 @@ class Settings:
     """Where and how to reach Neptune and the ledger, plus spec defaults."""
 
     endpoint: str | None = None
-    region: str = "us-east-1"
+    # (region, where it came from), in the order they win: --region, reconciler.yaml, AWS_REGION,
+    # AWS_DEFAULT_REGION. The profile and the endpoint's host name are asked only when none is set.
+    region_choices: tuple[tuple[str, str], ...] = ()
     auth: str = "none"
     state: str = DEFAULT_STATE
     insecure: bool = False
@@ -32,6 +38,39 @@ class Settings:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     environment: str | None = None
     config_file: str | None = None
+    connect_to: str | None = None  # HOST:PORT to connect to instead of the endpoint's (a tunnel)
+
+    @cached_property
+    def region_and_source(self) -> tuple[str, str]:
+        """The region requests are signed for, and which setting gave it."""
+        if self.region_choices:
+            return self.region_choices[0]
+        profile = _profile_region()
+        if profile:
+            return profile, f"the AWS profile {os.environ.get('AWS_PROFILE', 'default')!r}"
+        host = urlsplit(self.endpoint or "").hostname or ""
+        m = _HOST_REGION.search(host)
+        if m:
+            return m.group(1), "the endpoint's host name"
+        return "us-east-1", "the default (nothing set a region)"
+
+    @property
+    def region(self) -> str:
+        return self.region_and_source[0]
+
+
+def _profile_region() -> str | None:
+    try:
+        import botocore.session
+
+        region = (
+            botocore.session.Session(profile=os.environ.get("AWS_PROFILE") or None)
+            .get_scoped_config()
+            .get("region")
+        )
+    except Exception:  # a missing or broken profile gives no region, it is not an error here
+        return None
+    return str(region) if region else None
 
 
 def find_config(explicit: str | None) -> Path | None:
@@ -102,10 +141,18 @@ def resolve(
     for key, var in ENV_VARS.items():
         if environ.get(var):
             merged[key] = environ[var]
-    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    merged.update(given)
+    regions = [
+        (given.get("region"), "--region"),
+        (merged.get("region") if "region" not in given else None, f"{path} (region:)"),
+        (environ.get("AWS_REGION"), "AWS_REGION"),
+        (environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+    ]
     return Settings(
         endpoint=str(merged["endpoint"]).rstrip("/") if merged.get("endpoint") else None,
-        region=str(merged.get("region", "us-east-1")),
+        region_choices=tuple((str(r), source) for r, source in regions if r),
+        connect_to=merged.get("connectTo"),
         auth=str(merged.get("auth", "none")),
         state=str(merged.get("state", DEFAULT_STATE)),
         insecure=bool(merged.get("insecure", False)),

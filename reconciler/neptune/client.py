@@ -59,7 +59,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_endpoint(endpoint: str, insecure: bool) -> str:
+def parse_connect_to(value: str | None) -> tuple[str, int] | None:
+    """``HOST:PORT`` (``[::1]:8182`` for IPv6) of a tunnel, or None."""
+    if not value:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--connect-to {value!r} is not HOST:PORT", "e.g. --connect-to 127.0.0.1:8182")
+    return host.strip("[]"), int(port)
+
+
+def check_endpoint(endpoint: str, insecure: bool, connect_to: tuple[str, int] | None = None) -> str:
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
@@ -70,7 +80,9 @@ def check_endpoint(endpoint: str, insecure: bool) -> str:
             f"endpoint {redact(endpoint)!r} carries a user name or password; it was not used",
             "give the endpoint without user@; requests are signed with AWS credentials (--auth iam)",
         )
-    if parts.scheme == "http" and not is_loopback(parts.hostname) and not insecure:
+    # Through a tunnel the bytes leave this machine encrypted by it: what counts is where we connect.
+    local = is_loopback(connect_to[0] if connect_to else parts.hostname)
+    if parts.scheme == "http" and not local and not insecure:
         raise ConfigError(
             f"refusing plain http:// to {parts.hostname}: requests and credentials would travel unencrypted",
             "use https://, or pass --insecure if you really mean it",
@@ -261,12 +273,15 @@ def make_client(
     insecure: bool = False,
     pool_size: int = 16,
     retry: RetryPolicy | None = None,
+    connect_to: str | None = None,
 ) -> NeptuneClient:
-    """A client for ``endpoint`` with a connection pool sized to the concurrency in use."""
-    endpoint = check_endpoint(endpoint, insecure)
+    """A client for ``endpoint`` with a connection pool sized to the concurrency in use;
+    ``connect_to`` (HOST:PORT) connects there instead, still naming and signing for ``endpoint``."""
+    tunnel = parse_connect_to(connect_to)
+    endpoint = check_endpoint(endpoint, insecure, tunnel)
     if auth not in ("iam", "none"):
         raise ConfigError(f"unknown auth {auth!r}", "use iam or none")
-    session = deadline_session(pool_size)
+    session = deadline_session(pool_size, tunnel)
     session.headers["User-Agent"] = "reconciler/0.1"
     if auth == "iam":
         session.auth = sigv4.from_default_chain(region)

@@ -104,46 +104,56 @@ def _track(conn: HTTPConnection) -> None:
         deadline.attach(conn)
 
 
-class _HTTPConnection(HTTPConnection):
+class _Tracked:
+    """Mixed into urllib3's connections: tracked by the call's Deadline, and (for a tunnel)
+    connected to another address than the one they name, sign for and verify TLS against."""
+
+    connect_to: tuple[str, int] | None = None
+
     def connect(self) -> None:
-        super().connect()
-        _track(self)
+        super().connect()  # type: ignore[misc]
+        _track(self)  # type: ignore[arg-type]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _track(self)  # a pooled connection is reused without connect()
-        super().request(*args, **kwargs)
+        _track(self)  # type: ignore[arg-type]  # a pooled connection is reused without connect()
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
-
-class _HTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _track(self)
-        super().request(*args, **kwargs)
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
+    def _new_conn(self) -> socket.socket:
+        conn: Any = self  # a mixin: the attributes are urllib3's
+        if self.connect_to is None:
+            return super()._new_conn()  # type: ignore[misc,no-any-return]
+        named = (conn._dns_host, conn.port)
+        conn._dns_host, conn.port = self.connect_to
+        try:
+            return super()._new_conn()  # type: ignore[misc,no-any-return]
+        finally:
+            conn._dns_host, conn.port = named
 
 
 class DeadlineAdapter(HTTPAdapter):
-    """An HTTPAdapter whose connections can be shut down by a call's Deadline."""
+    """An HTTPAdapter whose connections can be shut down by a call's Deadline, optionally all
+    connected to ``connect_to`` (HOST, PORT)."""
+
+    def __init__(self, *args: Any, connect_to: tuple[str, int] | None = None, **kwargs: Any) -> None:
+        self.connect_to = connect_to  # before super().__init__, which builds the pool manager
+        super().__init__(*args, **kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-        self.poolmanager.key_fn_by_scheme = dict(self.poolmanager.key_fn_by_scheme)
+        extra = {"connect_to": self.connect_to}
+        http = type("Connection", (_Tracked, HTTPConnection), extra)
+        https = type("HTTPSConnection", (_Tracked, HTTPSConnection), extra)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("Pool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("HTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+        }
 
 
-def deadline_session(pool_size: int) -> requests.Session:
+def deadline_session(pool_size: int, connect_to: tuple[str, int] | None = None) -> requests.Session:
     session = requests.Session()
-    adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=max(1, pool_size), max_retries=0)
+    adapter = DeadlineAdapter(
+        pool_connections=2, pool_maxsize=max(1, pool_size), max_retries=0, connect_to=connect_to
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -26,7 +26,7 @@ def test_validate_reports_every_problem_sorted(in_tmp: Path) -> None:
     assert r.code == 1
     assert r.lines == [
         "specs/a.yaml:2:1: Y001: YAML syntax error: while parsing a flow node did not find expected node content",
-        "specs/b.yaml:8:14: M014: spec.modelName is 'gcn'; allowed: rgcn, transe, distmult, rotate, custom (did you mean 'rgcn'?)",
+        "specs/b.yaml:8:14: M014: spec.modelName is 'gcn'; allowed: rgcn, kge, transe, distmult, rotate, custom (did you mean 'rgcn'?)",
         "specs/b.yaml:9:3: R002: maxWaitTime is only allowed with enableManagedSpotTraining: true; enable spot training or remove it",
         "invalid: 3 errors, 0 warnings in 2 files",
     ]
