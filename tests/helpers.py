@@ -77,6 +77,7 @@ class Emu:
         return r.json()
 
     def reset(self) -> None:
+        self.options(strict=False, not_found_400=False, list_all=False, auth_keys=None)
         self.admin("POST", "reset")
         self.admin(
             "POST",
@@ -117,8 +118,14 @@ class Emu:
         return str(r.json().get("status", f"HTTP {r.status_code}"))
 
     def training_ids(self) -> list[str]:
-        r = self.http.get(f"{self.url}/ml/modeltraining", params={"maxItems": 1024}, timeout=10)
-        return list(r.json()["ids"])
+        """Every training job the emulator holds, newest first (whatever the list call shows)."""
+        jobs = self.admin("GET", "jobs")["jobs"]
+        return [j["id"] for j in reversed(jobs) if j["kind"] == "training"]
+
+    def options(self, **changes: Any) -> None:
+        """Switch emulator behaviour for this test (reset before the next one)."""
+        for key, value in changes.items():
+            setattr(self.emulator.store.options, key, value)
 
 
 class Workspace:

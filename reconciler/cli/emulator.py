@@ -22,7 +22,18 @@ def emulator_command(
     seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
     s3_endpoint: Annotated[str | None, typer.Option(help="Write artifacts to this S3 endpoint.")] = None,
     artifacts_dir: Annotated[str | None, typer.Option(help="Write artifacts under this folder.")] = None,
-    region: Annotated[str, typer.Option(help="Region shown in ARNs.")] = "us-east-1",
+    region: Annotated[
+        str, typer.Option(help="Region shown in ARNs (and expected in signatures).")
+    ] = "us-east-1",
+    strict: Annotated[
+        bool, typer.Option(help="Refuse unknown fields, ids beyond [A-Za-z0-9-]{1,48}, odd bucket names.")
+    ] = False,
+    not_found_400: Annotated[bool, typer.Option(help="Answer a missing id with 400, not 404.")] = False,
+    list_all: Annotated[bool, typer.Option(help="List every job, not only the active ones.")] = False,
+    auth_check: Annotated[
+        list[str] | None,
+        typer.Option(metavar="KEY_ID:SECRET", help="Verify SigV4 signatures made with this key pair."),
+    ] = None,
 ) -> None:
     """Serve a local Neptune ML emulator (model training and data processing) on loopback."""
     from ..emulator import FaultConfig, Options, serve
@@ -33,7 +44,13 @@ def emulator_command(
         if not 0.0 <= rate <= 1.0:
             raise ReconcilerError(f"{name} {rate} is not a probability", "use a number from 0 to 1")
     faults = FaultConfig(latency_ms, error_rate, throttle_rps, drop_rate, seed)
-    options = Options(job_seconds=job_seconds, stop_seconds=stop_seconds, region=region)
+    keys = dict(k.split(":", 1) for k in auth_check or [] if ":" in k) if auth_check is not None else None
+    if auth_check and len(keys or {}) != len(auth_check):
+        raise ReconcilerError("--auth-check takes KEY_ID:SECRET")
+    options = Options(
+        job_seconds=job_seconds, stop_seconds=stop_seconds, region=region, strict=strict,
+        not_found_400=not_found_400, list_all=list_all, auth_keys=keys,
+    )  # fmt: skip
     try:
         serve(host, port, options, faults, state_file, s3_endpoint, artifacts_dir)
     except OSError as e:

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-ID_RE = re.compile(r"^[A-Za-z0-9-]{1,48}$")
-S3_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+ID_RE = re.compile(r"^[A-Za-z0-9-]{1,48}$")  # --strict only: the service documents no id rule
+S3_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")  # --strict only
+S3_ANY = re.compile(r"^s3://[^/\s]+(/.*)?$")
 MODEL_NAMES = ("rgcn", "kge", "transe", "distmult", "rotate", "custom")
 TERMINAL = ("Completed", "Failed", "Stopped")
 ACCOUNT = "123456789012"
@@ -72,9 +73,17 @@ class Job:
 
 @dataclass
 class Options:
+    """How the emulator behaves. Where the sources are silent it is as lenient as the real
+    clients need (unknown fields ignored, any bucket name, ``"id": ""`` generates one); the
+    switches give the stricter or other documented behaviour so both client paths stay tested."""
+
     job_seconds: float = 5.0
     stop_seconds: float = 1.0
     region: str = "us-east-1"
+    strict: bool = False  # refuse unknown fields, ids beyond [A-Za-z0-9-]{1,48}, non-DNS bucket names
+    not_found_400: bool = False  # answer a missing id with 400 InvalidParameterException, not 404
+    list_all: bool = False  # the list call shows every job, not only the active ones (the guide's)
+    auth_keys: dict[str, str] | None = None  # access key id -> secret: verify SigV4 on /ml/ routes
 
 
 # (trainModelS3Location, job_id, stage) with stage "start", "complete" or "clean"
@@ -85,11 +94,14 @@ def label(kind: str) -> str:
     return "model training" if kind == "training" else "data processing"
 
 
-def check_types(body: dict[str, Any], params: dict[str, str]) -> None:
+def check_types(body: dict[str, Any], params: dict[str, str], strict: bool = False) -> None:
+    """Types of the known fields; unknown fields are refused only when ``strict``."""
     for key, value in body.items():
         expected = params.get(key)
         if expected is None:
-            raise invalid(f"Unknown parameter: {key}")
+            if strict:
+                raise invalid(f"Unknown parameter: {key}")
+            continue
         ok = {
             _STR: isinstance(value, str),
             _INT: isinstance(value, int) and not isinstance(value, bool),

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .faults import FaultConfig, Faults
 from .model import Options, ServiceError, invalid
+from .sigv4 import check as check_signature
 from .store import Store
 
 MAX_BODY = 1024 * 1024
@@ -102,6 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "NeptuneMLEmulator/1.0"
     emulator: Emulator
+    raw_body: bytes = b""
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read their own logs
         pass
@@ -128,6 +130,13 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[:1] == ["__emulator"]:
             self._run(lambda: self._admin(method, parts[1:], body), request_id)
             return
+        keys = self.emulator.store.options.auth_keys
+        if keys is not None:
+            denied = check_signature(method, self.path, dict(self.headers), self.raw_body, keys,
+                                     self.emulator.store.options.region)  # fmt: skip
+            if denied is not None:
+                self._error(ServiceError(403, "AccessDeniedException", denied), request_id)
+                return
         self.emulator.requests.append({
             "method": method, "path": url.path, "query": query, "body": body,
             "signed": "authorization" in {k.lower() for k in self.headers},
@@ -178,6 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             raise ServiceError(400, "BadRequestException", "Request body too large")
         raw = self.rfile.read(length) if length else b""
+        self.raw_body = raw
         if not raw:
             return None
         try:
@@ -238,12 +248,15 @@ class _Handler(BaseHTTPRequestHandler):
         if route == ("POST", "dataprocessing"):
             store.seed_processing(str(body["id"]), str(body.get("status", "Completed")))
             return {"id": body["id"]}
+        kind = _RESOURCES.get(str(body.get("resource", "modeltraining")), "training")
         if route == ("POST", "fail"):
-            store.fail(str(body["id"]), body.get("reason"))
+            store.fail(str(body["id"]), body.get("reason"), kind=kind)
             return {"id": body["id"]}
         if route == ("POST", "delete"):
-            store.delete(str(body["id"]))
+            store.delete(str(body["id"]), kind=kind)
             return {"id": body["id"]}
+        if route == ("GET", "jobs"):
+            return {"jobs": store.all_jobs()}
         if route == ("GET", "requests"):
             return {"requests": list(self.emulator.requests)}
         if route == ("POST", "faults"):

@@ -37,7 +37,9 @@ def check(
         headers={h: lowered[h] for h in signed if h != "host"},
     )  # fmt: skip
     request.context["timestamp"] = lowered["x-amz-date"]
-    signer = SigV4Auth(Credentials(m["key"], keys[m["key"]], lowered.get("x-amz-security-token")), "neptune-db", region)
+    signer = SigV4Auth(
+        Credentials(m["key"], keys[m["key"]], lowered.get("x-amz-security-token")), "neptune-db", region
+    )
     expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
     if not hmac.compare_digest(expected, m["signature"]):
         return "The request signature we calculated does not match the signature you provided"

@@ -47,7 +47,7 @@ class Store:
             with open(self.state_file, encoding="utf-8") as f:
                 data = json.load(f)
             self.offset = data.get("offset", 0.0)
-            self.jobs = {j["id"]: Job(**j) for j in data.get("jobs", [])}
+            self.jobs = {_key(j["kind"], j["id"]): Job(**j) for j in data.get("jobs", [])}
 
     # -- time and persistence -------------------------------------------------
     def now(self) -> float:
@@ -108,34 +108,36 @@ class Store:
 
     # -- model training -------------------------------------------------------
     def create_training(self, body: dict[str, Any]) -> dict[str, Any]:
-        check_training_body(body)
+        check_training_body(body, self.options.strict)
         with self.lock:
-            job_id = self._new_id(body.get("id"))
-            dp = self.jobs.get(body["dataProcessingJobId"])
-            if dp is None or dp.kind != "processing":
+            job_id = self._new_id("training", body.get("id"))
+            dp = self.jobs.get(_key("processing", body["dataProcessingJobId"]))
+            if dp is None:
                 raise invalid(f"Unable to find data processing job with id {body['dataProcessingJobId']}")
             if self.status(dp) != "Completed":
                 raise invalid(f"Data processing job {dp.id} is not in Completed state: {self.status(dp)}")
             prev_id = body.get("previousModelTrainingJobId")
             if prev_id is not None:
-                prev = self.jobs.get(prev_id)
-                if prev is None or prev.kind != "training":
+                prev = self.jobs.get(_key("training", prev_id))
+                if prev is None:
                     raise invalid(f"Unable to find model training job with id {prev_id}")
                 if self.status(prev) != "Completed":
                     raise invalid(f"Previous model training job {prev_id} is not in Completed state")
-            job = Job(job_id, "training", dict(body), self.now(), self.options.job_seconds)
-            self.jobs[job_id] = job
+            job = Job(job_id, "training", {**body, "id": job_id}, self.now(), self.options.job_seconds)
+            self.jobs[_key("training", job_id)] = job
             self._save()
         if self.artifacts:
             self.artifacts(body["trainModelS3Location"], job_id, "start")
         return self._created(job, "ml-model-training-job")
 
-    def _new_id(self, given: Any) -> str:
-        if given is None:
+    def _new_id(self, kind: str, given: Any) -> str:
+        """The job's id: generated when absent or empty (graph-notebook sends ``"id": ""``); ids
+        are unique per resource kind (a data-processing job and its training job may share one)."""
+        if given is None or given == "":
             return str(uuid.uuid4())
-        if not ID_RE.match(given):
+        if self.options.strict and not ID_RE.match(given):
             raise invalid(f"Invalid id {given!r}: 1 to 48 letters, digits and hyphens")
-        if given in self.jobs:
+        if _key(kind, given) in self.jobs:
             raise invalid("Another resource with same ID already exists")
         return str(given)
 
@@ -149,10 +151,17 @@ class Store:
     def get(self, kind: str, job_id: str) -> dict[str, Any]:
         self.settle()
         with self.lock:
-            job = self.jobs.get(job_id)
-            if job is None or job.kind != kind:
-                raise not_found(label(kind), job_id)
-            return self._describe(job)
+            return self._describe(self._find(kind, job_id))
+
+    def _find(self, kind: str, job_id: str) -> Job:
+        job = self.jobs.get(_key(kind, job_id))
+        if job is None:
+            if self.options.not_found_400:
+                raise invalid(
+                    f"Unable to find {label(kind)} job: no resource with the given ID {job_id} exists"
+                )
+            raise not_found(label(kind), job_id)
+        return job
 
     def _describe(self, job: Job) -> dict[str, Any]:
         now = self.now()
@@ -224,11 +233,7 @@ class Store:
 
     def stop(self, kind: str, job_id: str, clean: bool) -> dict[str, Any]:
         with self.lock:
-            job = self.jobs.get(job_id)
-            if job is None or job.kind != kind:
-                raise invalid(
-                    f"Unable to stop {label(kind)} job {job_id}: no resource with the given ID exists"
-                )
+            job = self._find(kind, job_id)
             status = self.status(job)
             if status in TERMINAL:
                 raise invalid("Failed to stop the job because it has already completed or failed")
@@ -243,26 +248,33 @@ class Store:
         return {"status": "Stopping"}
 
     def list_ids(self, kind: str, max_items: int) -> list[str]:
+        """Newest first: the active jobs (InProgress, Stopping), as the guide says, or every job."""
         with self.lock:
-            jobs = sorted(
-                (j for j in self.jobs.values() if j.kind == kind),
-                key=lambda j: (j.created, j.id),
-                reverse=True,
-            )
+            now = self.now()
+            wanted = (j for j in self.jobs.values() if j.kind == kind)
+            if not self.options.list_all:
+                wanted = (j for j in wanted if self.status(j, now) in ("InProgress", "Stopping"))
+            jobs = sorted(wanted, key=lambda j: (j.created, j.id), reverse=True)
             return [j.id for j in jobs[:max_items]]
+
+    def all_jobs(self) -> list[dict[str, Any]]:
+        """Every job of every kind (admin: what a test counts, whatever the list call shows)."""
+        with self.lock:
+            now = self.now()
+            return [{"id": j.id, "kind": j.kind, "status": self.status(j, now)} for j in self.jobs.values()]
 
     # -- data processing ------------------------------------------------------
     def create_processing(self, body: dict[str, Any]) -> dict[str, Any]:
-        check_types(body, PROCESSING_PARAMS)
+        check_types(body, PROCESSING_PARAMS, self.options.strict)
         for required in ("inputDataS3Location", "processedDataS3Location"):
             if required not in body:
                 raise ServiceError(
                     400, "MissingParameterException", f"Missing required parameter: {required}"
                 )
         with self.lock:
-            job_id = self._new_id(body.get("id"))
-            job = Job(job_id, "processing", dict(body), self.now(), self.options.job_seconds)
-            self.jobs[job_id] = job
+            job_id = self._new_id("processing", body.get("id"))
+            job = Job(job_id, "processing", {**body, "id": job_id}, self.now(), self.options.job_seconds)
+            self.jobs[_key("processing", job_id)] = job
             self._save()
         return self._created(job, "ml-data-processing-job")
 
@@ -275,7 +287,7 @@ class Store:
                 "inputDataS3Location": "s3://emulator/in",
                 "processedDataS3Location": f"s3://emulator/processed/{job_id}",
             }
-            self.jobs[job_id] = Job(
+            self.jobs[_key("processing", job_id)] = Job(
                 job_id,
                 "processing",
                 params,
@@ -285,12 +297,12 @@ class Store:
             )
             self._save()
 
-    def fail(self, job_id: str, reason: str | None, *, halfway: bool = False) -> None:
+    def fail(self, job_id: str, reason: str | None, *, halfway: bool = False, kind: str = "training") -> None:
         """Fail a job now, or (``halfway``) when half its run time has passed."""
         with self.lock:
-            job = self.jobs.get(job_id)
+            job = self.jobs.get(_key(kind, job_id))
             if job is None:
-                raise not_found("any", job_id)
+                raise not_found(label(kind), job_id)
             if self.status(job) in TERMINAL:
                 raise invalid(f"Job {job_id} is already {self.status(job)}")
             job.failed_at = job.created + job.duration / 2 if halfway else self.now()
@@ -298,8 +310,13 @@ class Store:
             job.fixed_status = None
             self._save()
 
-    def delete(self, job_id: str) -> None:
+    def delete(self, job_id: str, kind: str = "training") -> None:
         with self.lock:
-            if self.jobs.pop(job_id, None) is None:
-                raise not_found("any", job_id)
+            if self.jobs.pop(_key(kind, job_id), None) is None:
+                raise not_found(label(kind), job_id)
             self._save()
+
+
+def _key(kind: str, job_id: str) -> str:
+    """Jobs are stored per resource kind: ids are unique within a kind only."""
+    return f"{kind}/{job_id}"

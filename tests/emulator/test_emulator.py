@@ -65,6 +65,8 @@ def test_botocore_training_lifecycle(emu: Emu, nd: Any) -> None:
     assert job["status"] == "Completed"
     assert [job[k]["status"] for k in ("processingJob", "hpoJob", "modelTransformJob")] == ["Completed"] * 3
     assert len(job["mlModels"]) == 4
+    assert nd.list_ml_model_training_jobs(maxItems=5)["ids"] == []  # the guide: the list shows active jobs
+    emu.options(list_all=True)
     assert nd.list_ml_model_training_jobs(maxItems=5)["ids"] == ["job-1"]
     with raises(nd, "InvalidParameterException", "already completed or failed"):
         nd.cancel_ml_model_training_job(id="job-1")
@@ -101,18 +103,17 @@ def test_botocore_stop_and_data_processing(emu: Emu, nd: Any) -> None:
             "MLResourceNotFoundException",
             "No model training job",
         ),
-        ("cancel_ml_model_training_job", {"id": "nope"}, "InvalidParameterException", "given ID"),
+        (
+            "cancel_ml_model_training_job",
+            {"id": "nope"},
+            "MLResourceNotFoundException",
+            "No model training job",
+        ),
         (
             "start_ml_model_training_job",
             {"dataProcessingJobId": "dp-1"},
             "MissingParameterException",
             "trainModelS3Location",
-        ),
-        (
-            "start_ml_model_training_job",
-            {"id": "a_b", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"},
-            "InvalidParameterException",
-            "48 letters",
         ),
         (
             "start_ml_model_training_job",
@@ -438,3 +439,49 @@ def test_a_client_hanging_up_leaves_no_traceback(capfd: pytest.CaptureFixture[st
         assert "RuntimeError: a real bug" in capfd.readouterr().err
     finally:
         emulator.stop()
+
+
+def test_lenient_by_default_strict_on_request(emu: Emu, nd: Any) -> None:
+    """Where the sources are silent the emulator takes what real clients send; --strict refuses
+    the things the tool must never send (unknown fields, odd ids, odd bucket names)."""
+    emu.seed_dp("dp-1")
+    odd = {"id": "a_b", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://Upper_Bucket/m"}
+    assert (
+        emu.http.post(f"{emu.url}/ml/modeltraining", json={**odd, "someNewField": 1}, timeout=10).status_code
+        == 200
+    )
+    generated = emu.http.post(f"{emu.url}/ml/modeltraining", json={**odd, "id": ""}, timeout=10).json()
+    assert len(generated["id"]) == 36  # graph-notebook sends "id": "" and means "make one"
+    custom = {"sourceS3DirectoryPath": "s3://bkt/src"}
+    made = nd.start_ml_model_training_job(  # botocore has no modelName: custom parameters alone mean custom
+        id="c",
+        dataProcessingJobId="dp-1",
+        trainModelS3Location="s3://bkt/m",
+        customModelTrainingParameters=custom,
+    )
+    assert made["id"] == "c"
+    emu.options(strict=True)
+    for body, says in (
+        ({**odd, "id": "x_y", "trainModelS3Location": "s3://bkt/m"}, "48 letters"),
+        (
+            {**odd, "id": "ok", "someNewField": 1, "trainModelS3Location": "s3://bkt/m"},
+            "Unknown parameter: someNewField",
+        ),
+        ({**odd, "id": "ok2"}, "Invalid S3 location"),
+    ):
+        r = emu.http.post(f"{emu.url}/ml/modeltraining", json=body, timeout=10)
+        assert r.status_code == 400 and says in r.json()["detailedMessage"], r.text
+
+
+def test_ids_are_unique_per_resource_kind(emu: Emu, nd: Any) -> None:
+    """AWS's sample notebooks give a data-processing job and its training job the same id."""
+    nd.start_ml_data_processing_job(
+        id="same", inputDataS3Location="s3://bkt/in", processedDataS3Location="s3://bkt/out"
+    )
+    emu.advance(61)
+    made = nd.start_ml_model_training_job(
+        id="same", dataProcessingJobId="same", trainModelS3Location="s3://bkt/m"
+    )
+    assert made["id"] == "same"
+    assert nd.get_ml_data_processing_job(id="same")["status"] == "Completed"
+    assert nd.get_ml_model_training_job(id="same")["status"] == "InProgress"

@@ -14,6 +14,9 @@ def lose_ledger(ws: Workspace) -> None:
 
 
 def test_after_an_incremental_update_the_incremental_job_is_adopted(ws: Workspace) -> None:
+    # Both jobs are Completed: only a list call that shows every job can lead back to them (the
+    # service's shows active jobs; the README says what a lost ledger then costs).
+    ws.emu.options(list_all=True)
     ws.emu.seed_dp("dp-1")
     ws.write("m", dp="dp-1")
     ws.apply()

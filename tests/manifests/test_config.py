@@ -55,23 +55,39 @@ def test_file_then_overlay_then_env_then_flags(in_tmp: Path) -> None:
         "/tmp/s.json",
     )
     flagged = resolve(
-        env="staging", environ=env, flags={"endpoint": "https://flag.example.com:8182", "region": "ap-south-1"}
+        env="staging",
+        environ=env,
+        flags={"endpoint": "https://flag.example.com:8182", "region": "ap-south-1"},
     )
     assert (flagged.endpoint, flagged.region) == ("https://flag.example.com:8182", "ap-south-1")
 
 
-def test_region_comes_from_the_first_place_that_sets_it(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_region_comes_from_the_first_place_that_sets_it(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     host = "https://db.cluster-abc123.eu-central-1.neptune.amazonaws.com:8182"
     env = {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "us-east-2"}
-    assert resolve(environ=env, flags={"region": "ap-south-1"}).region_and_source == ("ap-south-1", "--region")
+    assert resolve(environ=env, flags={"region": "ap-south-1"}).region_and_source == (
+        "ap-south-1",
+        "--region",
+    )
     assert resolve(environ=env).region_and_source == ("us-west-2", "AWS_REGION")
-    assert resolve(environ={"AWS_DEFAULT_REGION": "us-east-2"}).region_and_source == ("us-east-2", "AWS_DEFAULT_REGION")
+    assert resolve(environ={"AWS_DEFAULT_REGION": "us-east-2"}).region_and_source == (
+        "us-east-2",
+        "AWS_DEFAULT_REGION",
+    )
     (in_tmp / "config").write_text("[profile team]\nregion = sa-east-1\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(in_tmp / "config"))
     monkeypatch.setenv("AWS_PROFILE", "team")
-    assert resolve(environ={}, flags={"endpoint": host}).region_and_source == ("sa-east-1", "the AWS profile 'team'")
+    assert resolve(environ={}, flags={"endpoint": host}).region_and_source == (
+        "sa-east-1",
+        "the AWS profile 'team'",
+    )
     monkeypatch.delenv("AWS_PROFILE")
-    assert resolve(environ={}, flags={"endpoint": host}).region_and_source == ("eu-central-1", "the endpoint's host name")
+    assert resolve(environ={}, flags={"endpoint": host}).region_and_source == (
+        "eu-central-1",
+        "the endpoint's host name",
+    )
     assert resolve(environ={}).region_and_source == ("us-east-1", "the default (nothing set a region)")
     (in_tmp / "reconciler.yaml").write_text("region: eu-west-3\n")
     assert resolve(environ=env).region_and_source == ("eu-west-3", "reconciler.yaml (region:)")

@@ -79,15 +79,18 @@ def test_list_range_is_checked_client_side(emu: Emu, max_items: int) -> None:
     assert emu.log() == []
 
 
-def test_missing_job_both_ways(emu: Emu) -> None:
+@pytest.mark.parametrize("twin", [False, True], ids=["404", "400-twin"])
+def test_missing_job_both_ways(emu: Emu, twin: bool) -> None:
+    """A missing id comes back as 404 MLResourceNotFoundException, or as its 400 twin: both are
+    'not found', for a GET and for a stop."""
+    emu.options(not_found_400=twin)
     c, _ = client(emu)
-    with pytest.raises(NotFoundError) as e404:
-        c.get_training_job("nope")
-    assert e404.value.status == 404 and e404.value.code == "MLResourceNotFoundException"
-    with pytest.raises(NotFoundError) as e400:
-        c.stop_training_job("nope")
-    assert e400.value.status == 400 and e400.value.code == "InvalidParameterException"
-    assert e400.value.request_id and e400.value.request_id in str(e400.value)
+    for call in (lambda: c.get_training_job("nope"), lambda: c.stop_training_job("nope")):
+        with pytest.raises(NotFoundError) as info:
+            call()
+        expected = (400, "InvalidParameterException") if twin else (404, "MLResourceNotFoundException")
+        assert (info.value.status, info.value.code) == expected
+        assert info.value.request_id and info.value.request_id in str(info.value)
 
 
 def test_duplicate_and_bad_requests(emu: Emu) -> None:
