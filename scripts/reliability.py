@@ -231,17 +231,24 @@ def state_for(kind: str, tmp: Path, s3: Any) -> str:
     return f"s3://{bucket}/state.json"
 
 
+@contextmanager
+def trial(kind: str, s3: tuple[str, Any], list_all: bool = False) -> Iterator[Repo]:
+    """A fresh emulator and repository (file or S3 state) for one trial; stopped afterwards."""
+    cluster = Cluster(list_all)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            state = state_for(kind, Path(tmp), s3[1])
+            yield Repo(Path(tmp), cluster, state, s3[0] if kind == "s3" else None)
+    finally:
+        cluster.emulator.stop()
+
+
 def scenario_kills(kind: str, trials: int, models: int, seed: int, s3: tuple[str, Any]) -> Row:
     row = Row(f"SIGKILL during create/incremental/retrain/prune, {kind} state")
     rng = random.Random(seed)
     for _ in range(trials):
-        cluster = Cluster()
-        with tempfile.TemporaryDirectory() as tmp:
-            repo = Repo(
-                Path(tmp), cluster, state_for(kind, Path(tmp), s3[1]), s3[0] if kind == "s3" else None
-            )
+        with trial(kind, s3) as repo:
             lifecycle(repo, row, rng, models)
-        cluster.emulator.stop()
     return row
 
 
@@ -252,11 +259,8 @@ def scenario_concurrent(
     row = Row(f"{applies} simultaneous applies{what}, {kind} state")
     rng = random.Random(seed)
     for _ in range(trials):
-        cluster = Cluster()
-        with tempfile.TemporaryDirectory() as tmp:
-            repo = Repo(
-                Path(tmp), cluster, state_for(kind, Path(tmp), s3[1]), s3[0] if kind == "s3" else None
-            )
+        with trial(kind, s3) as repo:
+            cluster = repo.cluster
             cluster.admin("POST", "dataprocessing", id="dp-1", status="Completed")
             for i in range(4):
                 repo.write(f"m{i}", "dp-1")
@@ -272,7 +276,6 @@ def scenario_concurrent(
             row.runs += applies
             converge(repo, row)
             audit(repo, row, 4)
-        cluster.emulator.stop()
     return row
 
 
@@ -284,19 +287,14 @@ def scenario_lost_ledger(kind: str, seed: int, s3: tuple[str, Any]) -> Row:
     for _case, build in cases:
         # A Completed chain is found again only through a list call that shows every job (the
         # service lists active ones; the README says what a lost ledger costs then).
-        cluster = Cluster(list_all=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            repo = Repo(
-                Path(tmp), cluster, state_for(kind, Path(tmp), s3[1]), s3[0] if kind == "s3" else None
-            )
-            cluster.admin("POST", "dataprocessing", id="dp-1", status="Completed")
-            cluster.admin("POST", "dataprocessing", id="dp-2", status="Completed")
+        with trial(kind, s3, list_all=True) as repo:
+            for dp in ("dp-1", "dp-2"):
+                repo.cluster.admin("POST", "dataprocessing", id=dp, status="Completed")
             expected = build(repo)
             _lose(repo, s3[1])
             row.runs += 1
             repo.run("apply", "--auto-approve")
             audit(repo, row, expected)
-        cluster.emulator.stop()
     return row
 
 
