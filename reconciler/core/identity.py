@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .kinds import TRAINING, Kind
@@ -61,10 +61,28 @@ def attempt_of(job: str) -> int:
     return int(m.group("n")) if m else 1
 
 
+class Taken:
+    """Ids in use, indexed by base id once, so finding the next free attempt is O(1) per
+    manifest instead of a scan of every id (quadratic over a fleet whose jobs all vanished)."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.ids = frozenset(ids)
+        self.highest: dict[str, int] = {}
+        for job in self.ids:
+            base = base_of(job)
+            self.highest[base] = max(self.highest.get(base, 0), attempt_of(job))
+
+    def __contains__(self, job: object) -> bool:
+        return job in self.ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+
 def next_free(base: str, taken: Iterable[str]) -> str | None:
     """The first of ``base``, ``base-r2`` … ``base-r9`` after every attempt already taken."""
-    used = [attempt_of(t) for t in taken if base_of(t) == base]
-    n = max(used, default=0) + 1
+    index = taken if isinstance(taken, Taken) else Taken(taken)
+    n = index.highest.get(base, 0) + 1
     if n > MAX_SUFFIX:
         return None
     return base if n == 1 else f"{base}-r{n}"

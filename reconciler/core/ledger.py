@@ -26,6 +26,7 @@ class Ledger:
     def __init__(self, data: dict[str, Any] | None = None, *, exists: bool = True) -> None:
         self.data = data if data is not None else empty()
         self.exists = exists and data is not None
+        self._job_ids: frozenset[str] | None = None  # every generation's id; reset by apply()
 
     @property
     def serial(self) -> int:
@@ -64,8 +65,13 @@ class Ledger:
         res = self.resources.get(name)
         return list(res.get("pending", [])) if res else []
 
-    def job_ids(self) -> set[str]:
-        return {g["jobId"] for res in self.resources.values() for g in res["generations"]}
+    def job_ids(self) -> frozenset[str]:
+        """Every job id the ledger knows (computed once between changes: plans ask per manifest)."""
+        if self._job_ids is None:
+            self._job_ids = frozenset(
+                g["jobId"] for res in self.resources.values() for g in res["generations"]
+            )
+        return self._job_ids
 
     def copy(self) -> Ledger:
         return Ledger(copy.deepcopy(self.data), exists=self.exists)
@@ -74,6 +80,7 @@ class Ledger:
     def apply(self, entry: Entry) -> None:
         """Apply a journal entry; the serial becomes the entry's."""
         name = entry["name"]
+        self._job_ids = None
         res = self.resources.setdefault(name, {"generations": []})
         res.setdefault("pending", [])
         _HANDLERS[JournalOp(entry["op"])](self, res, entry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .actions import ActionKind
@@ -73,7 +74,11 @@ class Plan:
         return any(not a.action.in_sync for a in self.actions)
 
     def action_for(self, name: str) -> Action | None:
-        return next((a for a in self.actions if a.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Action]:
+        return {a.name: a for a in self.actions}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from .actions import ActionKind
 from .adopt import index
 from .desired import Desired
+from .identity import Taken
 from .ledger import Ledger
 from .live import Live
 from .model import Action, Options, Plan
@@ -33,7 +34,7 @@ def plan(
     """Decide one action per manifest (and per pruned ledger entry)."""
     options = options or Options()
     view = settled(ledger, live)
-    taken = frozenset(view.job_ids() | set(live.listed) | {k for k, v in live.jobs.items() if v is not None})
+    taken = Taken(view.job_ids() | set(live.listed) | {k for k, v in live.jobs.items() if v is not None})
     owned = index(live)
     actions = [decide(Situation.of(d, view, live, options, taken, owned)) for d in desired]
     warnings: list[str] = []

@@ -33,7 +33,7 @@ class Situation:
     ledger: Ledger
     live: Live
     options: Options
-    taken: frozenset[str]
+    taken: identity.Taken
     current: Generation | None
     status: str | None
     changes: tuple[Change, ...]
@@ -41,7 +41,7 @@ class Situation:
 
     @classmethod
     def of(
-        cls, d: Desired, ledger: Ledger, live: Live, options: Options, taken: frozenset[str], owned: Index
+        cls, d: Desired, ledger: Ledger, live: Live, options: Options, taken: identity.Taken, owned: Index
     ) -> Situation:
         cur = ledger.current(d.name)
         applied = ledger.applied(d.name)

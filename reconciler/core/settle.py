@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .desired import Desired
-from .identity import job_id
+from .identity import job_id, new_job_fields
 from .ledger import Ledger
 from .live import TERMINAL, Live
 from .records import Entry, JournalOp, entry, generation
@@ -66,10 +66,24 @@ def last_completed(name: str, ledger: Ledger, live: Live) -> str | None:
     return None
 
 
+def may_start(d: Desired, ledger: Ledger) -> bool:
+    """Whether a plan could start a job of ``d``'s spec under its deterministic id: the ledger
+    doesn't know the manifest, or a field that shapes the model changed since it was applied.
+    (Retries, recreates and --replace take ids the ledger and the list call already rule on.)"""
+    applied = ledger.applied(d.name)
+    if ledger.current(d.name) is None or not applied:
+        return True
+    old = d.completed(applied.get("spec", {}))
+    return new_job_fields(old, d.kind) != new_job_fields(d.spec, d.kind)
+
+
 def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[str, Desired]:
-    """Ids a plan may want to create (and their manifest), so observe can check they are free."""
+    """Ids a plan may want to create (and their manifest), so observe can check they are free.
+    An in-sync manifest needs none: a steady plan reads each current job once, nothing more."""
     ids: dict[str, Desired] = {}
     for d in desired:
+        if not may_start(d, ledger):
+            continue
         ids[job_id(d.name, d.spec, kind=d.kind)] = d
         prev = last_completed(d.name, ledger, live)
         if prev:

@@ -41,6 +41,8 @@ class Store:
     offset: float = 0.0
     jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Training jobs whose completion has not been seen yet: settle() looks at these only.
+    unsettled: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if self.state_file and os.path.exists(self.state_file):
@@ -48,6 +50,7 @@ class Store:
                 data = json.load(f)
             self.offset = data.get("offset", 0.0)
             self.jobs = {_key(j["kind"], j["id"]): Job(**j) for j in data.get("jobs", [])}
+        self.unsettled = {k for k, j in self.jobs.items() if j.kind == "training" and not j.artifacts_written}
 
     # -- time and persistence -------------------------------------------------
     def now(self) -> float:
@@ -73,6 +76,7 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.jobs.clear()
+            self.unsettled.clear()
             self.offset = 0.0
             self._save()
 
@@ -92,14 +96,14 @@ class Store:
         todo: list[tuple[str, str]] = []
         with self.lock:
             now = self.now()
-            for job in self.jobs.values():
-                if (
-                    job.kind == "training"
-                    and not job.artifacts_written
-                    and self.status(job, now) == "Completed"
-                ):
+            for key in list(self.unsettled):
+                job = self.jobs.get(key)
+                status = self.status(job, now) if job is not None else "Missing"
+                if status == "Completed" and job is not None:
                     job.artifacts_written = True
                     todo.append((job.params["trainModelS3Location"], job.id))
+                if status not in ("InProgress", "Stopping"):
+                    self.unsettled.discard(key)
             if todo:
                 self._save()
         for location, job_id in todo:
@@ -125,6 +129,7 @@ class Store:
                     raise invalid(f"Previous model training job {prev_id} is not in Completed state")
             job = Job(job_id, "training", {**body, "id": job_id}, self.now(), self.options.job_seconds)
             self.jobs[_key("training", job_id)] = job
+            self.unsettled.add(_key("training", job_id))
             self._save()
         if self.artifacts:
             self.artifacts(body["trainModelS3Location"], job_id, "start")

@@ -80,3 +80,22 @@ def test_preflight_reports_unreadable_source(s3: Any) -> None:
         and "cannot list s3://no-such-bucket-x/src" in problem
         and "--no-s3-preflight" in problem
     )
+
+
+def test_a_steady_plan_reads_each_job_once_and_nothing_more(ws: Workspace) -> None:
+    """calls = N current jobs + distinct data-processing jobs + one list (no probes of ids a
+    create would take: nothing would be created)."""
+    ws.emu.seed_dp("dp-1")
+    for i in range(5):
+        ws.write(f"m{i}", dp="dp-1")
+    assert ws.apply().code == 0
+    ws.emu.advance(61)
+    assert run("plan").code == 0  # records nothing: plan only reads
+    before = len(ws.emu.log())
+    assert run("plan").code == 0
+    calls = ws.emu.log()[before:]
+    jobs = [c for c in calls if c["path"].startswith("/ml/modeltraining/")]
+    assert len(jobs) == 5 and len({c["path"] for c in jobs}) == 5
+    assert [c["path"] for c in calls if c["path"].startswith("/ml/dataprocessing")] == ["/ml/dataprocessing/dp-1"]
+    assert [c["path"] for c in calls if c["path"] == "/ml/modeltraining"] == ["/ml/modeltraining"]
+    assert len(calls) == 5 + 1 + 1
