@@ -43,22 +43,18 @@ class Outcome:
 
 
 def settle(store: StateStore, live: Live) -> list[str]:
-    """Persist what observe learned: interrupted intents resolved, terminal statuses recorded."""
-    notes = []
+    """Persist what observe learned: interrupted intents resolved, terminal statuses recorded
+    (as one journal write, however many there are)."""
     what = {
         JournalOp.CREATED: "was created before the interruption; recorded",
         JournalOp.RESOLVED: "never happened; dropped",
     }
-    for found in resolve_pending(store.ledger, live):
-        fields = {k: v for k, v in found.items() if k not in ("op", "name")}
-        store.commit(found["op"], found["name"], **fields)
-        notes.append(
-            f"{found['name']}: pending intent on {found.get('jobId', '?')} {what.get(found['op'], found['op'])}"
-        )
-    for found in finals(store.ledger, live):
-        fields = {k: v for k, v in found.items() if k not in ("op", "name")}
-        store.commit(found["op"], found["name"], **fields)
-    return notes
+    resolved = resolve_pending(store.ledger, live)
+    store.commit_many(resolved)
+    store.commit_many(finals(store.ledger, live))
+    return [
+        f"{e['name']}: pending intent on {e.get('jobId', '?')} {what.get(e['op'], e['op'])}" for e in resolved
+    ]
 
 
 def _pause(point: str, job: str) -> None:

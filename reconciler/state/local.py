@@ -86,10 +86,14 @@ class LocalBackend:
         return entries
 
     def append(self, entry: dict[str, Any]) -> None:
+        self.append_many([entry])
+
+    def append_many(self, entries: list[dict[str, Any]]) -> None:
+        """Entries as JSON lines in one write and one fsync (a torn last line is ignored on read)."""
         self.journal.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n"
+        lines = "".join(json.dumps(e, sort_keys=True, separators=(",", ":")) + "\n" for e in entries)
         with open(self.journal, "a", encoding="utf-8") as f:
-            f.write(line)
+            f.write(lines)
             f.flush()
             os.fsync(f.fileno())
 

@@ -93,6 +93,12 @@ class S3Backend:
     def _journal_keys(self) -> list[str]:
         return self._call("ListObjectsV2", partial(list_keys, self.client, self.bucket, self.journal_prefix))
 
+    def append_many(self, entries: list[dict[str, Any]]) -> None:
+        """One conditional PUT per entry, in serial order: a key per serial is what detects a
+        concurrent writer, so entries are not merged into one object."""
+        for entry in entries:
+            self.append(entry)
+
     def append(self, entry: dict[str, Any]) -> None:
         key = f"{self.journal_prefix}{int(entry['serial']):012d}.json"
         body = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()

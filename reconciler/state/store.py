@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 from ..core.ledger import Ledger
 from ..core.records import Entry, JournalOp, now_iso
 from ..errors import LockError, StateError
+from .journal import GroupCommit
 from .lease import DEFAULT_TTL, Lease, describe_lease, holder_gone, new_lease
 from .validate import check, check_entry
 
@@ -32,6 +33,7 @@ class Backend(Protocol):
     def replace_lock(self, old: Lease, lease: Lease) -> bool: ...
     def delete_lock(self, lease: Lease | None) -> bool: ...
     def owns(self, lease: Lease) -> bool: ...
+    def append_many(self, entries: list[dict[str, Any]]) -> None: ...
 
 
 class StateStore:
@@ -42,6 +44,7 @@ class StateStore:
         self.lease: Lease | None = None  # the lease this store holds, checked before each write
         self.notices: list[str] = []  # what taking the lease did that the user should hear
         self._mutex = threading.Lock()
+        self.journal = GroupCommit(self._write_batch)
 
     @property
     def location(self) -> str:
@@ -72,27 +75,45 @@ class StateStore:
         return ledger
 
     def commit(self, op: JournalOp, name: str, **fields: Any) -> Entry:
-        """Append one change and apply it to the in-memory ledger (thread-safe)."""
+        """Append one change and apply it to the in-memory ledger (thread-safe). Returns once the
+        entry is durable; entries committed together share one write."""
+        return self.commit_many([cast(Entry, {**fields, "op": op, "name": name})])[0]
+
+    def commit_many(self, changes: list[Entry]) -> list[Entry]:
+        """Append several changes (``op``, ``name`` and fields each) as one write, in order."""
+        if not changes:
+            return []
         with self._mutex:
-            entry = cast(
-                Entry, {**fields, "op": op, "name": name, "serial": self.ledger.serial + 1, "at": now_iso()}
-            )
-            if self.lease is not None and not self.backend.owns(self.lease):
-                raise LockError(
-                    f"lost the state lock on {self.location}: another process holds it now; nothing more was written",
-                    "rerun apply: it settles what this run started by a GET on each id",
-                )
             if not self.ledger.exists and self.journal_length == 0:
                 # A first write creates the base, so the lineage exists before any entry refers to it.
+                self._check_lease()
                 self.backend.write_base(self.ledger.data)
                 self.ledger.exists = True
-            self.backend.append(dict(entry))
-            self.ledger.apply(entry)
-            self.journal_length += 1
-            return entry
+            done = []
+            for change in changes:
+                entry = cast(Entry, {**change, "serial": self.ledger.serial + 1, "at": now_iso()})
+                self.journal.submit(dict(entry))
+                self.ledger.apply(entry)
+                self.journal_length += 1
+                done.append(entry)
+        self.journal.wait(done[-1]["serial"])
+        return done
+
+    def _write_batch(self, entries: list[dict[str, Any]]) -> None:
+        self._check_lease()  # once per batch: a run that lost the lease writes nothing more
+        self.backend.append_many(entries)
+
+    def _check_lease(self) -> None:
+        if self.lease is not None and not self.backend.owns(self.lease):
+            raise LockError(
+                f"lost the state lock on {self.location}: another process holds it now; nothing more was written",
+                "rerun apply: it settles what this run started by a GET on each id",
+            )
 
     def compact(self) -> None:
         with self._mutex:
+            if self.journal.failed is not None:
+                return  # the journal on disk is the truth; the next run replays it
             if self.journal_length:
                 self.backend.write_base(self.ledger.data)
                 self.journal_length = 0
