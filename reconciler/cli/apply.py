@@ -10,14 +10,8 @@ from typing import Annotated
 import typer
 
 from ..core.model import Options, Plan
-from ..engine.workflow import ApplyRequest, ApplyView, run_apply, wait_started
 from ..errors import ReconcilerError
 from ..render import DataFormat
-from ..render.apply import render_outcome, render_summary, render_waited
-from ..render.plan import render_text, summary_line
-from ..render.progress import display_for
-from ..render.status import render_status, status_rows
-from ..render.style import use_colour
 from .options import (
     CONFIG,
     NEPTUNE,
@@ -34,6 +28,8 @@ from .options import (
 
 
 def _confirm(plan: Plan) -> None:
+    from ..render.plan import summary_line
+
     if not sys.stdin.isatty():
         raise ReconcilerError(
             "apply needs confirmation but stdin is not a terminal",
@@ -65,6 +61,12 @@ def apply_command(
     ] = "0s",
 ) -> None:
     """Make the cluster match the manifests: create, update and stop training jobs."""
+    from ..engine.workflow import ApplyRequest, ApplyView, run_apply, wait_started
+    from ..render.apply import render_outcome, render_summary, render_waited
+    from ..render.plan import render_text
+    from ..render.progress import display_for
+    from ..render.style import use_colour
+
     wait_seconds = parse_duration(timeout)
     settings = conn.settings()
     client = client_from(settings, scope.parallelism)
@@ -97,6 +99,8 @@ def apply_command(
 @scoped
 def status_command(conn: Connection, scope: Scope, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
     """Git against reality: each manifest's job, its live status and what apply would do."""
+    from ..render.status import render_status, status_rows
+
     rows = status_rows(scope.plan(conn.settings(), Options()))
     if fmt is DataFormat.JSON:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

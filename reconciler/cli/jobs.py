@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..errors import ReconcilerError
-from ..neptune import NeptuneClient
 from ..render import DataFormat
-from ..render.job import render_job
+
+if TYPE_CHECKING:
+    from ..neptune import NeptuneClient
 from .options import CONFIG, NEPTUNE, Connection, DataFormatOpt, client_from, connected
 
 RoleOpt = Annotated[
@@ -52,6 +53,8 @@ def get_job(
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
     """Show a model-training job's status and its processing, HPO and transform jobs."""
+    from ..render.job import render_job
+
     doc = _client(conn).get_training_job(job_id, role)
     _emit(doc, fmt, render_job(doc))
 

@@ -9,10 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ReconcilerError
-from ..manifests import explain, schema
-from ..manifests.load import load
 from ..render import DataFormat
-from ..render.validate import render_problems
 from .options import CONFIG, Connection, DataFormatOpt, Paths, connected
 
 
@@ -23,6 +20,9 @@ def validate_command(
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
     """Check manifests offline (no network, no credentials). Exit 0 when valid."""
+    from ..manifests.load import load
+    from ..render.validate import render_problems
+
     settings = conn.settings()
     result = load(paths or ["specs/"], settings.defaults)
     render_problems(result, sys.stdout, fmt)
@@ -34,6 +34,8 @@ def schema_command(
     which: Annotated[str, typer.Argument(help="manifest, config, ledger or plan.")] = "manifest",
 ) -> None:
     """Print a JSON Schema (for editors: yaml-language-server)."""
+    from ..manifests import schema
+
     names = {
         "manifest": schema.MANIFEST,
         "config": schema.CONFIG,
@@ -50,6 +52,8 @@ def explain_command(
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
     """Describe a manifest field: type, default, rules, cost of a change."""
+    from ..manifests import explain
+
     info = explain.describe(field)
     if fmt is DataFormat.JSON:
         sys.stdout.write(json.dumps(info, indent=2) + "\n")

@@ -9,16 +9,18 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from ..core.model import Options
-from ..engine.workflow import PlanRun, Selection, parse_selector, run_plan
 from ..errors import ReconcilerError, redact
-from ..manifests.config import Settings, require_endpoint, resolve
-from ..neptune import NeptuneClient, make_client
 from ..render import DataFormat, Format
+
+if TYPE_CHECKING:  # the heavy layers load when a command runs, not for --help
+    from ..engine.workflow import PlanRun, Selection
+    from ..manifests.config import Settings
+    from ..neptune import NeptuneClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,6 +102,8 @@ class Connection:
             "insecure": self.insecure or None, "state": self.state, "s3Endpoint": self.s3_endpoint,
             "connectTo": self.connect_to,
         }  # fmt: skip
+        from ..manifests.config import resolve
+
         return resolve(config=self.config, env=self.env, flags=flags)
 
 
@@ -107,6 +111,9 @@ DEBUG = {"on": False}  # set by the root command's --debug
 
 
 def client_from(settings: Settings, pool_size: int = 16) -> NeptuneClient:
+    from ..manifests.config import require_endpoint
+    from ..neptune import make_client
+
     endpoint = require_endpoint(settings)
     if DEBUG["on"]:
         region, source = settings.region_and_source
@@ -143,12 +150,16 @@ class Scope:
 
     @property
     def selection(self) -> Selection:
+        from ..engine.workflow import Selection, parse_selector
+
         return Selection(
             tuple(self.paths or ["specs/"]), frozenset(self.target or []), parse_selector(self.label)
         )
 
     def plan(self, settings: Settings, options: Options) -> PlanRun:
         """Observe and plan this scope (reads only)."""
+        from ..engine.workflow import run_plan
+
         client = client_from(settings, self.parallelism)
         return run_plan(
             client, settings, self.selection, options,

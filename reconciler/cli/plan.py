@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..core.model import Options
-from ..engine.planfile import to_json
-from ..engine.workflow import PlanRun
 from ..errors import ReconcilerError
 from ..render import Format, plan_renderer
-from ..state.local import write_atomic
+
+if TYPE_CHECKING:
+    from ..engine.workflow import PlanRun
 from .options import (
     CONFIG,
     NEPTUNE,
@@ -49,6 +49,9 @@ def plan_command(
 
 def save(run: PlanRun, out: Path, state: str) -> None:
     """Write the plan as JSON for ``apply --plan`` (atomically: a torn plan is never run)."""
+    from ..engine.planfile import to_json
+    from ..state.local import write_atomic
+
     doc = to_json(run.plan, state_location=state)
     try:
         write_atomic(out, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..core.records import JournalOp, applied, generation
-from ..engine.rebuild import run_rebuild
-from ..engine.workflow import Selection, git_commit, load_desired, open_store
 from ..errors import ReconcilerError, StateError
 from ..render import DataFormat
-from ..render.ledger import render_ledger
-from ..state import describe_lease, holder_gone
+
+if TYPE_CHECKING:
+    from ..state import StateStore
 from .options import (
     CONFIG,
     NEPTUNE,
@@ -31,11 +30,19 @@ from .options import (
 state_app = typer.Typer(no_args_is_help=True, help="Inspect and repair the ledger.")
 
 
+def _store(conn: Connection) -> StateStore:
+    from ..engine.workflow import open_store
+
+    return open_store(conn.settings())
+
+
 @state_app.command("show")
 @connected(STATE, CONFIG)
 def show(conn: Connection, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
     """Print the ledger: every manifest's generations and pending intents."""
-    store = open_store(conn.settings())
+    from ..render.ledger import render_ledger
+
+    store = _store(conn)
     ledger = store.load()
     if fmt is DataFormat.JSON:
         sys.stdout.write(json.dumps(ledger.data, indent=2, sort_keys=True) + "\n")
@@ -49,6 +56,8 @@ def show(conn: Connection, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
 def rebuild(conn: Connection, scope: Scope) -> None:
     """Record in the ledger the jobs the cluster holds for manifests it does not know (a lost
     ledger): each manifest's newest job of its current spec is adopted; nothing is started."""
+    from ..engine.rebuild import run_rebuild
+
     settings = conn.settings()
     client = client_from(settings, scope.parallelism)
     findings = run_rebuild(client, settings, scope.selection, parallelism=scope.parallelism)
@@ -62,7 +71,7 @@ def rebuild(conn: Connection, scope: Scope) -> None:
 @connected(STATE, CONFIG)
 def rm(conn: Connection, name: Annotated[str, typer.Argument(help="Manifest name to forget.")]) -> None:
     """Forget a manifest's jobs without touching the cluster."""
-    store = open_store(conn.settings())
+    store = _store(conn)
     with store.held(f"state rm {name}"):
         ledger = store.load()
         if ledger.resource(name) is None:
@@ -77,7 +86,9 @@ def rm(conn: Connection, name: Annotated[str, typer.Argument(help="Manifest name
 @connected(STATE, CONFIG)
 def lock_show(conn: Connection) -> None:
     """Show who holds the state lock, if anyone."""
-    store = open_store(conn.settings())
+    from ..state import describe_lease
+
+    store = _store(conn)
     held = store.read_lock()
     if held is None:
         sys.stdout.write(f"{store.location}: not locked\n")
@@ -96,7 +107,9 @@ def unlock(
     """Break the state lock left by an apply that died."""
     import time
 
-    store = open_store(conn.settings())
+    from ..state import describe_lease, holder_gone
+
+    store = _store(conn)
     held = store.read_lock()
     if held is None:
         sys.stdout.write(f"{store.location}: not locked\n")
@@ -118,6 +131,8 @@ def import_command(
     paths: Paths = None,
 ) -> None:
     """Adopt an existing job as a manifest's current generation (after checking it exists)."""
+    from ..engine.workflow import Selection, git_commit, load_desired, open_store
+
     settings = conn.settings()
     desired = {d.name: d for d in load_desired(Selection(tuple(paths or ["specs/"])), settings)}
     if name not in desired:
