@@ -96,6 +96,8 @@ def test_a_steady_plan_reads_each_job_once_and_nothing_more(ws: Workspace) -> No
     calls = ws.emu.log()[before:]
     jobs = [c for c in calls if c["path"].startswith("/ml/modeltraining/")]
     assert len(jobs) == 5 and len({c["path"] for c in jobs}) == 5
-    assert [c["path"] for c in calls if c["path"].startswith("/ml/dataprocessing")] == ["/ml/dataprocessing/dp-1"]
+    assert [c["path"] for c in calls if c["path"].startswith("/ml/dataprocessing")] == [
+        "/ml/dataprocessing/dp-1"
+    ]
     assert [c["path"] for c in calls if c["path"] == "/ml/modeltraining"] == ["/ml/modeltraining"]
     assert len(calls) == 5 + 1 + 1
