@@ -125,12 +125,12 @@ def test_explain_unknown_field() -> None:
 
 
 def test_unexpected_error_exits_3_in_one_line(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import reconciler.cli.offline
+    import reconciler.manifests.load
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(reconciler.cli.offline, "load", boom)
+    monkeypatch.setattr(reconciler.manifests.load, "load", boom)
     r = run("validate")
     assert r.code == 3
     assert r.err == (
