@@ -13,6 +13,7 @@ import threading
 import time
 
 import requests
+from common import Row
 
 TARGET = 500.0
 
@@ -64,6 +65,12 @@ def run(clients: int = 32, total: int = 6000) -> dict[str, float]:
         f"(target {TARGET:,.0f}/s, ratio {rate / TARGET:.2f}x)"
     )
     return {"requests_per_second": rate, "ratio": rate / TARGET}
+
+
+def rows() -> list[Row]:
+    figures = run()
+    return [Row("emulator: requests/s, 32 clients", None, figures["requests_per_second"], None, None, TARGET,
+                unit="/s", absolute=True, higher_is_better=True)]  # fmt: skip
 
 
 if __name__ == "__main__":

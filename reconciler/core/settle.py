@@ -51,6 +51,9 @@ def finals(ledger: Ledger, live: Live) -> list[Entry]:
 
 def settled(ledger: Ledger, live: Live) -> Ledger:
     """The ledger as it will be once pending intents are resolved (in memory only)."""
+    found_any = resolve_pending(ledger, live)
+    if not found_any:
+        return ledger  # nothing to settle: no copy of a fleet-sized ledger
     view = ledger.copy()
     for found in resolve_pending(view, live):
         view.apply({**found, "serial": view.serial})
@@ -84,8 +87,17 @@ def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[st
     for d in desired:
         if not may_start(d, ledger):
             continue
-        ids[job_id(d.name, d.spec, kind=d.kind)] = d
-        prev = last_completed(d.name, ledger, live)
-        if prev:
-            ids[job_id(d.name, d.spec, prev, d.kind)] = d
+        prev = last_completed(d.name, ledger, live) if _data_only(d, ledger) else None
+        # New data with a Completed job to build on: the create takes the incremental id only.
+        ids[job_id(d.name, d.spec, prev, d.kind)] = d
     return ids
+
+
+def _data_only(d: Desired, ledger: Ledger) -> bool:
+    """Whether an incremental job is what a change of ``d`` would start (policy and fields)."""
+    applied = ledger.applied(d.name)
+    if d.policy.get("onDataChange") != "incremental" or not applied:
+        return False
+    old = new_job_fields(d.completed(applied.get("spec", {})), d.kind)
+    new = new_job_fields(d.spec, d.kind)
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)} == {"dataProcessingJobId"}

@@ -41,6 +41,9 @@ class Emulator:
         self.store = Store(options or Options(), state_file=state_file, artifacts=artifacts)
         self.faults = Faults(faults or FaultConfig())
         self.requests: deque[dict[str, Any]] = deque(maxlen=20_000)
+        self.served = 0  # API requests answered, and the emulator's own time on them (no latency)
+        self.busy = 0.0
+        self._stats = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -122,6 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     def _handle(self, method: str) -> None:
+        began = time.perf_counter()
         request_id = str(uuid.uuid4())
         url = urlsplit(self.path)
         parts = [unquote(p) for p in url.path.split("/") if p]
@@ -149,6 +153,17 @@ class _Handler(BaseHTTPRequestHandler):
         decision = self.emulator.faults.decide()
         if decision.delay:
             time.sleep(decision.delay)
+        try:
+            self._answer(method, parts, query, body, decision, request_id)
+        finally:
+            with self.emulator._stats:  # its own time: all of it but the injected latency
+                self.emulator.served += 1
+                self.emulator.busy += time.perf_counter() - began - decision.delay
+
+    def _answer(
+        self, method: str, parts: list[str], query: dict[str, str], body: Any, decision: Any, request_id: str
+    ) -> None:
+        """The real route, or the fault the decision injects instead."""
         fault = self._injected(decision, method, body)
         if fault is not None:
             if decision.error and self.emulator.faults.config.error_applies:
@@ -261,6 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
             return {"id": body["id"]}
         if route == ("GET", "jobs"):
             return {"jobs": store.all_jobs()}
+        if route == ("GET", "stats"):
+            return {"requests": self.emulator.served, "busySeconds": self.emulator.busy}
         if route == ("GET", "requests"):
             return {"requests": list(self.emulator.requests)}
         if route == ("POST", "faults"):

@@ -18,7 +18,7 @@ from . import schema
 from .messages import describe_error, kind_of
 from .problems import WARNING, Problem, has_errors
 from .rules import cross_field
-from .yamlsource import Document, YamlProblem, load_documents, read_limited
+from .yamlsource import Document, YamlProblem, load_documents, quick_document, read_limited
 
 API_VERSION = "neptune-ml.reconciler/v1"
 CONFIG_NAMES = ("reconciler.yaml", "reconciler.yml")
@@ -102,7 +102,9 @@ def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> Loa
     problems: list[Problem] = []
     for file in files:
         try:
-            documents = load_documents(file, read_limited(file))
+            raw = read_limited(file)
+            quick = quick_document(file, raw)
+            documents = [quick] if quick is not None else load_documents(file, raw)
         except OSError as e:
             problems.append(Problem(file, 1, 1, "Y000", f"cannot read file: {e.strerror or e}"))
             continue
@@ -154,7 +156,7 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
         expected = " or ".join(repr(k) for k in kinds)
         report(("kind",), "M003", f"kind is {data.get('kind')!r}, expected {expected}")
         return None, problems
-    for error in schema.validator(kind.schema).iter_errors(data):
+    for error in () if schema.valid(kind.schema, data) else schema.validator(kind.schema).iter_errors(data):
         for path, code, message, at_key in describe_error(error):
             report(path, code, message, key=at_key)
     if isinstance(data.get("spec"), dict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,35 @@ def validator(name: str) -> Any:
 
 
 @cache
+def _compiled(name: str) -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    return fastjsonschema.compile(load(name), use_default=False)  # never fill defaults into the data
+
+
+def valid(name: str, data: Any) -> bool:
+    """The fast path: True when ``data`` is valid against schema ``name`` (a validator compiled to
+    Python code, ~20x faster than jsonschema's); on False, ``validator(name)`` says why."""
+    import fastjsonschema
+
+    try:
+        _compiled(name)(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return not _has_float(data)  # the compiled check would take 2.0 as an integer; we don't
+
+
+def _has_float(data: Any) -> bool:
+    if isinstance(data, float):
+        return True
+    if isinstance(data, dict):
+        return any(_has_float(v) for v in data.values())
+    if isinstance(data, list):
+        return any(_has_float(v) for v in data)
+    return False
+
+
+@cache
 def spec_fragment_validator() -> Any:
     """Validates a partial spec (config defaults): the spec schema without required fields."""
     spec = copy.deepcopy(load(MANIFEST)["properties"]["spec"])
@@ -89,11 +119,12 @@ def on_change(field: str) -> str:
 
 
 def with_defaults(schema: dict[str, Any], data: Any) -> Any:
-    """A copy of ``data`` with every schema default filled in where the key is absent."""
+    """``data`` with every schema default filled in where the key is absent: new mappings where
+    defaults go, the rest shared with ``data`` (which is never changed), defaults copied."""
     if not isinstance(data, dict) or schema.get("type") != "object":
-        return copy.deepcopy(data)
+        return data
     props = schema.get("properties", {})
-    out = {k: with_defaults(props.get(k, {}), v) for k, v in data.items()}
+    out = {k: with_defaults(props[k], v) if k in props else v for k, v in data.items()}
     for key, prop in props.items():
         if key not in out and "default" in prop:
             out[key] = with_defaults(prop, copy.deepcopy(prop["default"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,9 +38,18 @@ class Document:
     start: Position
     values: dict[Path, Position] = field(default_factory=dict)
     keys: dict[Path, Position] = field(default_factory=dict)
+    # Read quickly (no positions yet): the full positional parse runs the first time a position
+    # is asked for, except those ``known`` already (the manifest's name, found by a scan).
+    text: str | None = None
+    known: dict[Path, Position] = field(default_factory=dict)
 
     def where(self, path: Path, *, key: bool = False) -> Position:
         """Position of the value (or its key) at ``path``, falling back to the nearest parent."""
+        if not key and tuple(path) in self.known:
+            return self.known[tuple(path)]
+        if self.text is not None:
+            full = load_documents(self.file, self.text.encode("utf-8"))[0]
+            self.values, self.keys, self.start, self.text = full.values, full.keys, full.start, None
         probe = tuple(path)
         while True:
             table = self.keys if key and probe in self.keys else self.values
@@ -188,6 +198,46 @@ def _check_json(file: str, text: str) -> None:
         raise YamlProblem(file, e.lineno, e.colno, "Y001", f"JSON syntax error: {e.msg}") from None
     except ValueError as e:  # Python refuses integers of more than 4300 digits
         raise YamlProblem(file, 1, 1, "Y006", f"a number is too long: {e}") from None
+
+
+class _QuickLoader(_Loader):  # type: ignore[misc,valid-type]
+    """libyaml's safe loader, refusing duplicate keys (the quick path takes no anchors, tags or
+    merge keys at all: a text that has one goes the positional way)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        keys = [k.value for k, _ in node.value]
+        if len(set(keys)) != len(keys):
+            raise yaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+_PLAIN = re.compile(r"[&*!]|<<|^---|^\.\.\.", re.MULTILINE)
+_NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t]+.*\n)*?([ \t]+)name:[ \t]*(\S)", re.MULTILINE)
+
+
+def quick_document(file: str, raw: bytes) -> Document | None:
+    """One plain block-YAML document read at libyaml's speed, positions deferred; None when the
+    text has anything the quick path does not take (anchors, tags, several documents, JSON)."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _PLAIN.search(text) or text.lstrip()[:1] in ("{", "["):
+        return None
+    try:
+        data = yaml.load(text, Loader=_QuickLoader)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None  # the positional parse says what is wrong, and where
+    if data is None:
+        return None
+    doc = Document(file=file, data=data, start=(1, 1), text=text)
+    m = _NAME.search(text)
+    if m and isinstance(data, dict) and isinstance(data.get("metadata"), dict):
+        line = text.count("\n", 0, m.start(2)) + 1
+        doc.known[("metadata", "name")] = (line, m.start(2) - text.rfind("\n", 0, m.start(2)))
+    return doc
 
 
 def load_documents(file: str, raw: bytes) -> list[Document]:

@@ -43,7 +43,8 @@ def check(data: Any, where: str) -> dict[str, Any]:
             f"ledger at {where} has version {data.get('version')!r}; this reconciler reads version {VERSION}",
             "upgrade the reconciler",
         )
-    error = next(iter(schema.validator(schema.LEDGER).iter_errors(data)), None)
+    valid = schema.valid(schema.LEDGER, data)
+    error = None if valid else next(iter(schema.validator(schema.LEDGER).iter_errors(data)), None)
     if error is not None:
         path = "/".join(str(p) for p in error.absolute_path) or "(top)"
         raise StateError(

@@ -1,0 +1,189 @@
+"""plan and apply of a fleet against the emulator (its own process) at 25 ms per call, each run
+measured against the round-trip bound: the fewest calls the run needs × 25 ms ÷ --parallelism."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from common import Row
+
+LATENCY_MS = 25.0
+PARALLELISM = 16
+MANIFEST = """apiVersion: neptune-ml.reconciler/v1
+kind: ModelTrainingJob
+metadata: {{name: model-{i:05d}}}
+spec:
+  dataProcessingJobId: {dp}
+  trainModelS3Location: s3://bench/model-{i:05d}
+  maxHPONumberOfTrainingJobs: {hpo}
+"""
+
+
+@dataclass
+class Run:
+    seconds: float
+    calls: int
+    cpu: float  # user + system seconds of the reconciler process
+    max_rss_mb: float
+    code: int
+
+
+class Fleet:
+    """An emulator process, a repository of N manifests and a local ledger."""
+
+    def __init__(self, url: str, root: Path, n: int) -> None:
+        self.url, self.root, self.n = url, root, n
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.env = {
+            **os.environ,
+            "NEPTUNE_ENDPOINT": url,
+            "RECONCILER_STATE": str(root / "state.json"),
+            "NO_PROXY": "*",
+        }
+
+    def admin(self, method: str, route: str, **body: Any) -> Any:
+        r = self.http.request(method, f"{self.url}/__emulator/{route}", json=body or None, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    def write(self, dp: str) -> None:
+        specs = self.root / "specs"
+        specs.mkdir(exist_ok=True)
+        for i in range(self.n):
+            (specs / f"m{i:05d}.yaml").write_text(MANIFEST.format(i=i, dp=dp, hpo=i % 20 + 1))
+
+    def run(self, *args: str) -> Run:
+        """One reconciler command as its own process: wall time, calls, CPU and peak memory."""
+        before = self.admin("GET", "stats")["requests"]
+        cmd = [sys.executable, "-m", "reconciler", *args, "--parallelism", str(PARALLELISM)]
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, cwd=self.root, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        calls = self.admin("GET", "stats")["requests"] - before
+        if proc.returncode not in (0, 2):
+            raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}: {err[-500:]}")
+        return Run(seconds, calls, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+
+
+@contextmanager
+def fleet(n: int, latency_ms: float = LATENCY_MS) -> Iterator[Fleet]:
+    emu = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--job-seconds", "1",
+         "--latency-ms", str(latency_ms)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert emu.stdout is not None
+        url = emu.stdout.readline().split()[-1]
+        with tempfile.TemporaryDirectory() as tmp:
+            f = Fleet(url, Path(tmp), n)
+            for dp in ("dp-1", "dp-2"):
+                f.admin("POST", "dataprocessing", id=dp)
+            yield f
+    finally:
+        emu.terminate()
+        emu.wait(timeout=30)
+
+
+def bound(calls: int, latency_ms: float = LATENCY_MS) -> float:
+    return calls * latency_ms / 1000 / PARALLELISM
+
+
+def run(sizes: tuple[int, ...] = (1000, 5000)) -> list[Row]:
+    rows: list[Row] = []
+    for n in sizes:
+        with fleet(n) as f:
+            f.write("dp-1")
+            first = f.run("plan")
+            rows.append(Row("plan, first time", n, first.seconds, first.calls, bound(n + 2), 1.5))
+            apply = f.run("apply", "--auto-approve")
+            rows.append(Row("apply, creates", n, apply.seconds, apply.calls, bound(2 * n + 2), 1.5))
+            time.sleep(1.5)  # every job Completed (the emulator's jobs take 1 s)
+            steady = f.run("plan")
+            rows.append(Row("plan, fleet in sync", n, steady.seconds, steady.calls, bound(n + 2), 1.3))
+            rows.append(
+                Row(
+                    "  client CPU per manifest (ms)",
+                    n,
+                    steady.cpu / n * 1000,
+                    None,
+                    None,
+                    1.0,
+                    unit="ms",
+                    absolute=True,
+                )
+            )
+            stats = f.admin("GET", "stats")
+            own = stats["busySeconds"] / stats["requests"] * 1000
+            rows.append(
+                Row(
+                    "  emulator's own time per request (ms)",
+                    n,
+                    own,
+                    None,
+                    None,
+                    2.0,
+                    unit="ms",
+                    absolute=True,
+                )
+            )
+            f.write("dp-2")
+            refresh = f.run("plan")
+            rows.append(
+                Row("plan, after a data refresh", n, refresh.seconds, refresh.calls, bound(2 * n + 2), 1.5)
+            )
+    return rows
+
+
+def memory_and_slope(small: int = 1000, large: int = 10_000) -> list[Row]:
+    """First-time plans with no added latency: peak memory at 10,000, and how time grows with N."""
+    times = {}
+    rows = []
+    for n in (small, large):
+        with fleet(n, latency_ms=0.0) as f:
+            f.write("dp-1")
+            r = f.run("plan")
+            times[n] = r.seconds
+            if n == large:
+                rows.append(
+                    Row(
+                        "plan, first time: peak memory (MB)",
+                        n,
+                        r.max_rss_mb,
+                        None,
+                        None,
+                        300.0,
+                        unit="MB",
+                        absolute=True,
+                    )
+                )
+    slope = (times[large] / times[small]) / (large / small)
+    rows.append(
+        Row(
+            f"plan time growth {small} → {large} ÷ N growth",
+            large,
+            slope,
+            None,
+            None,
+            1.3,
+            unit="x",
+            absolute=True,
+        )
+    )
+    return rows
