@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import ValidationError
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 from ..core.kinds import TRAINING
 

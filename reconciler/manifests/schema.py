@@ -12,8 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
-
 from ..errors import ReconcilerError
 
 MANIFEST = "modeltrainingjob.v1"
@@ -49,23 +47,35 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-# Draft 2020-12, except that an integer must be written as one.
-Validator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
-)
+@cache
+def _validator_class() -> Any:
+    """Draft 2020-12, except that an integer must be written as one. jsonschema is imported
+    here: it only explains what the compiled fast path refused, and costs ~40 ms to import."""
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
+    return validators.extend(Draft202012Validator, type_checker=checker)  # type: ignore[no-untyped-call]
+
+
+def strict_validator(schema: dict[str, Any]) -> Any:
+    """A jsonschema validator of ``schema`` that says why, where and what (for messages)."""
+    return _validator_class()(schema)
 
 
 @cache
 def validator(name: str) -> Any:
-    return Validator(load(name))
+    return strict_validator(load(name))
 
 
 @cache
 def _compiled(name: str) -> Callable[[Any], Any]:
     import fastjsonschema
 
-    return fastjsonschema.compile(load(name), use_default=False)  # never fill defaults into the data
+    schema = spec_fragment() if name == FRAGMENT else load(name)
+    return fastjsonschema.compile(schema, use_default=False)  # never fill defaults into the data
+
+
+FRAGMENT = "spec-fragment"  # for valid(): config defaults against the spec schema
 
 
 def valid(name: str, data: Any) -> bool:
@@ -90,12 +100,16 @@ def _has_float(data: Any) -> bool:
     return False
 
 
+def spec_fragment() -> dict[str, Any]:
+    """A partial spec's schema (config defaults): the spec schema without required fields."""
+    spec: dict[str, Any] = copy.deepcopy(load(MANIFEST)["properties"]["spec"])
+    spec.pop("required", None)
+    return spec
+
+
 @cache
 def spec_fragment_validator() -> Any:
-    """Validates a partial spec (config defaults): the spec schema without required fields."""
-    spec = copy.deepcopy(load(MANIFEST)["properties"]["spec"])
-    spec.pop("required", None)
-    return Validator(spec)
+    return strict_validator(spec_fragment())
 
 
 def spec_properties() -> dict[str, Any]:

@@ -59,7 +59,7 @@ def _entry_validator() -> Any:
     entry_schema = {**schema.load(schema.LEDGER), "$ref": "#/$defs/entry"}
     for key in ("required", "properties", "additionalProperties"):
         entry_schema.pop(key, None)
-    return schema.Validator(entry_schema)
+    return schema.strict_validator(entry_schema)
 
 
 def check_entry(entry: Any, where: str) -> Entry:
