@@ -212,7 +212,8 @@ class _QuickLoader(_Loader):  # type: ignore[misc,valid-type]
 
 
 _PLAIN = re.compile(r"[&*!]|<<|^---|^\.\.\.", re.MULTILINE)
-_NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t]+.*\n)*?([ \t]+)name:[ \t]*(\S)", re.MULTILINE)
+# metadata's name, block style (an indented line below) or flow style ({name: ...} on the line)
+_NAME = re.compile(r"^metadata:[ \t]*(?:\n(?:[ \t]+.*\n)*?[ \t]+|\{[ \t]*)name:[ \t]*(\S)", re.MULTILINE)
 
 
 def quick_document(file: str, raw: bytes) -> Document | None:
@@ -235,8 +236,8 @@ def quick_document(file: str, raw: bytes) -> Document | None:
     doc = Document(file=file, data=data, start=(1, 1), text=text)
     m = _NAME.search(text)
     if m and isinstance(data, dict) and isinstance(data.get("metadata"), dict):
-        line = text.count("\n", 0, m.start(2)) + 1
-        doc.known[("metadata", "name")] = (line, m.start(2) - text.rfind("\n", 0, m.start(2)))
+        line = text.count("\n", 0, m.start(1)) + 1
+        doc.known[("metadata", "name")] = (line, m.start(1) - text.rfind("\n", 0, m.start(1)))
     return doc
 
 

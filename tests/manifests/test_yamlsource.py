@@ -105,3 +105,25 @@ def test_doc_body_with_trailing_comma_points_at_the_comma() -> None:
     p = problem(TRAILING_COMMA)
     assert (p.code, p.line, p.column) == ("Y001", 10, 4)
     assert "trailing comma" in p.message
+
+
+def test_the_quick_path_reads_what_the_positional_one_does() -> None:
+    """Plain files take libyaml's loader, positions deferred; the data and the manifest's own
+    position must be exactly what the positional parse gives."""
+    from pathlib import Path
+
+    from reconciler.manifests.yamlsource import quick_document
+
+    specs = sorted((Path(__file__).resolve().parents[2] / "specs").glob("*.yaml"))
+    texts = [p.read_text() for p in specs] + [
+        "apiVersion: x\nkind: y\nmetadata: {name: model-00001, labels: {a: b}}\nspec: {}\n",
+        'metadata:\n  labels:\n    team: risk\n  name: "quoted"  # c\n',
+    ]
+    for text in texts:
+        quick = quick_document("f.yaml", text.encode())
+        full = load_documents("f.yaml", text.encode())[0]
+        assert quick is not None and quick.data == full.data
+        assert quick.known[("metadata", "name")] == full.where(("metadata", "name")), text
+        assert quick.where(("spec",)) == full.where(("spec",))  # anything else: the full parse, lazily
+    for refused in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "a: 1\n---\nb: 2\n", '{"a": 1}', "a: 1\na: 2\n"):
+        assert quick_document("f.yaml", refused.encode()) is None
