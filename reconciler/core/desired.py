@@ -27,6 +27,7 @@ class Desired:
     location: str = ""
     kind: Kind = TRAINING
     written: Mapping[str, Any] | None = None  # None: the same as ``spec``
+    source: str = ""  # the manifest's file (normalised, relative): what prune's path scope checks
     complete: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(
         default=None, compare=False, repr=False
     )
@@ -38,7 +39,8 @@ class Desired:
 
     def applied_view(self) -> dict[str, Any]:
         """What the ledger records as applied."""
-        return {"spec": dict(self.sent), "policy": dict(self.policy), "labels": dict(self.labels)}
+        view = {"spec": dict(self.sent), "policy": dict(self.policy), "labels": dict(self.labels)}
+        return {**view, "source": self.source} if self.source else view
 
     def effective_view(self) -> dict[str, Any]:
         """What the next plan diffs against: the effective spec."""

@@ -88,3 +88,8 @@ class Options:
     targets: frozenset[str] = frozenset()
     selector: Mapping[str, str] = field(default_factory=dict)
     prune_all: bool = False  # let --prune remove more than half of the managed manifests
+    # The manifest paths given (normalised): prune touches only ledger entries whose recorded
+    # file lies inside them. ``paths_exact``: a file was named, so an entry recorded without
+    # its file (an older ledger) is out of scope.
+    paths: tuple[str, ...] = ()
+    paths_exact: bool = False

@@ -78,10 +78,26 @@ def _prune_guard(orphans: list[Action], managed: int, options: Options) -> list[
 
 
 def _in_scope(name: str, ledger: Ledger, options: Options) -> bool:
+    """Whether a ledger entry is inside what this run looks at: --target, -l, and the paths."""
     if options.targets and name not in options.targets:
         return False
-    labels = ledger.applied(name).get("labels", {})
-    return all(labels.get(k) == v for k, v in options.selector.items())
+    applied = ledger.applied(name)
+    labels = applied.get("labels", {})
+    if not all(labels.get(k) == v for k, v in options.selector.items()):
+        return False
+    source = applied.get("source")
+    if not options.paths:
+        return True
+    if not source:
+        return not options.paths_exact
+    return any(_inside(str(source), p) for p in options.paths)
+
+
+def _inside(source: str, path: str) -> bool:
+    """``source`` is ``path`` or lies under it (both normalised, relative, '/'-separated)."""
+    if path == ".":
+        return not source.startswith("../")
+    return source == path or source.startswith(path.rstrip("/") + "/")
 
 
 def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:

@@ -35,6 +35,7 @@ class Applied(TypedDict):
     labels: dict[str, Any]
     appliedAt: NotRequired[str]
     commit: NotRequired[str | None]
+    source: NotRequired[str]  # the manifest's file, relative to where the reconciler ran
 
 
 class Generation(TypedDict):
@@ -91,13 +92,16 @@ def now_iso() -> str:
 
 def applied(view: Mapping[str, Any], commit: str | None, at: str | None = None) -> Applied:
     """``view`` is ``Desired.applied_view()`` (or one read back from a saved plan)."""
-    return {
+    result: Applied = {
         "spec": dict(view.get("spec", {})),
         "policy": dict(view.get("policy", {})),
         "labels": dict(view.get("labels", {})),
         "appliedAt": at or now_iso(),
         "commit": commit,
     }
+    if view.get("source"):
+        result["source"] = str(view["source"])
+    return result
 
 
 def generation(

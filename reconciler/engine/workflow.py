@@ -118,7 +118,11 @@ def run_plan(
     if s3_check and any(d.spec.get("modelName") == "custom" for d in desired):
         preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
     live = observe(client, desired, ledger, parallelism=parallelism, preflight=preflight)
-    scoped = dataclasses.replace(options, targets=selection.targets, selector=dict(selection.selector))
+    scoped = dataclasses.replace(
+        options, targets=selection.targets, selector=dict(selection.selector),
+        paths=tuple(os.path.normpath(p) for p in selection.paths),
+        paths_exact=any(not os.path.isdir(p) for p in selection.paths),
+    )  # fmt: skip
     result = plan(desired, ledger, live, scoped, commit=git_commit())
     return PlanRun(desired, store, ledger, live, result)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -31,6 +32,7 @@ def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | No
             m.kind,
             written={**(defaults or {}), **m.spec},
             complete=completer(m.kind.schema),
+            source=os.path.normpath(m.file),
         )  # fmt: skip
         for m in sorted(manifests, key=lambda m: m.name)
     ]
