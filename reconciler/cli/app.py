@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from .. import __version__
 from ..errors import ReconcilerError, redact
 from ..render.style import clean
 from .apply import apply_command, status_command
@@ -25,6 +26,13 @@ _PASS_THROUGH: tuple[type[BaseException], ...] = (_CLICK_EXCEPTION, typer.Exit, 
 
 class ReconcilerGroup(TyperGroup):
     """Routes every exception through one place: one line for users, exit codes fixed."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # --debug is the root's option, but people type it after the command too.
+        if "--debug" in args[1:]:
+            cut = args.index("--") if "--" in args else len(args)
+            args = ["--debug", *(a for a in args[:cut] if a != "--debug"), *args[cut:]]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -61,9 +69,20 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"reconciler {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of errors (before or after the command).")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     DEBUG["on"] = debug
 

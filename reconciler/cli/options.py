@@ -219,9 +219,12 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in ``90``, ``90s``, ``30m``, ``6h`` or ``1h30m``."""
+    """Seconds in ``90s``, ``30m``, ``6h`` or ``1h30m``; a bare number (but 0) is refused: is
+    ``--timeout 6`` six seconds or six hours?"""
+    if text.strip() == "0":
+        return 0.0
     if text.strip().isdigit():
-        return float(text)
+        raise ReconcilerError(f"duration {text!r} has no unit", f"say {text}s, {text}m or {text}h")
     m = _DURATION.match(text.strip())
     if not m or not any(m.groups()):
         raise ReconcilerError(f"duration {text!r} not understood", "e.g. 90s, 30m, 6h, 1h30m")

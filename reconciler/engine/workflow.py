@@ -7,6 +7,7 @@ This is the I/O shell around the pure core; the CLI calls it, tests call it dire
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -51,9 +52,12 @@ def parse_selector(items: Sequence[str] | None) -> dict[str, str]:
     return selector
 
 
-def load_desired(selection: Selection, settings: Settings, *, prune: bool = False) -> list[Desired]:
-    """Valid manifests, selected; refuses an empty set (a typo must not prune everything), and
-    with ``prune`` an empty manifest file."""
+def load_desired(
+    selection: Selection, settings: Settings, *, prune: bool = False, known: frozenset[str] = frozenset()
+) -> list[Desired]:
+    """Valid manifests, selected; refuses an empty set (a typo must not prune everything), with
+    ``prune`` an empty manifest file, and a --target that names neither a manifest nor one of
+    ``known`` (the ledger's: a removed manifest may be targeted to prune it)."""
     result = load(selection.paths, settings.defaults)
     manifests = require_valid(result, prune=prune)
     if not result.files:
@@ -63,13 +67,23 @@ def load_desired(selection: Selection, settings: Settings, *, prune: bool = Fals
         )
     desired = desired_from(manifests, settings.defaults)
     if selection.targets:
-        unknown = selection.targets - {d.name for d in desired}
+        known_names(selection.targets, {d.name for d in desired} | set(known), "--target")
         desired = [d for d in desired if d.name in selection.targets]
-        if unknown and not desired:
-            raise ManifestError(f"--target {', '.join(sorted(unknown))}: no manifest of that name")
     if selection.selector:
         desired = [d for d in desired if all(d.labels.get(k) == v for k, v in selection.selector.items())]
     return desired
+
+
+def known_names(asked: frozenset[str], names: set[str], flag: str) -> None:
+    """Every name given to ``flag`` is a manifest's, or a ManifestError with a did-you-mean."""
+    for name in sorted(asked - names):
+        close = difflib.get_close_matches(name, sorted(names), n=1)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else f"the manifests are: {', '.join(sorted(names)[:10]) or 'none'}"
+        )
+        raise ManifestError(f"{flag} {name}: no manifest of that name is selected", hint)
 
 
 def open_store(settings: Settings) -> StateStore:
@@ -111,9 +125,10 @@ def run_plan(
     store: StateStore | None = None,
 ) -> PlanRun:
     """Observe and plan. Reads only: neither the cluster nor the ledger changes."""
-    desired = load_desired(selection, settings, prune=options.prune)
     store = store or open_store(settings)
     ledger = store.load()
+    desired = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
+    known_names(options.replace, {d.name for d in desired}, "--replace")
     preflight = None
     if s3_check and any(d.spec.get("modelName") == "custom" for d in desired):
         preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))

@@ -41,7 +41,19 @@ CODE_RULES = {
 }
 
 
+def resolve_field(path: str) -> str:
+    """``maxWaitTime`` means ``spec.maxWaitTime``: a bare name is looked up under spec, policy
+    and metadata, in that order; anything else is taken as written."""
+    top = schema.load(schema.MANIFEST)["properties"]
+    if path and "." not in path and path not in top:
+        for section in ("spec", "policy", "metadata"):
+            if path in top[section].get("properties", {}):
+                return f"{section}.{path}"
+    return path
+
+
 def describe(path: str) -> dict[str, Any]:
+    path = resolve_field(path)
     node = schema.node(path)
     parent = schema.node(".".join(path.split(".")[:-1])) if "." in path else schema.load(schema.MANIFEST)
     leaf = path.split(".")[-1] if path else ""

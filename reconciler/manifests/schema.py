@@ -6,6 +6,7 @@ Everything that needs to know a field's type, default, rule or ``x-on-change`` a
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 from collections.abc import Callable
 from functools import cache
@@ -154,7 +155,13 @@ def node(path: str) -> dict[str, Any]:
         if part not in props:
             choices = ", ".join(sorted(props)) or "none: it has no sub-fields"
             where = ".".join(walked) or "the manifest"
-            raise ReconcilerError(f"no field {part!r} in {where}", f"fields: {choices}")
+            close = difflib.get_close_matches(part, list(props), n=1)
+            hint = (
+                f"did you mean {'.'.join([*walked, close[0]])!r}? fields: {choices}"
+                if close
+                else f"fields: {choices}"
+            )
+            raise ReconcilerError(f"no field {part!r} in {where}", hint)
         current = props[part]
         walked.append(part)
     return current

@@ -1,0 +1,62 @@
+"""What a newcomer trips over first: --version, --debug after the command, durations with units,
+unknown names with a did-you-mean, bare field names in explain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler import __version__
+
+from ..helpers import Workspace, run
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert (r.code, r.out) == (0, f"reconciler {__version__}\n")
+
+
+def test_debug_before_or_after_the_command(in_tmp: Path) -> None:
+    for args in (("--debug", "validate", "nope.yaml"), ("validate", "nope.yaml", "--debug")):
+        r = run(*args)
+        assert (
+            r.code == 1
+            and "Traceback" in r.err
+            and r.err.endswith(
+                "error: nope.yaml: no such file or directory (pass the files or folders holding manifests)\n"
+            )
+        )
+    assert "Traceback" not in run("validate", "nope.yaml").err
+
+
+@pytest.mark.parametrize("flag", ["--timeout", "--lock-timeout"])
+def test_a_duration_needs_a_unit(ws: Workspace, flag: str) -> None:
+    ws.emu.seed_dp("dp-m")
+    ws.write("m")
+    r = run("apply", "--auto-approve", flag, "6")
+    assert r.code == 1 and r.err == "error: duration '6' has no unit (say 6s, 6m or 6h)\n"
+    assert ws.emu.training_ids() == []  # refused before anything was sent
+    assert run("apply", "--auto-approve", flag, "90s").code == 0
+
+
+@pytest.mark.parametrize("flag", ["--target", "--replace"])
+def test_unknown_names_are_errors_with_a_did_you_mean(ws: Workspace, flag: str) -> None:
+    ws.emu.seed_dp("dp-fraud-rgcn")
+    ws.write("fraud-rgcn")
+    ws.write("other")
+    r = run("plan", flag, "fraud-rgc")
+    assert r.code == 1
+    assert (
+        r.err
+        == f"error: {flag} fraud-rgc: no manifest of that name is selected (did you mean 'fraud-rgcn'?)\n"
+    )
+
+
+def test_explain_takes_a_bare_field_name() -> None:
+    assert run("explain", "maxWaitTime").out == run("explain", "spec.maxWaitTime").out
+    assert run("explain", "suspend").out.startswith("field:       policy.suspend\n")
+    r = run("explain", "spec.maxWaitTme")
+    assert r.code == 1 and r.err.startswith(
+        "error: no field 'maxWaitTme' in spec (did you mean 'spec.maxWaitTime'?"
+    )
