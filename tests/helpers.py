@@ -34,7 +34,7 @@ class Result:
 
 def run(*args: str, input: str | None = None) -> Result:
     """Invoke the CLI in-process, the way a user would, and return exit code and streams."""
-    result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+    result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False, prog_name="reconciler")
     return Result(result.exit_code, result.stdout, result.stderr)
 
 

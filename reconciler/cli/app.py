@@ -27,6 +27,35 @@ _PASS_THROUGH: tuple[type[BaseException], ...] = (_CLICK_EXCEPTION, typer.Exit, 
 class ReconcilerGroup(TyperGroup):
     """Routes every exception through one place: one line for users, exit codes fixed."""
 
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: Any = None,
+        complete_var: Any = None,
+        standalone_mode: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """Usage errors become the one-line ``error: …`` form (exit 2), like every other error."""
+        try:
+            code = super().main(
+                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **kwargs
+            )
+        except typer.Abort:
+            typer.echo("interrupted", err=True)
+            code = 130
+        except Exception as e:
+            if not isinstance(e, _CLICK_EXCEPTION):
+                raise
+            usage: Any = e
+            where = (
+                f"`{usage.ctx.command_path} --help`" if getattr(usage, "ctx", None) else "`reconciler --help`"
+            )
+            typer.echo(clean(f"error: {usage.format_message()} (see {where})"), err=True)
+            code = usage.exit_code
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # --debug is the root's option, but people type it after the command too.
         if "--debug" in args[1:]:

@@ -60,3 +60,19 @@ def test_explain_takes_a_bare_field_name() -> None:
     assert r.code == 1 and r.err.startswith(
         "error: no field 'maxWaitTme' in spec (did you mean 'spec.maxWaitTime'?"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("plan", "--frmat", "json"),
+            "error: No such option: --frmat (Possible options: --auth, --format) (see `reconciler plan --help`)",
+        ),
+        (("pln",), "error: No such command 'pln'. Did you mean 'plan', 'explain'? (see `reconciler --help`)"),
+        (("jobs", "get"), "error: Missing argument 'job_id'. (see `reconciler jobs get --help`)"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(args: tuple[str, ...], says: str) -> None:
+    r = run(*args)
+    assert (r.code, r.err) == (2, says + "\n")
