@@ -241,6 +241,18 @@ def quick_document(file: str, raw: bytes) -> Document | None:
     return doc
 
 
+def _syntax_error(file: str, e: yaml.MarkedYAMLError) -> YamlProblem:
+    """A syntax error placed where the user has to look: an unclosed bracket or quote is reported
+    where it was opened (libyaml notices it only lines later), with where it noticed."""
+    what = " ".join(x for x in (e.context, e.problem) if x)
+    opened = e.context_mark if (e.context or "").startswith(("while parsing a flow", "while scanning a quoted")) else None
+    mark = opened or e.problem_mark or e.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if opened is not None and e.problem_mark is not None and e.problem_mark.line != opened.line:
+        what += f" (noticed at line {e.problem_mark.line + 1}, column {e.problem_mark.column + 1}); is it closed?"
+    return YamlProblem(file, line, col, "Y001", f"YAML syntax error: {what}")
+
+
 def load_documents(file: str, raw: bytes) -> list[Document]:
     """Parse every document of a YAML file safely, with positions."""
     text = decode(file, raw)
@@ -255,10 +267,7 @@ def load_documents(file: str, raw: bytes) -> list[Document]:
             doc.data = _Builder(file).build(node, doc, ())
             documents.append(doc)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(x for x in (e.context, e.problem) if x)
-        raise YamlProblem(file, line, col, "Y001", f"YAML syntax error: {what}") from None
+        raise _syntax_error(file, e) from None
     except yaml.YAMLError as e:
         raise YamlProblem(file, 1, 1, "Y001", f"YAML error: {e}") from None
     except RecursionError:

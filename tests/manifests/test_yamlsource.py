@@ -34,7 +34,7 @@ def test_duplicate_keys_are_refused_with_both_positions() -> None:
 
 def test_syntax_error_has_position() -> None:
     p = problem("a: [1, 2\nb: 3\n")
-    assert p.code == "Y001" and p.line == 2
+    assert (p.code, p.line, p.column) == ("Y001", 1, 4)  # where the bracket was opened, not where libyaml noticed
 
 
 def test_alias_bomb_is_refused() -> None:
@@ -127,3 +127,11 @@ def test_the_quick_path_reads_what_the_positional_one_does() -> None:
         assert quick.where(("spec",)) == full.where(("spec",))  # anything else: the full parse, lazily
     for refused in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "a: 1\n---\nb: 2\n", '{"a": 1}', "a: 1\na: 2\n"):
         assert quick_document("f.yaml", refused.encode()) is None
+
+
+def test_an_unclosed_bracket_is_reported_where_it_was_opened() -> None:
+    text = "spec:\n  modelName: [rgcn\n  maxHPONumberOfTrainingJobs: 10\n"
+    with pytest.raises(YamlProblem) as info:
+        load_documents("m.yaml", text.encode())
+    assert (info.value.line, info.value.column) == (2, 14)
+    assert "noticed at line 3" in info.value.message and "is it closed?" in info.value.message
