@@ -29,6 +29,7 @@ class Action:
     adopt: bool = False
     adopt_earlier: tuple[str, ...] = ()  # jobs of the manifest found on the cluster, recorded first
     forget: bool = False  # a prune stop: the ledger drops the manifest once its job is stopped
+    orphan: bool = False  # the manifest is gone from the paths given; only the ledger knows it
     location: str = ""
 
     @property

@@ -41,7 +41,7 @@ def plan(
     wanted = {d.name for d in desired}
     managed = [name for name in view.names() if _in_scope(name, view, options)]
     orphans = [_orphan(name, view, live, options) for name in managed if name not in wanted]
-    for act in _prune_guard(orphans, len(managed), options):
+    for act in _prune_guard([dataclasses.replace(a, orphan=True) for a in orphans], len(managed), options):
         if act.action is ActionKind.NOOP:
             warnings.append(f"{act.name}: manifest removed; plan with --prune to stop or forget its job")
         actions.append(act)

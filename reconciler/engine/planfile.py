@@ -39,6 +39,7 @@ def action_to_json(a: Action) -> dict[str, Any]:
         "adopt": a.adopt,
         "adoptEarlier": list(a.adopt_earlier),
         "forget": a.forget,
+        "orphan": a.orphan,
         "reason": a.reason,
         "forcesNewJob": a.forces_new_job,
         "changes": [c.to_json() for c in a.changes],
@@ -102,6 +103,7 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
                 adopt=bool(a.get("adopt")),
                 adopt_earlier=tuple(a.get("adoptEarlier", ())),
                 forget=bool(a.get("forget")),
+                orphan=bool(a.get("orphan")),
                 changes=tuple(
                     Change(c["path"], c.get("old"), c.get("new"), c["effect"]) for c in a["changes"]
                 ),

@@ -245,11 +245,17 @@ def _syntax_error(file: str, e: yaml.MarkedYAMLError) -> YamlProblem:
     """A syntax error placed where the user has to look: an unclosed bracket or quote is reported
     where it was opened (libyaml notices it only lines later), with where it noticed."""
     what = " ".join(x for x in (e.context, e.problem) if x)
-    opened = e.context_mark if (e.context or "").startswith(("while parsing a flow", "while scanning a quoted")) else None
+    opened = (
+        e.context_mark
+        if (e.context or "").startswith(("while parsing a flow", "while scanning a quoted"))
+        else None
+    )
     mark = opened or e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if opened is not None and e.problem_mark is not None and e.problem_mark.line != opened.line:
-        what += f" (noticed at line {e.problem_mark.line + 1}, column {e.problem_mark.column + 1}); is it closed?"
+        what += (
+            f" (noticed at line {e.problem_mark.line + 1}, column {e.problem_mark.column + 1}); is it closed?"
+        )
     return YamlProblem(file, line, col, "Y001", f"YAML syntax error: {what}")
 
 

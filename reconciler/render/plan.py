@@ -45,7 +45,11 @@ def render_text(plan: Plan, out: TextIO, *, state: str = "", colour: bool | None
         out.write(text + "\n")
 
     where = f" · state {state}" if state else ""
-    line(f"Plan for {len(plan.actions)} manifest(s) · ledger serial {plan.state_serial}{where}")
+    removed = sum(a.orphan for a in plan.actions)
+    gone = f" (+{removed} removed from git)" if removed else ""
+    line(
+        f"Plan for {len(plan.actions) - removed} manifest(s){gone} · ledger serial {plan.state_serial}{where}"
+    )
     out.write("\n")
     for a in plan.actions:
         if a.action is ActionKind.NOOP and not a.changes:

@@ -38,11 +38,13 @@ def status_rows(run: PlanRun) -> list[dict[str, Any]]:
             "name": action.name,
             "jobId": job,
             "status": status,
-            "hpo": f"{view.models}/{total}" if view and total else None,
+            "hpo": {"done": view.models, "total": total} if view and total else None,
             "failureReason": view.failure_reason if view else None,
             "logUrl": view.log_url if view else None,
-            "pending": None if action.action is ActionKind.NOOP else str(action.action),
-            "reason": action.reason,
+            "pending": "orphaned" if action.orphan and action.action is ActionKind.NOOP
+            else None if action.action is ActionKind.NOOP else str(action.action),
+            "reason": "manifest removed from git: `apply --prune` stops or forgets its job"
+            if action.orphan and action.action is ActionKind.NOOP else action.reason,
             "appliedAt": cur.get("appliedAt") if cur else None,
             "age": _age(cur.get("appliedAt") if cur else None),
             "managed": action.name in desired,
@@ -51,27 +53,36 @@ def status_rows(run: PlanRun) -> list[dict[str, Any]]:
 
 
 def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
-    """The status table, failures below it, and how many manifests are in sync."""
+    """The status table (one line per manifest, fits 80 columns: the job column shows the id's
+    part after the name), then each pending reason and failure once, and the in-sync count."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("NAME", "JOB", "STATUS", "HPO", "PENDING", "AGE"):
-        table.add_column(column, no_wrap=column != "PENDING")
+    for column in ("NAME", "JOB", "STATUS", "HPO", "NEXT", "AGE"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis")
     for r in rows:
-        pending = f"{r['pending']}: {r['reason']}" if r["pending"] else "-"
-        cells = (r["name"], r["jobId"] or "-", r["status"], r["hpo"] or "-", pending, r["age"])
+        job = r["jobId"] or "-"
+        short = job[len(r["name"]) + 1 :] if job.startswith(f"{r['name']}-") else job
+        hpo = f"{r['hpo']['done']}/{r['hpo']['total']}" if r["hpo"] else "-"
+        cells = (r["name"], short, r["status"], hpo, r["pending"] or "-", r["age"])
         table.add_row(*(Text(clean(c)) for c in cells))  # Text: server text is never rich markup
-    console = Console(
-        file=out, no_color=not use_colour(out), width=max(100, Console(file=out).width), soft_wrap=False
-    )
+    console = Console(file=out, no_color=not use_colour(out), soft_wrap=True)
     console.print(table)
+    notes = [f"{r['name']}: {r['reason']}" for r in rows if r["pending"]]
     for r in rows:
-        if r["failureReason"] or r["status"] == "Failed":
-            why = r["failureReason"] or "no reason given"
-            console.print(Text(clean(f"{r['name']}: {r['jobId']} failed: {why}")))
-            if r["logUrl"]:
-                console.print(Text(clean(f"  logs: {r['logUrl']}")), soft_wrap=True)
-    in_sync = sum(1 for r in rows if not r["pending"] or ActionKind(r["pending"]).in_sync)
-    console.print(f"\n{in_sync} of {len(rows)} in sync.")
+        said = " ".join(notes)
+        if (r["failureReason"] or r["status"] == "Failed") and (r["failureReason"] or "") not in said:
+            notes.append(f"{r['name']}: {r['jobId']} failed: {r['failureReason'] or 'no reason given'}")
+        if r["logUrl"] and r["logUrl"] not in said:
+            notes.append(f"{r['name']}: logs: {r['logUrl']}")
+    if notes:
+        console.print()
+    for note in notes:
+        console.print(Text(clean(note)))
+    managed = [r for r in rows if r["managed"]]
+    in_sync = sum(1 for r in managed if not r["pending"] or ActionKind(r["pending"]).in_sync)
+    removed = len(rows) - len(managed)
+    tail = f"; {removed} removed from git (prune to stop or forget)" if removed else ""
+    console.print(f"\n{in_sync} of {len(managed)} in sync{tail}.")

@@ -306,14 +306,23 @@ def test_status(ws: Workspace) -> None:
     r = run("status")
     assert r.code == 0
     header = r.lines[0].split()
-    assert header == ["NAME", "JOB", "STATUS", "HPO", "PENDING", "AGE"]
+    assert header == ["NAME", "JOB", "STATUS", "HPO", "NEXT", "AGE"]
+    assert all(len(line) <= 80 for line in r.lines if "logs:" not in line and ": " not in line[:3])
     row_a = next(line for line in r.lines if line.startswith("a "))
-    assert ws.current("a") in row_a and "InProgress" in row_a and "2/4" in row_a
-    assert f"b: {ws.current('b')} failed: ResourceLimitExceeded: no capacity" in r.lines
-    assert any(line.strip().startswith("logs: https://") for line in r.lines)
+    assert ws.current("a").removeprefix("a-") in row_a and "InProgress" in row_a and "2/4" in row_a
+    b_notes = [line for line in r.lines if line.startswith("b: ")]
+    assert len(b_notes) == 1 and "ResourceLimitExceeded: no capacity" in b_notes[0]  # said once
+    assert "logs: https://" in b_notes[0] and r.out.count("logs: https://") == 1
+    assert r.lines[-1] == "1 of 2 in sync."
     rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
     assert rows["b"]["pending"] == "blocked" and rows["a"]["pending"] is None
-    assert rows["a"]["hpo"] == "2/4" and rows["b"]["logUrl"].startswith("https://")
+    assert rows["a"]["hpo"] == {"done": 2, "total": 4} and rows["b"]["logUrl"].startswith("https://")
+    ws.remove("a")
+    r = run("status")
+    assert any(line.startswith("a ") and "orphaned" in line for line in r.lines)
+    assert "a: manifest removed from git: `apply --prune` stops or forgets its job" in r.lines
+    assert r.lines[-1] == "0 of 1 in sync; 1 removed from git (prune to stop or forget)."
+    assert run("plan").lines[0].startswith("Plan for 1 manifest(s) (+1 removed from git)")
 
 
 @pytest.mark.parametrize(("answer", "code"), [("yes", 0), ("no", 1)])

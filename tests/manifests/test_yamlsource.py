@@ -34,7 +34,11 @@ def test_duplicate_keys_are_refused_with_both_positions() -> None:
 
 def test_syntax_error_has_position() -> None:
     p = problem("a: [1, 2\nb: 3\n")
-    assert (p.code, p.line, p.column) == ("Y001", 1, 4)  # where the bracket was opened, not where libyaml noticed
+    assert (p.code, p.line, p.column) == (
+        "Y001",
+        1,
+        4,
+    )  # where the bracket was opened, not where libyaml noticed
 
 
 def test_alias_bomb_is_refused() -> None:
