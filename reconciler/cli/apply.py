@@ -90,7 +90,8 @@ def apply_command(
         out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
         display = display_for(result.started, out, tty=use_colour(out))
         views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
-        bad_jobs = render_waited(views, out)
+        names = {job: name for name, job, _ in result.started}
+        bad_jobs = render_waited(views, names, out, sys.stderr)
     if result.failed or result.blocked or bad_jobs:
         raise typer.Exit(1)
 

@@ -128,6 +128,7 @@ def client_from(settings: Settings, pool_size: int = 16) -> NeptuneClient:
         insecure=settings.insecure,
         pool_size=pool_size,
         connect_to=settings.connect_to,
+        origin=f"from {settings.endpoint_source}" if settings.endpoint_source else "",
     )
 
 

@@ -39,6 +39,7 @@ class Settings:
     environment: str | None = None
     config_file: str | None = None
     connect_to: str | None = None  # HOST:PORT to connect to instead of the endpoint's (a tunnel)
+    endpoint_source: str = ""  # where the endpoint came from: --endpoint, NEPTUNE_ENDPOINT or a file
 
     @cached_property
     def region_and_source(self) -> tuple[str, str]:
@@ -158,6 +159,13 @@ def resolve(
     return Settings(
         endpoint=str(merged["endpoint"]).rstrip("/") if merged.get("endpoint") else None,
         region_choices=tuple((str(r), source) for r, source in regions if r),
+        endpoint_source="--endpoint"
+        if given.get("endpoint")
+        else "NEPTUNE_ENDPOINT"
+        if environ.get("NEPTUNE_ENDPOINT")
+        else f"{path} (endpoint:)"
+        if path
+        else "",
         connect_to=merged.get("connectTo"),
         auth=str(merged.get("auth", "none")),
         state=str(merged.get("state", DEFAULT_STATE)),

@@ -116,6 +116,7 @@ class NeptuneClient:
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self.deadline = deadline  # connect + send + the whole answer, per attempt
+        self.origin = ""  # where the endpoint setting came from (--endpoint, NEPTUNE_ENDPOINT, a file)
         self.sleep = sleep
         self.rng = random.Random(seed)
 
@@ -221,7 +222,10 @@ class NeptuneClient:
                 retry_after = _retry_after(response)
             except requests.RequestException as e:
                 log.debug("%s -> %s", what, type(e).__name__)
-                error = from_transport(what, e, deadline=self.deadline if deadline.fired else None)
+                fired = self.deadline if deadline.fired else None
+                error = from_transport(
+                    what, e, fired, f"{self.endpoint} ({self.origin})" if self.origin else self.endpoint
+                )
             if attempt > 0:
                 error.after_retry = True
             attempt += 1
@@ -281,6 +285,7 @@ def make_client(
     pool_size: int = 16,
     retry: RetryPolicy | None = None,
     connect_to: str | None = None,
+    origin: str = "",
 ) -> NeptuneClient:
     """A client for ``endpoint`` with a connection pool sized to the concurrency in use;
     ``connect_to`` (HOST:PORT) connects there instead, still naming and signing for ``endpoint``."""
@@ -300,4 +305,6 @@ def make_client(
         session.verify = bundle
     if auth == "iam":
         session.auth = sigv4.from_default_chain(region)
-    return NeptuneClient(session, endpoint, retry=retry)
+    client = NeptuneClient(session, endpoint, retry=retry)
+    client.origin = origin
+    return client

@@ -108,14 +108,14 @@ def from_response(what: str, response: requests.Response) -> ApiError:
     return kind(message, code=code, status=status, request_id=request_id, hint=hint)
 
 
-def from_transport(what: str, error: requests.RequestException, deadline: float | None = None) -> ServerError:
+def from_transport(
+    what: str, error: requests.RequestException, deadline: float | None = None, endpoint: str = ""
+) -> ServerError:
     """Connection refused, reset, timed out: retryable, and never carries request headers.
-    ``deadline``: the call's own deadline fired (a server answering too slowly)."""
+    ``deadline``: the call's own deadline fired (a server answering too slowly); ``endpoint``
+    names the endpoint and where its setting came from, for the hint."""
+    hint = f"check the endpoint {endpoint} and the network" if endpoint else "check the endpoint and network"
     if deadline is not None:
-        return ServerError(
-            f"{what}: timed out (no complete answer within {deadline:g}s)",
-            hint="check the endpoint and network",
-        )
+        return ServerError(f"{what}: timed out (no complete answer within {deadline:g}s)", hint=hint)
     kind = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
-    reason = type(error).__name__
-    return ServerError(f"{what}: {kind} ({reason})", hint="check the endpoint and network")
+    return ServerError(f"{what}: {kind} ({type(error).__name__})", hint=hint)

@@ -29,13 +29,23 @@ def render_summary(result: ApplyResult, out: TextIO) -> None:
     out.write(f"\nApply complete: {len(result.succeeded)} succeeded, {len(result.failed)} failed{blocked}.\n")
 
 
-def render_waited(views: dict[str, JobView | None], out: TextIO) -> list[str]:
-    """One line per job that did not complete (or ``All started jobs Completed.``); their ids."""
+def render_waited(
+    views: dict[str, JobView | None], names: dict[str, str], out: TextIO, err: TextIO
+) -> list[str]:
+    """``All started jobs Completed.``, or an ``error:`` line per job that did not complete: the
+    manifest, the job, why, where its logs are and what to do next. Returns those jobs' ids."""
     bad = [job for job, v in views.items() if v is None or v.status != "Completed"]
     for job in bad:
-        view = views[job]
+        view, name = views[job], names.get(job, "?")
+        status = view.status if view else "Missing"
         why = f": {view.failure_reason}" if view and view.failure_reason else ""
-        out.write(clean(f"{job} ended {view.status if view else 'Missing'}{why}") + "\n")
+        logs = f" (logs: {view.log_url})" if view and view.log_url else ""
+        step = (
+            f"fix the cause, then change the spec or `reconciler apply --replace {name}`"
+            if status == "Failed"
+            else "`reconciler status` shows what the cluster says now; `apply` recreates it if git still wants it"
+        )
+        err.write(clean(f"error: {name}: job {job} ended {status}{why}{logs}; {step}") + "\n")
     if not bad:
         out.write("All started jobs Completed.\n")
     return bad

@@ -76,3 +76,23 @@ def test_explain_takes_a_bare_field_name() -> None:
 def test_usage_errors_are_one_line_with_exit_2(args: tuple[str, ...], says: str) -> None:
     r = run(*args)
     assert (r.code, r.err) == (2, says + "\n")
+
+
+def test_a_connection_error_names_the_endpoint_and_where_it_came_from(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    from reconciler.neptune import client as client_module
+
+    monkeypatch.setattr(client_module.RetryPolicy, "delay", lambda *args: 0.0)  # retry at once
+    r = run("jobs", "list", "--endpoint", dead)
+    assert r.code == 1 and f"check the endpoint {dead} (from --endpoint) and the network" in r.err
+    monkeypatch.setenv("NEPTUNE_ENDPOINT", dead)
+    assert f"{dead} (from NEPTUNE_ENDPOINT)" in run("jobs", "list").err
+    monkeypatch.delenv("NEPTUNE_ENDPOINT")
+    (in_tmp / "reconciler.yaml").write_text(f"endpoint: {dead}\n")
+    assert f"{dead} (from reconciler.yaml (endpoint:))" in run("jobs", "list").err

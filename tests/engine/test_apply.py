@@ -58,7 +58,11 @@ def test_wait_reports_failure_with_exit_1(ws: Workspace, fast: Emu) -> None:
     r = ws.apply("--wait", "--poll-interval", "0.1")
     assert r.code == 1
     job = ws.current("m")
-    assert f"{job} ended Failed: AlgorithmError: injected failure (emulator)" in r.lines
+    (line,) = [x for x in r.err.splitlines() if x.startswith("error:")]
+    assert line.startswith(
+        f"error: m: job {job} ended Failed: AlgorithmError: injected failure (emulator) (logs: https://"
+    )
+    assert line.endswith("; fix the cause, then change the spec or `reconciler apply --replace m`")
     assert "All started jobs Completed." not in r.lines
 
 
