@@ -6,8 +6,10 @@ own errors live with the client, in ``neptune/errors.py``.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Iterable
 
 MAX_DETAIL = 256
 
@@ -16,6 +18,20 @@ def shorten(text: str, limit: int = MAX_DETAIL) -> str:
     """Cut server-provided text to a sane length before it reaches a message."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice ``word`` most likely meant (a different case, a unique prefix, or a close
+    spelling), for every "did you mean" the tool prints."""
+    options = sorted(choices)
+    lowered = {c.lower(): c for c in options}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    prefixed = [c for c in options if len(word) >= 4 and c.lower().startswith(word.lower())]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 class ReconcilerError(Exception):

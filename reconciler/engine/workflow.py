@@ -7,7 +7,6 @@ This is the I/O shell around the pure core; the CLI calls it, tests call it dire
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +20,7 @@ from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.model import Options, Plan
 from ..core.plan import plan
-from ..errors import ManifestError, ReconcilerError
+from ..errors import ManifestError, ReconcilerError, closest
 from ..manifests.config import Settings
 from ..manifests.desired import desired_from
 from ..manifests.load import load, require_valid
@@ -77,10 +76,10 @@ def load_desired(
 def known_names(asked: frozenset[str], names: set[str], flag: str) -> None:
     """Every name given to ``flag`` is a manifest's, or a ManifestError with a did-you-mean."""
     for name in sorted(asked - names):
-        close = difflib.get_close_matches(name, sorted(names), n=1)
+        match = closest(name, names)
         hint = (
-            f"did you mean {close[0]!r}?"
-            if close
+            f"did you mean {match!r}?"
+            if match
             else f"the manifests are: {', '.join(sorted(names)[:10]) or 'none'}"
         )
         raise ManifestError(f"{flag} {name}: no manifest of that name is selected", hint)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 from ..core.kinds import TRAINING
+from ..errors import closest
 
 MANAGED_FIELDS = TRAINING.managed_fields
 MANAGED_ADVICE = (
@@ -111,11 +111,5 @@ def _article(types: Any) -> str:
 
 
 def _suggest(word: str, choices: list[str]) -> str:
-    lowered = {c.lower(): c for c in choices}
-    if word.lower() in lowered:
-        return f" (did you mean {lowered[word.lower()]!r}?)"
-    prefixed = [c for c in choices if len(word) >= 4 and c.lower().startswith(word.lower())]
-    if len(prefixed) == 1:
-        return f" (did you mean {prefixed[0]!r}?)"
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    match = closest(word, choices)
+    return f" (did you mean {match!r}?)" if match else ""

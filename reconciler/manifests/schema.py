@@ -6,14 +6,13 @@ Everything that needs to know a field's type, default, rule or ``x-on-change`` a
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import ReconcilerError
+from ..errors import ReconcilerError, closest
 
 MANIFEST = "modeltrainingjob.v1"
 CONFIG = "config.v1"
@@ -155,10 +154,10 @@ def node(path: str) -> dict[str, Any]:
         if part not in props:
             choices = ", ".join(sorted(props)) or "none: it has no sub-fields"
             where = ".".join(walked) or "the manifest"
-            close = difflib.get_close_matches(part, list(props), n=1)
+            match = closest(part, props)
             hint = (
-                f"did you mean {'.'.join([*walked, close[0]])!r}? fields: {choices}"
-                if close
+                f"did you mean {'.'.join([*walked, match])!r}? fields: {choices}"
+                if match
                 else f"fields: {choices}"
             )
             raise ReconcilerError(f"no field {part!r} in {where}", hint)
