@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -83,17 +83,34 @@ def apply_command(
         say=lambda text: print(text, file=out),
         confirm=None if auto_approve else _confirm,
     )
-    result = run_apply(client, settings, request, view)
+    try:
+        result = run_apply(client, settings, request, view)
+    except KeyboardInterrupt:
+        _interrupted("during apply; jobs it had started keep running on the cluster")
     render_summary(result, out)
     bad_jobs: list[str] = []
     if wait and result.started:
         out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
         display = display_for(result.started, out, tty=use_colour(out))
-        views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
+        try:
+            views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
+        except KeyboardInterrupt:
+            running = ", ".join(job for _, job, _ in result.started)
+            _interrupted(f"while waiting; these jobs keep running on the cluster: {running}")
         names = {job: name for name, job, _ in result.started}
         bad_jobs = render_waited(views, names, out, sys.stderr)
     if result.failed or result.blocked or bad_jobs:
         raise typer.Exit(1)
+
+
+def _interrupted(what: str) -> NoReturn:
+    """Ctrl-C: say what is true (the lease is released on the way out) and how to go on."""
+    sys.stderr.write(
+        f"interrupted {what}. The state lock was released; rerun `reconciler apply` to resume "
+        "(interrupted calls are settled by a GET on each job id, nothing is started twice) "
+        "or `reconciler status` to look.\n"
+    )
+    raise typer.Exit(130)
 
 
 @connected(NEPTUNE, STATE, CONFIG)

@@ -366,3 +366,26 @@ def test_lock_timeout_waits_for_the_other_apply(ws: Workspace) -> None:
     threading.Timer(0.5, store.unlock, args=(lease,)).start()
     r = ws.apply("--lock-timeout", "10s")
     assert r.code == 0 and len(creates(ws.emu)) == 1
+
+
+def test_ctrl_c_while_waiting_says_what_is_true(ws: Workspace) -> None:
+    """A real SIGINT during --wait: exit 130, the lock released, the running jobs named, and how
+    to go on."""
+    ws.emu.seed_dp("dp-m")
+    ws.write("m")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--wait", "--poll-interval", "0.2"],
+        cwd=ws.root, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("Waiting for"):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    job = ws.current("m")
+    assert proc.returncode == 130, err
+    assert f"interrupted while waiting; these jobs keep running on the cluster: {job}." in err
+    assert "The state lock was released; rerun `reconciler apply` to resume" in err
+    assert not ws.state.with_name("state.json.lock").exists()
+    assert ws.emu.status(job) == "InProgress"
