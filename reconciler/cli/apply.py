@@ -49,18 +49,42 @@ def apply_command(
     scope: Scope,
     options: Options,
     auto_approve: Annotated[
-        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+        bool, typer.Option("--auto-approve", metavar="", help="Do not ask for confirmation.")
     ] = False,
-    wait: Annotated[bool, typer.Option("--wait", help="Poll started jobs until they finish.")] = False,
-    timeout: Annotated[str, typer.Option("--timeout", help="Give up waiting after this long.")] = "6h",
-    max_stops: Annotated[int, typer.Option("--max-stops", min=0, help="Most jobs one run may stop.")] = 5,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="Run this saved plan exactly.")] = None,
-    poll_interval: Annotated[float, typer.Option("--poll-interval", help="Seconds between polls.")] = 5.0,
+    wait: Annotated[
+        bool, typer.Option("--wait", metavar="", help="Poll started jobs until they finish.")
+    ] = False,
+    timeout: Annotated[
+        str, typer.Option("--timeout", metavar="DURATION", help="Give up waiting after this long.")
+    ] = "6h",
+    max_stops: Annotated[
+        int, typer.Option("--max-stops", metavar="N", min=0, help="Most jobs one run may stop.")
+    ] = 5,
+    plan_file: Annotated[
+        Path | None, typer.Option("--plan", metavar="FILE", help="Run this saved plan exactly.")
+    ] = None,
+    poll_interval: Annotated[
+        float, typer.Option("--poll-interval", metavar="SECONDS", help="Seconds between polls.")
+    ] = 5.0,
     lock_timeout: Annotated[
-        str, typer.Option("--lock-timeout", help="Wait this long for another apply's lock (e.g. 5m).")
+        str,
+        typer.Option(
+            "--lock-timeout", metavar="DURATION", help="Wait this long for another apply's lock (e.g. 5m)."
+        ),
     ] = "0s",
 ) -> None:
-    """Make the cluster match the manifests: create, update and stop training jobs."""
+    """Make the cluster match the manifests: create, update and stop training jobs.
+
+    Examples:
+
+    $ reconciler apply
+
+    $ reconciler apply --auto-approve --wait --timeout 6h
+
+    $ reconciler apply --plan plan.json
+
+    $ reconciler apply --prune --max-stops 2
+    """
     from ..engine.workflow import ApplyRequest, ApplyView, run_apply, wait_started
     from ..render.apply import render_outcome, render_summary, render_waited
     from ..render.plan import render_text
@@ -90,9 +114,9 @@ def apply_command(
     render_summary(result, out)
     bad_jobs: list[str] = []
     if wait and result.started:
-        out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
-        display = display_for(result.started, out, tty=use_colour(out))
         try:
+            out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
+            display = display_for(result.started, out, tty=use_colour(out))
             views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
         except KeyboardInterrupt:
             running = ", ".join(job for _, job, _ in result.started)
@@ -116,7 +140,16 @@ def _interrupted(what: str) -> NoReturn:
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
 def status_command(conn: Connection, scope: Scope, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
-    """Git against reality: each manifest's job, its live status and what apply would do."""
+    """Git against reality: each manifest's job, its live status and what apply would do.
+
+    Examples:
+
+    $ reconciler status
+
+    $ reconciler status -l team=risk
+
+    $ reconciler status --format json
+    """
     from ..render.status import render_status, status_rows
 
     rows = status_rows(scope.plan(conn.settings(), Options()))

@@ -26,10 +26,17 @@ def emulator_command(
         str, typer.Option(help="Region shown in ARNs (and expected in signatures).")
     ] = "us-east-1",
     strict: Annotated[
-        bool, typer.Option(help="Refuse unknown fields, ids beyond [A-Za-z0-9-]{1,48}, odd bucket names.")
+        bool,
+        typer.Option(
+            metavar="", help="Refuse unknown fields, ids beyond [A-Za-z0-9-]{1,48}, odd bucket names."
+        ),
     ] = False,
-    not_found_400: Annotated[bool, typer.Option(help="Answer a missing id with 400, not 404.")] = False,
-    list_all: Annotated[bool, typer.Option(help="List every job, not only the active ones.")] = False,
+    not_found_400: Annotated[
+        bool, typer.Option(metavar="", help="Answer a missing id with 400, not 404.")
+    ] = False,
+    list_all: Annotated[
+        bool, typer.Option(metavar="", help="List every job, not only the active ones.")
+    ] = False,
     auth_check: Annotated[
         list[str] | None,
         typer.Option(metavar="KEY_ID:SECRET", help="Verify SigV4 signatures made with this key pair."),

@@ -18,7 +18,9 @@ from .options import CONFIG, NEPTUNE, Connection, DataFormatOpt, client_from, co
 
 RoleOpt = Annotated[
     str | None,
-    typer.Option("--neptune-iam-role-arn", help="Role for the call (when the cluster has no default)."),
+    typer.Option(
+        "--neptune-iam-role-arn", metavar="ARN", help="Role for the call (when the cluster has no default)."
+    ),
 ]
 jobs_app = typer.Typer(no_args_is_help=True, help="Imperative model-training job calls.")
 
@@ -35,7 +37,7 @@ def _emit(doc: Any, fmt: DataFormat, text: str) -> None:
 @connected(NEPTUNE, CONFIG)
 def list_jobs(
     conn: Connection,
-    max_items: Annotated[int, typer.Option("--max-items", help="1 to 1024.")] = 10,
+    max_items: Annotated[int, typer.Option("--max-items", metavar="N", help="1 to 1024.")] = 10,
     role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
@@ -64,7 +66,9 @@ def get_job(
 def stop_job(
     conn: Connection,
     job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
-    clean: Annotated[bool, typer.Option("--clean", help="Also delete the job's S3 artifacts.")] = False,
+    clean: Annotated[
+        bool, typer.Option("--clean", metavar="", help="Also delete the job's S3 artifacts.")
+    ] = False,
     role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
@@ -77,7 +81,9 @@ def stop_job(
 @connected(NEPTUNE, CONFIG)
 def create_job(
     conn: Connection,
-    from_file: Annotated[Path, typer.Option("--from-file", help="JSON body of the create call.")],
+    from_file: Annotated[
+        Path, typer.Option("--from-file", metavar="BODY.json", help="JSON body of the create call.")
+    ],
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
     """Start one model-training job from a JSON body (one-off use; not tracked in the ledger)."""

@@ -19,7 +19,14 @@ def validate_command(
     paths: Paths = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
-    """Check manifests offline (no network, no credentials). Exit 0 when valid."""
+    """Check manifests offline (no network, no credentials). Exit 0 when valid.
+
+    Examples:
+
+    $ reconciler validate
+
+    $ reconciler validate specs/fraud-rgcn.yaml --format json
+    """
     from ..manifests.load import load
     from ..render.validate import render_problems
 
@@ -51,7 +58,14 @@ def explain_command(
     field: Annotated[str, typer.Argument(help="Dotted field path, e.g. spec.maxWaitTime.")] = "",
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
-    """Describe a manifest field: type, default, rules, cost of a change."""
+    """Describe a manifest field: type, default, rules, cost of a change.
+
+    Examples:
+
+    $ reconciler explain maxWaitTime
+
+    $ reconciler explain policy.onDataChange
+    """
     from ..manifests import explain
 
     info = explain.describe(field)

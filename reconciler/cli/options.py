@@ -24,38 +24,60 @@ if TYPE_CHECKING:  # the heavy layers load when a command runs, not for --help
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-Paths = Annotated[list[str] | None, typer.Argument(help="Manifest files or folders (default specs/).")]
+Paths = Annotated[
+    list[str] | None, typer.Argument(metavar="PATHS", help="Manifest files or folders (default specs/).")
+]
 DataFormatOpt = Annotated[DataFormat, typer.Option("--format", "-f", help="Output format.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 LabelOpt = Annotated[
-    list[str] | None, typer.Option("--label", "-l", help="Only manifests with label key=value.")
+    list[str] | None,
+    typer.Option("--label", "-l", metavar="KEY=VALUE", help="Only manifests with label key=value."),
 ]
-TargetOpt = Annotated[list[str] | None, typer.Option("--target", help="Only this manifest (repeatable).")]
+TargetOpt = Annotated[
+    list[str] | None, typer.Option("--target", metavar="NAME", help="Only this manifest (repeatable).")
+]
 ReplaceOpt = Annotated[
-    list[str] | None, typer.Option("--replace", help="Force a full retrain of NAME (repeatable).")
+    list[str] | None,
+    typer.Option("--replace", metavar="NAME", help="Force a full retrain of NAME (repeatable)."),
 ]
-PruneOpt = Annotated[bool, typer.Option("--prune", help="Stop or forget jobs whose manifest was removed.")]
+PruneOpt = Annotated[
+    bool, typer.Option("--prune", metavar="", help="Stop or forget jobs whose manifest was removed.")
+]
 PruneAllOpt = Annotated[
     bool,
-    typer.Option("--prune-all", help="Like --prune, also when it removes more than half of the manifests."),
+    typer.Option(
+        "--prune-all", metavar="", help="Like --prune, also when it removes more than half of the manifests."
+    ),
 ]
 NoPreflightOpt = Annotated[
-    bool, typer.Option("--no-s3-preflight", help="Skip checking custom-model sources in S3.")
+    bool, typer.Option("--no-s3-preflight", metavar="", help="Skip checking custom-model sources in S3.")
 ]
-ParallelismOpt = Annotated[int, typer.Option("--parallelism", min=1, max=256, help="Concurrent API calls.")]
-ConfigOpt = Annotated[str | None, typer.Option("--config", help="Path of reconciler.yaml.")]
-EnvOpt = Annotated[str | None, typer.Option("--env", help="Environment overlay from reconciler.yaml.")]
+ParallelismOpt = Annotated[
+    int, typer.Option("--parallelism", metavar="N", min=1, max=256, help="Concurrent API calls.")
+]
+ConfigOpt = Annotated[str | None, typer.Option("--config", metavar="FILE", help="Path of reconciler.yaml.")]
+EnvOpt = Annotated[
+    str | None, typer.Option("--env", metavar="NAME", help="Environment overlay from reconciler.yaml.")
+]
 
 # Every connection option, with the Connection field it fills; groups pick from these.
 _OPTIONS: dict[str, Any] = {
     "endpoint": Annotated[
         str | None,
-        typer.Option("--endpoint", help="Neptune endpoint URL (env NEPTUNE_ENDPOINT).", show_default=False),
+        typer.Option(
+            "--endpoint",
+            metavar="URL",
+            help="Neptune endpoint URL (env NEPTUNE_ENDPOINT).",
+            show_default=False,
+        ),
     ],
-    "auth": Annotated[str | None, typer.Option("--auth", help="iam (SigV4) or none.")],
-    "region": Annotated[str | None, typer.Option("--region", help="AWS region (env AWS_REGION).")],
+    "auth": Annotated[str | None, typer.Option("--auth", metavar="iam|none", help="iam (SigV4) or none.")],
+    "region": Annotated[
+        str | None, typer.Option("--region", metavar="REGION", help="AWS region (env AWS_REGION).")
+    ],
     "insecure": Annotated[
-        bool, typer.Option("--insecure", help="Allow plain http:// to a host that is not loopback.")
+        bool,
+        typer.Option("--insecure", metavar="", help="Allow plain http:// to a host that is not loopback."),
     ],
     "connect_to": Annotated[
         str | None,
@@ -68,10 +90,15 @@ _OPTIONS: dict[str, Any] = {
     ],
     "state": Annotated[
         str | None,
-        typer.Option("--state", help="Ledger location: a path or s3://bucket/key (env RECONCILER_STATE)."),
+        typer.Option(
+            "--state",
+            metavar="PATH|s3://BUCKET/KEY",
+            help="Ledger location: a path or s3://bucket/key (env RECONCILER_STATE).",
+        ),
     ],
     "s3_endpoint": Annotated[
-        str | None, typer.Option("--s3-endpoint", help="S3 endpoint override (state, preflight).")
+        str | None,
+        typer.Option("--s3-endpoint", metavar="URL", help="S3 endpoint override (state, preflight)."),
     ],
     "config": ConfigOpt,
     "env": EnvOpt,

@@ -35,10 +35,23 @@ def plan_command(
     conn: Connection,
     scope: Scope,
     options: Options,
-    out: Annotated[Path | None, typer.Option("--out", help="Save the plan for `apply --plan`.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="FILE", help="Save the plan for `apply --plan`.")
+    ] = None,
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
-    """Show what apply would do. Exit 0 in sync, 2 changes to make, 1 error; changes nothing."""
+    """Show what apply would do. Exit 0 in sync, 2 changes to make, 1 error; changes nothing.
+
+    Examples:
+
+    $ reconciler plan
+
+    $ reconciler plan --format markdown --out plan.json
+
+    $ reconciler plan --prune specs/team
+
+    $ reconciler plan --replace fraud-rgcn
+    """
     settings = conn.settings()
     run = scope.plan(settings, options)
     plan_renderer(fmt)(run.plan, sys.stdout, settings.state)

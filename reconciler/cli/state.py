@@ -102,7 +102,9 @@ def lock_show(conn: Connection) -> None:
 @connected(STATE, CONFIG)
 def unlock(
     conn: Connection,
-    force: Annotated[bool, typer.Option("--force", help="Break a lease that has not expired.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", metavar="", help="Break a lease that has not expired.")
+    ] = False,
 ) -> None:
     """Break the state lock left by an apply that died."""
     import time

@@ -96,3 +96,11 @@ def test_a_connection_error_names_the_endpoint_and_where_it_came_from(
     monkeypatch.delenv("NEPTUNE_ENDPOINT")
     (in_tmp / "reconciler.yaml").write_text(f"endpoint: {dead}\n")
     assert f"{dead} (from reconciler.yaml (endpoint:))" in run("jobs", "list").err
+
+
+@pytest.mark.parametrize("command", [("validate",), ("plan",), ("apply",), ("status",), ("explain",)])
+def test_help_shows_examples_and_no_type_tags_on_flags(command: tuple[str, ...]) -> None:
+    r = run(*command, "--help")
+    assert r.code == 0 and "Examples:" in r.out and f"$ reconciler {command[0]}" in r.out
+    tagged = [line for line in r.out.splitlines() if "<bool>" in line]
+    assert all("Show this message and exit." in line for line in tagged), tagged  # typer's own --help
