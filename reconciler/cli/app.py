@@ -7,7 +7,6 @@ import traceback
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import ReconcilerError, redact
@@ -16,7 +15,7 @@ from .apply import apply_command, status_command
 from .emulator import emulator_command
 from .jobs import jobs_app
 from .offline import explain_command, schema_command, validate_command
-from .options import DEBUG
+from .options import DEBUG, Command, Group
 from .plan import plan_command
 from .state import import_command, state_app
 
@@ -24,7 +23,7 @@ _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "
 _PASS_THROUGH: tuple[type[BaseException], ...] = (_CLICK_EXCEPTION, typer.Exit, typer.Abort)
 
 
-class ReconcilerGroup(TyperGroup):
+class ReconcilerGroup(Group):
     """Routes every exception through one place: one line for users, exit codes fixed."""
 
     def main(  # type: ignore[override]
@@ -120,16 +119,16 @@ def _root(
     DEBUG["on"] = debug
 
 
-app.command("validate")(validate_command)
-app.command("schema")(schema_command)
-app.command("explain")(explain_command)
+app.command("validate", cls=Command)(validate_command)
+app.command("schema", cls=Command)(schema_command)
+app.command("explain", cls=Command)(explain_command)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(state_app, name="state")
-app.command("plan")(plan_command)
-app.command("import")(import_command)
-app.command("apply")(apply_command)
-app.command("status")(status_command)
-app.command("emulator")(emulator_command)
+app.command("plan", cls=Command)(plan_command)
+app.command("import", cls=Command)(import_command)
+app.command("apply", cls=Command)(apply_command)
+app.command("status", cls=Command)(status_command)
+app.command("emulator", cls=Command)(emulator_command)
 
 
 def main() -> None:

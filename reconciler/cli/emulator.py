@@ -10,32 +10,44 @@ from ..errors import ReconcilerError
 
 
 def emulator_command(
-    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8182,
-    state_file: Annotated[str | None, typer.Option(help="Keep jobs across restarts.")] = None,
-    job_seconds: Annotated[float, typer.Option(help="How long a job stays InProgress.")] = 5.0,
-    stop_seconds: Annotated[float, typer.Option(help="How long a job stays Stopping.")] = 1.0,
-    latency_ms: Annotated[float, typer.Option(help="Added to every API call.")] = 0.0,
-    error_rate: Annotated[float, typer.Option(help="Share of calls answered 500.")] = 0.0,
-    throttle_rps: Annotated[float, typer.Option(help="Token-bucket rate; 429 beyond it.")] = 0.0,
-    drop_rate: Annotated[float, typer.Option(help="Share of calls whose answer is lost.")] = 0.0,
-    seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
-    s3_endpoint: Annotated[str | None, typer.Option(help="Write artifacts to this S3 endpoint.")] = None,
-    artifacts_dir: Annotated[str | None, typer.Option(help="Write artifacts under this folder.")] = None,
+    host: Annotated[str, typer.Option(metavar="ADDR", help="Loopback address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port; 0 picks a free one.")] = 8182,
+    state_file: Annotated[str | None, typer.Option(metavar="FILE", help="Keep jobs across restarts.")] = None,
+    job_seconds: Annotated[
+        float, typer.Option(metavar="SECONDS", help="How long a job stays InProgress.")
+    ] = 5.0,
+    stop_seconds: Annotated[
+        float, typer.Option(metavar="SECONDS", help="How long a job stays Stopping.")
+    ] = 1.0,
+    latency_ms: Annotated[float, typer.Option(metavar="MS", help="Added to every API call.")] = 0.0,
+    error_rate: Annotated[float, typer.Option(metavar="P", help="Share of calls answered 500.")] = 0.0,
+    throttle_rps: Annotated[
+        float, typer.Option(metavar="RPS", help="Token-bucket rate; 429 beyond it.")
+    ] = 0.0,
+    drop_rate: Annotated[float, typer.Option(metavar="P", help="Share of calls whose answer is lost.")] = 0.0,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the fault injection.")] = 0,
+    s3_endpoint: Annotated[
+        str | None, typer.Option(metavar="URL", help="Write artifacts to this S3 endpoint.")
+    ] = None,
+    artifacts_dir: Annotated[
+        str | None, typer.Option(metavar="DIR", help="Write artifacts under this folder.")
+    ] = None,
     region: Annotated[
-        str, typer.Option(help="Region shown in ARNs (and expected in signatures).")
+        str, typer.Option(metavar="REGION", help="Region shown in ARNs (and expected in signatures).")
     ] = "us-east-1",
     strict: Annotated[
         bool,
         typer.Option(
-            metavar="", help="Refuse unknown fields, ids beyond [A-Za-z0-9-]{1,48}, odd bucket names."
+            "--strict",
+            metavar="",
+            help="Refuse unknown fields, ids beyond [A-Za-z0-9-]{1,48}, odd bucket names.",
         ),
     ] = False,
     not_found_400: Annotated[
-        bool, typer.Option(metavar="", help="Answer a missing id with 400, not 404.")
+        bool, typer.Option("--not-found-400", metavar="", help="Answer a missing id with 400, not 404.")
     ] = False,
     list_all: Annotated[
-        bool, typer.Option(metavar="", help="List every job, not only the active ones.")
+        bool, typer.Option("--list-all", metavar="", help="List every job, not only the active ones.")
     ] = False,
     auth_check: Annotated[
         list[str] | None,

@@ -14,7 +14,7 @@ from ..render import DataFormat
 
 if TYPE_CHECKING:
     from ..neptune import NeptuneClient
-from .options import CONFIG, NEPTUNE, Connection, DataFormatOpt, client_from, connected
+from .options import CONFIG, NEPTUNE, Command, Connection, DataFormatOpt, Group, client_from, connected
 
 RoleOpt = Annotated[
     str | None,
@@ -22,18 +22,18 @@ RoleOpt = Annotated[
         "--neptune-iam-role-arn", metavar="ARN", help="Role for the call (when the cluster has no default)."
     ),
 ]
-jobs_app = typer.Typer(no_args_is_help=True, help="Imperative model-training job calls.")
+jobs_app = typer.Typer(cls=Group, no_args_is_help=True, help="Imperative model-training job calls.")
 
 
 def _client(conn: Connection) -> NeptuneClient:
-    return client_from(conn.settings(), pool_size=2)
+    return client_from(conn.settings(), pool_size=8)
 
 
 def _emit(doc: Any, fmt: DataFormat, text: str) -> None:
     sys.stdout.write(json.dumps(doc, indent=2) + "\n" if fmt is DataFormat.JSON else text)
 
 
-@jobs_app.command("list")
+@jobs_app.command("list", cls=Command)
 @connected(NEPTUNE, CONFIG)
 def list_jobs(
     conn: Connection,
@@ -41,16 +41,24 @@ def list_jobs(
     role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
-    """List model-training job ids (the service lists the active ones)."""
-    ids = _client(conn).list_training_jobs(max_items, role)
-    _emit({"ids": ids}, fmt, "".join(f"{i}\n" for i in ids) or "no model-training jobs\n")
+    """List model-training jobs (the service lists the active ones) with each one's status.
+
+    Example: reconciler jobs list --format json | jq -r '.jobs[] | select(.status=="Failed") | .id'
+    """
+    from ..engine.observe import read_jobs
+    from ..render.job import job_rows, render_job_table
+
+    client = _client(conn)
+    ids = client.list_training_jobs(max_items, role)
+    rows = job_rows(ids, read_jobs(client, ids, role))
+    _emit({"ids": ids, "jobs": rows}, fmt, render_job_table(rows))
 
 
-@jobs_app.command("get")
+@jobs_app.command("get", cls=Command)
 @connected(NEPTUNE, CONFIG)
 def get_job(
     conn: Connection,
-    job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="Model-training job id.")],
     role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
@@ -61,11 +69,11 @@ def get_job(
     _emit(doc, fmt, render_job(doc))
 
 
-@jobs_app.command("stop")
+@jobs_app.command("stop", cls=Command)
 @connected(NEPTUNE, CONFIG)
 def stop_job(
     conn: Connection,
-    job_id: Annotated[str, typer.Argument(help="Model-training job id.")],
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="Model-training job id.")],
     clean: Annotated[
         bool, typer.Option("--clean", metavar="", help="Also delete the job's S3 artifacts.")
     ] = False,
@@ -77,7 +85,7 @@ def stop_job(
     _emit(doc, fmt, f"{job_id}: {doc.get('status', 'stop requested')}{' (clean)' if clean else ''}\n")
 
 
-@jobs_app.command("create")
+@jobs_app.command("create", cls=Command)
 @connected(NEPTUNE, CONFIG)
 def create_job(
     conn: Connection,

@@ -38,7 +38,9 @@ def validate_command(
 
 
 def schema_command(
-    which: Annotated[str, typer.Argument(help="manifest, config, ledger or plan.")] = "manifest",
+    which: Annotated[
+        str, typer.Argument(metavar="WHICH", help="manifest, config, ledger or plan.")
+    ] = "manifest",
 ) -> None:
     """Print a JSON Schema (for editors: yaml-language-server)."""
     from ..manifests import schema
@@ -55,7 +57,9 @@ def schema_command(
 
 
 def explain_command(
-    field: Annotated[str, typer.Argument(help="Dotted field path, e.g. spec.maxWaitTime.")] = "",
+    field: Annotated[
+        str, typer.Argument(metavar="FIELD", help="Dotted field path, e.g. spec.maxWaitTime.")
+    ] = "",
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
     """Describe a manifest field: type, default, rules, cost of a change.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from ..core.model import Options
 from ..errors import ReconcilerError, redact
@@ -23,6 +24,35 @@ if TYPE_CHECKING:  # the heavy layers load when a command runs, not for --help
     from ..neptune import NeptuneClient
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _untyped_help(option: Any) -> Any:
+    """``--help`` is a flag: shown without the ``<bool>`` type tag typer gives it."""
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
+class Command(TyperCommand):
+    """Every command's class: ``--help`` shown as a flag, arguments by name without the
+    ``<str>``/``<list[str]>`` type tags typer gives them (their help says what they take)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _untyped_help(super().get_help_option(ctx))
+
+
+class Group(TyperGroup):
+    """Every command group's class (``--help`` shown as a flag)."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _untyped_help(super().get_help_option(ctx))
+
 
 Paths = Annotated[
     list[str] | None, typer.Argument(metavar="PATHS", help="Manifest files or folders (default specs/).")

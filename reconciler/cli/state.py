@@ -18,8 +18,10 @@ from .options import (
     CONFIG,
     NEPTUNE,
     STATE,
+    Command,
     Connection,
     DataFormatOpt,
+    Group,
     Paths,
     Scope,
     client_from,
@@ -27,7 +29,7 @@ from .options import (
     scoped,
 )
 
-state_app = typer.Typer(no_args_is_help=True, help="Inspect and repair the ledger.")
+state_app = typer.Typer(cls=Group, no_args_is_help=True, help="Inspect and repair the ledger.")
 
 
 def _store(conn: Connection) -> StateStore:
@@ -36,7 +38,7 @@ def _store(conn: Connection) -> StateStore:
     return open_store(conn.settings())
 
 
-@state_app.command("show")
+@state_app.command("show", cls=Command)
 @connected(STATE, CONFIG)
 def show(conn: Connection, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
     """Print the ledger: every manifest's generations and pending intents."""
@@ -50,7 +52,7 @@ def show(conn: Connection, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
     render_ledger(ledger, store.location, sys.stdout)
 
 
-@state_app.command("rebuild")
+@state_app.command("rebuild", cls=Command)
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
 def rebuild(conn: Connection, scope: Scope) -> None:
@@ -67,9 +69,11 @@ def rebuild(conn: Connection, scope: Scope) -> None:
     sys.stdout.write(f"\nRebuild complete: {adopted} adopted, {len(findings) - adopted} unchanged.\n")
 
 
-@state_app.command("rm")
+@state_app.command("rm", cls=Command)
 @connected(STATE, CONFIG)
-def rm(conn: Connection, name: Annotated[str, typer.Argument(help="Manifest name to forget.")]) -> None:
+def rm(
+    conn: Connection, name: Annotated[str, typer.Argument(metavar="NAME", help="Manifest name to forget.")]
+) -> None:
     """Forget a manifest's jobs without touching the cluster."""
     store = _store(conn)
     with store.held(f"state rm {name}"):
@@ -82,7 +86,7 @@ def rm(conn: Connection, name: Annotated[str, typer.Argument(help="Manifest name
     sys.stdout.write(f"forgot {name} ({len(jobs)} job(s) left untouched on the cluster)\n")
 
 
-@state_app.command("lock")
+@state_app.command("lock", cls=Command)
 @connected(STATE, CONFIG)
 def lock_show(conn: Connection) -> None:
     """Show who holds the state lock, if anyone."""
@@ -98,7 +102,7 @@ def lock_show(conn: Connection) -> None:
             sys.stdout.write(f"plan: {held['plan']}\n")
 
 
-@state_app.command("unlock")
+@state_app.command("unlock", cls=Command)
 @connected(STATE, CONFIG)
 def unlock(
     conn: Connection,
@@ -128,8 +132,8 @@ def unlock(
 @connected(NEPTUNE, STATE, CONFIG)
 def import_command(
     conn: Connection,
-    name: Annotated[str, typer.Argument(help="Manifest name.")],
-    job_id: Annotated[str, typer.Argument(help="Existing model-training job to adopt.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Manifest name.")],
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="Existing model-training job to adopt.")],
     paths: Paths = None,
 ) -> None:
     """Adopt an existing job as a manifest's current generation (after checking it exists)."""

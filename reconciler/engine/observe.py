@@ -55,6 +55,13 @@ def read_job(client: NeptuneClient, job_id: str, role: str | None = None) -> Job
         return None
 
 
+def read_jobs(
+    client: NeptuneClient, ids: Sequence[str], role: str | None = None, workers: int = 8
+) -> dict[str, JobView | None]:
+    """Each id's status, read concurrently (``None`` where the job vanished since it was listed)."""
+    return _parallel(lambda job: read_job(client, job, role), ids, workers)
+
+
 def _readers(
     client: NeptuneClient, roles: Mapping[str, str]
 ) -> tuple[Callable[[str], JobView | None], Callable[[str], str | None]]:

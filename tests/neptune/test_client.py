@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -258,8 +259,24 @@ def test_jobs_commands(emu: Emu, tmp_path: Path) -> None:
     body.write_text('{"id": "op-1", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}')
     ep = ("--endpoint", emu.url)
     assert run("jobs", "create", "--from-file", str(body), *ep).lines == ["created op-1"]
-    assert run("jobs", "list", *ep).lines == ["op-1"]
-    assert run("jobs", "list", "--format", "json", *ep).out == '{\n  "ids": [\n    "op-1"\n  ]\n}\n'
+    listed = run("jobs", "list", *ep).lines
+    assert [line.split() for line in listed] == [
+        ["ID", "STATUS", "HPO", "MODELS", "MANIFEST"],
+        ["op-1", "InProgress", "-", "0", "-"],  # processing runs first; a hand-made id names no manifest
+    ]
+    assert json.loads(run("jobs", "list", "--format", "json", *ep).out) == {
+        "ids": ["op-1"],
+        "jobs": [
+            {
+                "id": "op-1",
+                "status": "InProgress",
+                "hpoStatus": None,
+                "models": 0,
+                "manifest": None,
+                "failureReason": None,
+            }
+        ],
+    }
     get = run("jobs", "get", "op-1", *ep)
     assert get.lines[:3] == [
         "id:         op-1",
