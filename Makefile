@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Branch coverage may only rise: raise this when the suite covers more, never lower it.
 COVERAGE_FLOOR := 90
 
-.PHONY: install test test-slow lint typecheck layers reliability demo bench docs clean
+.PHONY: install test test-slow lint typecheck layers reliability demo sandbox bench docs clean
 
 install: $(STAMP)
 
@@ -39,6 +39,9 @@ reliability: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
+
+sandbox: $(STAMP)
+	$(BIN)/python scripts/sandbox.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

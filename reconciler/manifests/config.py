@@ -18,7 +18,11 @@ from .messages import describe_error
 from .yamlsource import YamlProblem, load_documents, read_limited
 
 DEFAULT_STATE = ".reconciler/state.json"
-ENV_VARS = {"endpoint": "NEPTUNE_ENDPOINT", "state": "RECONCILER_STATE"}
+ENV_VARS = {
+    "endpoint": "NEPTUNE_ENDPOINT",
+    "state": "RECONCILER_STATE",
+    "s3Endpoint": "RECONCILER_S3_ENDPOINT",
+}
 _KEYS = ("endpoint", "region", "auth", "state", "insecure", "s3Endpoint", "connectTo")
 _HOST_REGION = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.neptune\.amazonaws\.com(?:\.cn)?$")
 

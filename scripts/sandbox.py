@@ -1,0 +1,98 @@
+"""`make sandbox`: a local Neptune ML and S3 to try the README walkthrough by hand.
+
+Starts the emulator and moto's S3 server on free loopback ports, creates the state bucket and
+the custom model's source files, seeds every data-processing job that ``specs/`` names, and
+writes ``.sandbox.env`` (fake local credentials, the endpoint, the state and S3 endpoint).
+In another shell, ``source .sandbox.env`` and every ``reconciler`` command talks to the sandbox.
+Stays up until Ctrl-C (or SIGTERM); the servers and ``.sandbox.env`` go away with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from demo import DEMO_ENV, ROOT, STATE, DemoFailed, create_data_processing, seed_s3, start_servers
+
+_DP = re.compile(r"^\s*dataProcessingJobId:\s*[\"']?([A-Za-z0-9-]+)", re.MULTILINE)
+ADMIN_HELP = """\
+Play with failure (the emulator's admin routes; JOB is a job id from `reconciler status`):
+  curl -s -XPOST {url}/__emulator/dataprocessing -d '{{"id": "dp-new"}}'     # seed a data-processing job
+  curl -s -XPOST {url}/__emulator/fail -d '{{"id": "JOB", "reason": "OOM"}}'  # fail a job
+  curl -s -XPOST {url}/__emulator/delete -d '{{"id": "JOB"}}'                 # drift: the job is gone
+  curl -s -XPOST {url}/__emulator/advance -d '{{"seconds": 60}}'              # move the clock on
+  curl -s {url}/__emulator/jobs                                               # every job it holds"""
+
+
+def data_processing_ids(specs: Path) -> list[str]:
+    """Every data-processing job the manifests under ``specs`` name (a plain scan: no network)."""
+    found = {m for path in sorted(specs.rglob("*.y*ml")) for m in _DP.findall(path.read_text("utf-8"))}
+    return sorted(found)
+
+
+def env_lines(url: str, s3_url: str) -> list[str]:
+    env = {
+        **{k: v for k, v in DEMO_ENV.items() if k != "AWS_DEFAULT_REGION"},
+        "AWS_REGION": "us-east-1",
+        "NEPTUNE_ENDPOINT": url,
+        "RECONCILER_STATE": STATE,
+        "RECONCILER_S3_ENDPOINT": s3_url,
+    }
+    unset = "unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION  # no real account is reachable"
+    return [unset, *(f"export {k}={shlex.quote(v)}" for k, v in env.items())]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--specs", type=Path, default=ROOT / "specs", help="manifests to seed for")
+    parser.add_argument("--env-file", type=Path, default=ROOT / ".sandbox.env")
+    args = parser.parse_args(argv)
+    os.environ.update(DEMO_ENV)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    tmp = Path(tempfile.mkdtemp(prefix="reconciler-sandbox-"))
+    s3_server: Any = None
+    emulator: Any = None
+    try:
+        s3_server, emulator, url, s3_url = start_servers(tmp)
+        seed_s3(s3_url)
+        create_data_processing(url, data_processing_ids(args.specs))
+        lines = env_lines(url, s3_url)
+        args.env_file.write_text(
+            "\n".join(["# written by `make sandbox`; gone when it stops", *lines]) + "\n"
+        )
+        print(f"\nsandbox up: emulator {url}, S3 {s3_url}, state {STATE}")
+        print(f"in another shell, from {ROOT}:\n\n  source {args.env_file.name}\n  reconciler validate\n")
+        print(ADMIN_HELP.format(url=url))
+        print("\nCtrl-C stops the sandbox.", flush=True)
+        while not stop.wait(0.5):
+            if emulator.poll() is not None:
+                raise DemoFailed(f"the emulator exited ({emulator.returncode})")
+    except KeyboardInterrupt:
+        pass
+    except DemoFailed as e:
+        print(f"error: sandbox: {e}", file=sys.stderr)
+        return 1
+    finally:
+        args.env_file.unlink(missing_ok=True)
+        if emulator is not None:
+            emulator.terminate()
+            emulator.communicate(timeout=10)
+        if s3_server is not None:
+            s3_server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("sandbox stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
