@@ -116,7 +116,7 @@ def apply_command(
     if wait and result.started:
         try:
             out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
-            display = display_for(result.started, out, tty=use_colour(out))
+            display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
             views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
         except KeyboardInterrupt:
             running = ", ".join(job for _, job, _ in result.started)

@@ -183,6 +183,17 @@ class ApplyResult:
         return [o for o in self.outcomes if o.ok and o.action is not ActionKind.WAIT]
 
     @property
+    def hpo_totals(self) -> dict[str, int]:
+        """Each started job's HPO budget, where its manifest sets ``maxHPONumberOfTrainingJobs``."""
+        totals = {}
+        for o in self.outcomes:
+            action = self.plan.action_for(o.name) if o.ok and o.started else None
+            budget = (action.spec or {}).get("maxHPONumberOfTrainingJobs") if action else None
+            if o.started and budget:
+                totals[o.started] = int(budget)
+        return totals
+
+    @property
     def started(self) -> list[Watched]:
         """``(name, job, role)`` of every job this apply started, for ``--wait``."""
         found = []

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from reconciler.core.live import JobView
 from reconciler.engine.wait import wait_for
 from reconciler.errors import ReconcilerError
 from reconciler.neptune import make_client
@@ -78,3 +79,37 @@ def test_timeout(emu: Emu) -> None:
             clock=lambda: next(clock),
             sleep=lambda s: None,
         )
+
+
+def test_ci_lines_show_each_hpo_step_against_the_budget() -> None:
+    out = io.StringIO()
+    display = display_for([("m", "j-5", None)], out, tty=False, hpo={"j-5": 10})
+    for status, models, elapsed in [
+        ("InProgress", 0, "0s"),
+        ("InProgress", 3, "30s"),
+        ("InProgress", 3, "35s"),  # nothing new: no line
+        ("InProgress", 7, "1m00s"),
+        ("Completed", 10, "1m30s"),
+    ]:
+        display.update("m", "j-5", status, JobView(id="j-5", status=status, models=models), elapsed)
+    assert out.getvalue().splitlines() == [
+        "m: j-5 InProgress after 0s",
+        "m: j-5 HPO 3/10 after 30s",
+        "m: j-5 HPO 7/10 after 1m00s",
+        "m: j-5 Completed after 1m30s, 10 models",
+    ]
+
+
+def test_terminal_bars_show_hpo_done_of_budget_and_an_overall_bar() -> None:
+    out = io.StringIO()
+    jobs = [("a", "j-6", None), ("b", "j-7", None)]
+    display = display_for(jobs, out, tty=True, hpo={"j-6": 4})
+    display.update("a", "j-6", "Completed", JobView(id="j-6", status="Completed", models=4), "9s")
+    display.update("b", "j-7", "Failed", JobView(id="j-7", status="Failed", models=0), "9s")
+    display.stop()
+    final = out.getvalue()
+    assert "all jobs" in final and "2/2 ended" in final
+    row_a = next(line for line in final.splitlines() if "a: j-6" in line)
+    assert "HPO 4/4" in row_a and "Completed" in row_a
+    row_b = next(line for line in final.splitlines() if "b: j-7" in line)
+    assert "HPO 0 " in row_b and "Failed" in row_b  # no budget known: the count alone
