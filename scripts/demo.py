@@ -35,14 +35,13 @@ def say(text: str) -> None:
     print(f"\n{BOLD}## {text}{RESET}", flush=True)
 
 
-def reconciler(*args: str, expect: int = 0, cwd: Path, quiet: bool = False) -> str:
+def reconciler(*args: str, expect: int = 0, cwd: Path) -> str:
     """Run one CLI command as a user would, show it and its output, check its exit code."""
     print(f"\n$ reconciler {' '.join(args)}", flush=True)
     proc = subprocess.run(
         [sys.executable, "-m", "reconciler", *args], cwd=cwd, capture_output=True, text=True
     )
-    if not quiet:
-        sys.stdout.write(proc.stdout)
+    sys.stdout.write(proc.stdout)
     sys.stdout.write(proc.stderr)
     sys.stdout.flush()
     if proc.returncode != expect:
@@ -50,16 +49,19 @@ def reconciler(*args: str, expect: int = 0, cwd: Path, quiet: bool = False) -> s
     return proc.stdout
 
 
-def plan_actions(repo: Path, *args: str) -> dict[str, str]:
+def check_output(repo: Path, *args: str) -> str:
+    """A command the demo runs to check a step, not to show it (its JSON is not the story)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "reconciler", "plan", "--format", "json", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "reconciler", *args], cwd=repo, capture_output=True, text=True
     )
     if proc.returncode not in (0, 2):
-        raise DemoFailed(f"plan failed: {proc.stderr.strip()}")
-    return {a["name"]: a["action"] for a in json.loads(proc.stdout)["actions"]}
+        raise DemoFailed(f"`reconciler {' '.join(args)}` failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def plan_actions(repo: Path, *args: str) -> dict[str, str]:
+    doc = json.loads(check_output(repo, "plan", "--format", "json", *args))
+    return {a["name"]: a["action"] for a in doc["actions"]}
 
 
 def expect_actions(repo: Path, wanted: dict[str, str], *args: str) -> None:
@@ -175,11 +177,13 @@ def story(repo: Path, url: str, s3: Any) -> None:
     reconciler("plan", expect=2, cwd=repo)
     expect_actions(repo, {"fraud-rgcn": "incremental", "kg-transe": "noop"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
-    ledger = json.loads(reconciler("state", "show", "--format", "json", cwd=repo, quiet=True))
+    shown = reconciler("state", "show", cwd=repo)  # the ledger: fraud-rgcn's new job says "from" its parent
+    ledger = json.loads(check_output(repo, "state", "show", "--format", "json"))
     gens = ledger["resources"]["fraud-rgcn"]["generations"]
-    if gens[-1]["spec"].get("previousModelTrainingJobId") != gens[-2]["jobId"]:
+    if gens[-1]["spec"].get("previousModelTrainingJobId") != gens[-2]["jobId"] or (
+        f"from {gens[-2]['jobId']}" not in shown
+    ):
         raise DemoFailed("the incremental job did not build on the previous model")
-    print(f"{DIM}fraud-rgcn: {gens[-1]['jobId']} trained on top of {gens[-2]['jobId']}{RESET}")
 
     say("7. A hyperparameter change: more HPO jobs for kg-transe changes the model, so a retrain")
     edit(specs / "kg-transe.yaml", "maxHPONumberOfTrainingJobs: 12", "maxHPONumberOfTrainingJobs: 20")
