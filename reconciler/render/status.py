@@ -60,8 +60,10 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("NAME", "JOB", "STATUS", "HPO", "NEXT", "AGE"):
-        table.add_column(column, no_wrap=True, overflow="ellipsis")
+    for column in ("NAME", "JOB", "STATUS", "HPO", "NEXT", "AGE"):  # AGE right-aligned: no trailing blanks
+        table.add_column(
+            column, no_wrap=True, overflow="ellipsis", justify="right" if column == "AGE" else "left"
+        )
     for r in rows:
         job = r["jobId"] or "-"
         short = job[len(r["name"]) + 1 :] if job.startswith(f"{r['name']}-") else job

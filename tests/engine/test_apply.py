@@ -312,6 +312,7 @@ def test_status(ws: Workspace) -> None:
     header = r.lines[0].split()
     assert header == ["NAME", "JOB", "STATUS", "HPO", "NEXT", "AGE"]
     assert all(len(line) <= 80 for line in r.lines if "logs:" not in line and ": " not in line[:3])
+    assert all(line == line.rstrip() for line in r.out.splitlines())  # no trailing blanks to copy
     row_a = next(line for line in r.lines if line.startswith("a "))
     assert ws.current("a").removeprefix("a-") in row_a and "InProgress" in row_a and "2/4" in row_a
     b_notes = [line for line in r.lines if line.startswith("b: ")]
