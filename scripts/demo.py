@@ -104,6 +104,16 @@ def start_servers(tmp: Path) -> tuple[Any, subprocess.Popen[str], str, str]:
     return s3, emulator, line.split()[-1], s3_url
 
 
+def stop_servers(s3_server: Any, emulator: subprocess.Popen[str] | None, tmp: Path) -> None:
+    """Stop what ``start_servers`` started (either may be None) and remove its scratch folder."""
+    if emulator is not None:
+        emulator.terminate()
+        emulator.communicate(timeout=10)
+    if s3_server is not None:
+        s3_server.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def seed_s3(s3_url: str) -> Any:
     import botocore.session
 
@@ -250,12 +260,7 @@ def main() -> int:
         print(f"\ndemo FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     finally:
-        if emulator is not None:
-            emulator.terminate()
-            emulator.communicate(timeout=10)
-        if s3_server is not None:
-            s3_server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_servers(s3_server, emulator, tmp)
     print(f"\n{BOLD}Demo complete in {time.monotonic() - started:.0f}s: every step did what it said.{RESET}")
     return 0
 

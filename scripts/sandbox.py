@@ -13,7 +13,6 @@ import argparse
 import os
 import re
 import shlex
-import shutil
 import signal
 import sys
 import tempfile
@@ -21,7 +20,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from demo import DEMO_ENV, ROOT, STATE, DemoFailed, create_data_processing, seed_s3, start_servers
+from demo import (
+    DEMO_ENV,
+    ROOT,
+    STATE,
+    DemoFailed,
+    create_data_processing,
+    seed_s3,
+    start_servers,
+    stop_servers,
+)
 
 _DP = re.compile(r"^\s*dataProcessingJobId:\s*[\"']?([A-Za-z0-9-]+)", re.MULTILINE)
 ADMIN_HELP = """\
@@ -84,12 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         args.env_file.unlink(missing_ok=True)
-        if emulator is not None:
-            emulator.terminate()
-            emulator.communicate(timeout=10)
-        if s3_server is not None:
-            s3_server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_servers(s3_server, emulator, tmp)
     print("sandbox stopped", flush=True)
     return 0
 
