@@ -48,8 +48,9 @@ test-slow: $(STAMP)
 reliability: $(STAMP)
 	$(BIN)/python scripts/reliability.py
 
+# TRANSCRIPT=FILE also records what each shown command printed (the README's examples come from it).
 demo: $(STAMP)
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python scripts/demo.py $(if $(TRANSCRIPT),--transcript $(TRANSCRIPT))
 
 sandbox: $(STAMP)
 	$(BIN)/python scripts/sandbox.py
@@ -57,8 +58,12 @@ sandbox: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# The manifest reference from schemas/, and the demo's examples from a fresh run of the demo.
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/python scripts/demo.py --transcript .demo-transcript.json > /dev/null
+	$(BIN)/python scripts/readme_examples.py --write .demo-transcript.json
+	rm -f .demo-transcript.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .reconciler
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .reconciler .demo-transcript.json

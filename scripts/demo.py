@@ -35,7 +35,12 @@ def say(text: str) -> None:
     print(f"\n{BOLD}## {text}{RESET}", flush=True)
 
 
-def reconciler(*args: str, expect: int = 0, cwd: Path) -> str:
+# What each shown command printed, by label: scripts/readme_examples.py writes the README's
+# examples from it (`--transcript FILE`), so they are real output and cannot go stale.
+TRANSCRIPT: dict[str, dict[str, str]] = {}
+
+
+def reconciler(*args: str, expect: int = 0, cwd: Path, label: str = "") -> str:
     """Run one CLI command as a user would, show it and its output, check its exit code."""
     print(f"\n$ reconciler {' '.join(args)}", flush=True)
     proc = subprocess.run(
@@ -44,6 +49,8 @@ def reconciler(*args: str, expect: int = 0, cwd: Path) -> str:
     sys.stdout.write(proc.stdout)
     sys.stdout.write(proc.stderr)
     sys.stdout.flush()
+    if label:
+        TRANSCRIPT[label] = {"command": " ".join(("reconciler", *args)), "output": proc.stdout + proc.stderr}
     if proc.returncode != expect:
         raise DemoFailed(f"`reconciler {' '.join(args)}` exited {proc.returncode}, expected {expect}")
     return proc.stdout
@@ -151,10 +158,10 @@ def story(repo: Path, url: str, s3: Any) -> None:
     create_data_processing(url, ["dp-fraud-2026-11-01", "dp-products-kg-2026-11-01", "dp-users-2026-11-01"])
 
     say("2. Validate the manifests (offline: no network, no credentials)")
-    reconciler("validate", cwd=repo)
+    reconciler("validate", cwd=repo, label="validate")
 
     say("3. Plan: seven models, none trained yet (exit code 2 = changes to make)")
-    reconciler("plan", expect=2, cwd=repo)
+    reconciler("plan", expect=2, cwd=repo, label="plan-create")
     expect_actions(
         repo,
         {
@@ -172,10 +179,10 @@ def story(repo: Path, url: str, s3: Any) -> None:
     )
 
     say("4. Apply, and wait for the training jobs to finish")
-    reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
+    reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo, label="apply-create")
 
     say("5. Status: git against reality")
-    reconciler("status", cwd=repo)
+    reconciler("status", cwd=repo, label="status")
 
     say("6. New data arrives: a new data-processing job, and fraud-rgcn points at it")
     create_data_processing(url, ["dp-fraud-2026-12-01"])
@@ -184,10 +191,12 @@ def story(repo: Path, url: str, s3: Any) -> None:
         "dataProcessingJobId: dp-fraud-2026-11-01",
         "dataProcessingJobId: dp-fraud-2026-12-01",
     )
-    reconciler("plan", expect=2, cwd=repo)
+    reconciler("plan", expect=2, cwd=repo, label="plan-new-data")
     expect_actions(repo, {"fraud-rgcn": "incremental", "kg-transe": "noop"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
-    shown = reconciler("state", "show", cwd=repo)  # the ledger: fraud-rgcn's new job says "from" its parent
+    shown = reconciler(
+        "state", "show", cwd=repo, label="state-show"
+    )  # the ledger: fraud-rgcn's new job says "from" its parent
     ledger = json.loads(check_output(repo, "state", "show", "--format", "json"))
     gens = ledger["resources"]["fraud-rgcn"]["generations"]
     if gens[-1]["spec"].get("previousModelTrainingJobId") != gens[-2]["jobId"] or (
@@ -202,19 +211,19 @@ def story(repo: Path, url: str, s3: Any) -> None:
         "trainingInstanceType: ml.g4dn.4xlarge",
         "trainingInstanceType: ml.g4dn.8xlarge",
     )
-    reconciler("plan", expect=2, cwd=repo)
+    reconciler("plan", expect=2, cwd=repo, label="plan-change")
     expect_actions(repo, {"kg-transe": "retrain", "kg-rotate": "record"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
 
     say("8. A model is retired: remove its manifest; pruning needs --prune")
     (specs / "churn-spot.yaml").unlink()
     print(f"{DIM}rm specs/churn-spot.yaml{RESET}")
-    reconciler("plan", "--prune", expect=2, cwd=repo)
+    reconciler("plan", "--prune", expect=2, cwd=repo, label="plan-prune")
     expect_actions(repo, {"churn-spot": "forget"}, "--prune")
-    reconciler("apply", "--auto-approve", "--prune", cwd=repo)
+    reconciler("apply", "--auto-approve", "--prune", cwd=repo, label="apply-prune")
 
     say("9. In sync: the plan is empty (exit code 0)")
-    reconciler("plan", "--prune", cwd=repo)
+    reconciler("plan", "--prune", cwd=repo, label="plan-in-sync")
     state_keys = [o["Key"] for o in s3.list_objects_v2(Bucket="reconciler-demo-state").get("Contents", [])]
     print(f"{DIM}ledger in S3: {', '.join(state_keys)}{RESET}")
     if state_keys != ["neptune-ml/state.json"]:
@@ -229,7 +238,8 @@ DEMO_ENV = {
 }  # fmt: skip
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    transcript = Path(argv[argv.index("--transcript") + 1]) if "--transcript" in argv else None
     os.environ.update(DEMO_ENV)
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "NEPTUNE_ENDPOINT", "RECONCILER_STATE", "AWS_REGION"):
         os.environ.pop(var, None)
@@ -249,7 +259,10 @@ def main() -> int:
             f"\n{DIM}# {repo}/reconciler.yaml (the team's settings: endpoint, S3 state){RESET}\n{config}",
             end="",
         )
+        TRANSCRIPT["config"] = {"command": "", "output": config}
         story(repo, url, s3)
+        if transcript is not None:
+            transcript.write_text(json.dumps(TRANSCRIPT, indent=1) + "\n", encoding="utf-8")
     except DemoFailed as e:
         print(f"\ndemo FAILED: {e}", file=sys.stderr)
         return 1
@@ -266,4 +279,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
