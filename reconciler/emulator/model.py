@@ -38,6 +38,11 @@ PROCESSING_PARAMS = {
     "subnets": _LIST, "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR,
     "s3OutputEncryptionKMSKey": _STR,
 }  # fmt: skip
+ENDPOINT_PARAMS = {
+    "id": _STR, "mlModelTrainingJobId": _STR, "mlModelTransformJobId": _STR, "update": _BOOL,
+    "neptuneIamRoleArn": _STR, "modelName": _STR, "instanceType": _STR, "instanceCount": _INT,
+    "volumeEncryptionKMSKey": _STR,
+}  # fmt: skip
 
 
 class ServiceError(Exception):
@@ -59,7 +64,7 @@ def not_found(kind: str, job_id: str) -> ServiceError:
 @dataclass
 class Job:
     id: str
-    kind: str  # "training" | "processing"
+    kind: str  # "training" | "processing" | "endpoint"
     params: dict[str, Any]
     created: float
     duration: float
@@ -69,6 +74,8 @@ class Job:
     stop_clean: bool = False
     fixed_status: str | None = None  # seeded data-processing jobs keep the status they were given
     artifacts_written: bool = False
+    updated: float | None = None  # an endpoint's last update: Updating until it has run its time
+    deleted: float | None = None  # an endpoint being deleted: Deleting, then gone
 
 
 @dataclass
@@ -91,7 +98,7 @@ Artifacts = Callable[[str, str, str], None]
 
 
 def label(kind: str) -> str:
-    return "model training" if kind == "training" else "data processing"
+    return {"training": "model training", "endpoint": "endpoint"}.get(kind, "data processing")
 
 
 def check_types(body: dict[str, Any], params: dict[str, str], strict: bool = False) -> None:

@@ -25,7 +25,7 @@ from .store import Store
 
 MAX_BODY = 1024 * 1024
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_RESOURCES = {"modeltraining": "training", "dataprocessing": "processing"}
+_RESOURCES = {"modeltraining": "training", "dataprocessing": "processing", "endpoints": "endpoint"}
 
 
 class Emulator:
@@ -245,10 +245,15 @@ class _Handler(BaseHTTPRequestHandler):
                     if prefix and created["id"].startswith(prefix):
                         store.fail(created["id"], "AlgorithmError: injected failure (emulator)", halfway=True)
                     return created
+                if kind == "endpoint":
+                    return store.create_endpoint(body)
                 return store.create_processing(body)
         elif method == "GET":
             return store.get(kind, parts[2])
         elif method == "DELETE":
+            if kind == "endpoint":
+                _bool(query, "clean")  # accepted; the emulator keeps no endpoint artifacts
+                return store.delete_endpoint(parts[2])
             return store.stop(kind, parts[2], _bool(query, "clean"))
         raise ServiceError(400, "BadRequestException", f"Unsupported method {method} on /{'/'.join(parts)}")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .model import (
     ACCOUNT,
+    ENDPOINT_PARAMS,
     ID_RE,
     PROCESSING_PARAMS,
     TERMINAL,
@@ -83,6 +84,8 @@ class Store:
     # -- lifecycle ------------------------------------------------------------
     def status(self, job: Job, now: float | None = None) -> str:
         now = self.now() if now is None else now
+        if job.kind == "endpoint":
+            return self._endpoint_status(job, now)
         if job.fixed_status:
             return job.fixed_status
         if job.failed_at is not None and now >= job.failed_at:
@@ -159,6 +162,8 @@ class Store:
             return self._describe(self._find(kind, job_id))
 
     def _find(self, kind: str, job_id: str) -> Job:
+        if kind == "endpoint":
+            self._reap_endpoints(self.now())
         job = self.jobs.get(_key(kind, job_id))
         if job is None:
             if self.options.not_found_400:
@@ -189,6 +194,21 @@ class Store:
                 )
             return out
 
+        if job.kind == "endpoint":
+            endpoint = {
+                "name": f"{base}-endpoint",
+                "arn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:endpoint/{base}-endpoint",
+                "status": status,
+            }
+            if status == "Failed":
+                endpoint["failureReason"] = job.failure_reason or "Endpoint failed to start"
+            return {
+                "id": job.id, "status": status, "endpoint": endpoint,
+                "endpointConfig": {
+                    "name": f"{base}-config",
+                    "arn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:endpoint-config/{base}-config",
+                },
+            }  # fmt: skip
         if job.kind == "processing":
             return {
                 "id": job.id,
@@ -256,8 +276,10 @@ class Store:
         """Newest first: the active jobs (InProgress, Stopping), as the guide says, or every job."""
         with self.lock:
             now = self.now()
+            if kind == "endpoint":
+                self._reap_endpoints(now)
             wanted = (j for j in self.jobs.values() if j.kind == kind)
-            if not self.options.list_all:
+            if not self.options.list_all and kind != "endpoint":
                 wanted = (j for j in wanted if self.status(j, now) in ("InProgress", "Stopping"))
             jobs = sorted(wanted, key=lambda j: (j.created, j.id), reverse=True)
             return [j.id for j in jobs[:max_items]]
@@ -282,6 +304,70 @@ class Store:
             self.jobs[_key("processing", job_id)] = job
             self._save()
         return self._created(job, "ml-data-processing-job")
+
+    # -- endpoints ------------------------------------------------------------
+    def _endpoint_status(self, job: Job, now: float) -> str:
+        """Creating → InService; an update: Updating → InService; a delete: Deleting, then gone."""
+        if job.deleted is not None:
+            return "Deleting"
+        if job.failed_at is not None and now >= job.failed_at:
+            return "Failed"
+        start = job.updated if job.updated is not None else job.created
+        if now < start + job.duration:
+            return "Updating" if job.updated is not None else "Creating"
+        return "InService"
+
+    def _reap_endpoints(self, now: float) -> None:
+        """Endpoints whose deletion has run its time are gone."""
+        for key, job in list(self.jobs.items()):
+            if job.kind == "endpoint" and job.deleted is not None:
+                if now >= job.deleted + self.options.stop_seconds:
+                    del self.jobs[key]
+
+    def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /ml/endpoints``: create, or with ``"update": true`` update an existing one."""
+        check_types(body, ENDPOINT_PARAMS, self.options.strict)
+        training, transform = body.get("mlModelTrainingJobId"), body.get("mlModelTransformJobId")
+        if bool(training) == bool(transform):
+            raise invalid("Exactly one of mlModelTrainingJobId and mlModelTransformJobId is required")
+        with self.lock:
+            now = self.now()
+            self._reap_endpoints(now)
+            if training:
+                model = self.jobs.get(_key("training", training))
+                if model is None:
+                    raise invalid(f"Unable to find model training job with id {training}")
+                if self.status(model, now) != "Completed":
+                    raise invalid(f"Model training job {training} is not in Completed state")
+            params = {k: v for k, v in body.items() if k != "update"}
+            params.setdefault("instanceType", "ml.m5.xlarge")
+            params.setdefault("instanceCount", 1)
+            if body.get("update"):
+                job = self._find("endpoint", str(body.get("id", "")))
+                status = self.status(job, now)
+                if status != "InService" and status != "Failed":
+                    raise invalid(f"Endpoint {job.id} cannot be updated while it is {status}")
+                job.params, job.updated, job.failed_at, job.failure_reason = (
+                    {**params, "id": job.id},
+                    now,
+                    None,
+                    None,
+                )
+            else:
+                job_id = self._new_id("endpoint", body.get("id"))
+                job = Job(job_id, "endpoint", {**params, "id": job_id}, now, self.options.job_seconds)
+                self.jobs[_key("endpoint", job_id)] = job
+            self._save()
+        return self._created(job, "ml-endpoint")
+
+    def delete_endpoint(self, job_id: str) -> dict[str, Any]:
+        with self.lock:
+            self._reap_endpoints(self.now())
+            job = self._find("endpoint", job_id)
+            if job.deleted is None:
+                job.deleted = self.now()
+                self._save()
+        return {"status": "Deleting"}
 
     # -- admin ----------------------------------------------------------------
     def seed_processing(self, job_id: str, status: str) -> None:
@@ -308,7 +394,7 @@ class Store:
             job = self.jobs.get(_key(kind, job_id))
             if job is None:
                 raise not_found(label(kind), job_id)
-            if self.status(job) in TERMINAL:
+            if self.status(job) in (*TERMINAL, "Deleting"):
                 raise invalid(f"Job {job_id} is already {self.status(job)}")
             job.failed_at = job.created + job.duration / 2 if halfway else self.now()
             job.failure_reason = reason

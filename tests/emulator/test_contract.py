@@ -183,3 +183,37 @@ def test_the_tool_signs_for_the_cluster_through_a_tunnel(emu: Emu, signed: Any, 
         "nope",
     )
     assert r.code == 1 and "is not HOST:PORT" in r.err
+
+
+def test_botocore_runs_the_endpoint_operations_with_their_lifecycle(emu: Emu, signed: Any) -> None:
+    emu.seed_dp("dp-1")
+    signed.start_ml_model_training_job(id="m-1", dataProcessingJobId="dp-1", trainModelS3Location="s3://b/m")
+    with pytest.raises(ClientError) as info:  # the model must be Completed first
+        signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1")
+    assert info.value.response["Error"]["Code"] == "InvalidParameterException"
+    emu.advance(61)
+    created = signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1")
+    assert set(created) - {"ResponseMetadata"} == {"id", "arn", "creationTimeInMillis"}
+    got = signed.get_ml_endpoint(id="ep")
+    assert got["status"] == "Creating" and got["endpoint"]["status"] == "Creating"
+    assert set(got) - {"ResponseMetadata"} == {"id", "status", "endpoint", "endpointConfig"}
+    assert set(got["endpointConfig"]) == {"name", "arn"}
+    with pytest.raises(ClientError):  # no update while it is still being created
+        signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1", update=True)
+    emu.advance(61)
+    assert signed.get_ml_endpoint(id="ep")["status"] == "InService"
+    assert signed.list_ml_endpoints(maxItems=5)["ids"] == ["ep"]
+    signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1", update=True, instanceCount=2)
+    assert signed.get_ml_endpoint(id="ep")["status"] == "Updating"
+    emu.advance(61)
+    assert signed.get_ml_endpoint(id="ep")["status"] == "InService"
+    with pytest.raises(ClientError) as info:  # the same id again, without update
+        signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1")
+    assert info.value.response["Error"]["Code"] == "InvalidParameterException"
+    signed.delete_ml_endpoint(id="ep", clean=True)
+    assert signed.get_ml_endpoint(id="ep")["status"] == "Deleting"
+    emu.advance(61)
+    with pytest.raises(ClientError) as info:
+        signed.get_ml_endpoint(id="ep")
+    assert info.value.response["Error"]["Code"] == "MLResourceNotFoundException"
+    assert signed.list_ml_endpoints()["ids"] == []
