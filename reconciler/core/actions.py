@@ -23,6 +23,9 @@ class ActionKind(StrEnum):
     WAIT = "wait"
     BLOCKED = "blocked"
     RECORD = "record"
+    UPDATE = "update"  # an endpoint updated in place (same id) to serve another model or instances
+    DELETE = "delete"  # an endpoint deleted (its manifest pruned)
+    HOLD = "hold"  # an endpoint update held for `apply --promote NAME` (policy.promote: manual)
     NOOP = "noop"
 
     @property
@@ -51,7 +54,7 @@ class ActionKind(StrEnum):
     @property
     def executes(self) -> bool:
         """Whether apply carries it out (the others are reported, never run)."""
-        return self not in (ActionKind.NOOP, ActionKind.WAIT, ActionKind.BLOCKED)
+        return self not in (ActionKind.NOOP, ActionKind.WAIT, ActionKind.BLOCKED, ActionKind.HOLD)
 
 
 _STARTS_JOB = frozenset(
@@ -60,16 +63,19 @@ _STARTS_JOB = frozenset(
 _SYMBOLS = {
     ActionKind.CREATE: "+", ActionKind.INCREMENTAL: "~", ActionKind.RETRAIN: "-/+", ActionKind.RETRY: "↻",
     ActionKind.RECREATE: "!", ActionKind.STOP: "-", ActionKind.FORGET: "×", ActionKind.WAIT: "…",
-    ActionKind.BLOCKED: "✗", ActionKind.RECORD: "=", ActionKind.NOOP: " ",
+    ActionKind.BLOCKED: "✗", ActionKind.RECORD: "=", ActionKind.UPDATE: "^", ActionKind.DELETE: "-",
+    ActionKind.HOLD: "‖", ActionKind.NOOP: " ",
 }  # fmt: skip
 _COLOURS = {
     ActionKind.CREATE: "32", ActionKind.INCREMENTAL: "36", ActionKind.RETRAIN: "35", ActionKind.RETRY: "33",
     ActionKind.RECREATE: "33", ActionKind.STOP: "31", ActionKind.FORGET: "31", ActionKind.WAIT: "2",
-    ActionKind.BLOCKED: "1;31", ActionKind.RECORD: "34", ActionKind.NOOP: "0",
+    ActionKind.BLOCKED: "1;31", ActionKind.RECORD: "34", ActionKind.UPDATE: "36", ActionKind.DELETE: "31",
+    ActionKind.HOLD: "33", ActionKind.NOOP: "0",
 }  # fmt: skip
 _WORDS = {
     ActionKind.CREATE: "to create", ActionKind.INCREMENTAL: "incremental", ActionKind.RETRAIN: "to retrain",
     ActionKind.RETRY: "to retry", ActionKind.RECREATE: "to recreate", ActionKind.STOP: "to stop",
     ActionKind.FORGET: "to forget", ActionKind.WAIT: "waiting", ActionKind.BLOCKED: "blocked",
-    ActionKind.RECORD: "to record", ActionKind.NOOP: "unchanged",
+    ActionKind.RECORD: "to record", ActionKind.UPDATE: "to update", ActionKind.DELETE: "to delete",
+    ActionKind.HOLD: "held for --promote", ActionKind.NOOP: "unchanged",
 }  # fmt: skip

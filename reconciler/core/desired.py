@@ -31,6 +31,11 @@ class Desired:
     complete: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(
         default=None, compare=False, repr=False
     )
+    # Id fields written as ``{ref: NAME}``: field -> manifest name. ``core/refs.py`` resolves
+    # them into ``spec`` and ``written`` before the rules run, and says in ``waiting`` why a
+    # referenced job is not ready yet (then nothing starts).
+    refs: Mapping[str, str] = field(default_factory=dict)
+    waiting: str = ""
 
     @property
     def sent(self) -> Mapping[str, Any]:
@@ -38,9 +43,19 @@ class Desired:
         return self.spec if self.written is None else self.written
 
     def applied_view(self) -> dict[str, Any]:
-        """What the ledger records as applied."""
-        view = {"spec": dict(self.sent), "policy": dict(self.policy), "labels": dict(self.labels)}
-        return {**view, "source": self.source} if self.source else view
+        """What the ledger records as applied (the spec with its references resolved)."""
+        view: dict[str, Any] = {
+            "spec": dict(self.sent),
+            "policy": dict(self.policy),
+            "labels": dict(self.labels),
+        }
+        if self.source:
+            view["source"] = self.source
+        if self.kind is not TRAINING:
+            view["kind"] = self.kind.name
+        if self.refs:
+            view["refs"] = dict(self.refs)
+        return view
 
     def effective_view(self) -> dict[str, Any]:
         """What the next plan diffs against: the effective spec."""

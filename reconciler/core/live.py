@@ -40,6 +40,16 @@ class Live:
         view = self.jobs[job_id]
         return view.status if view is not None else "Missing"
 
+    def processing_status(self, dp_id: str) -> str | None:
+        """A data-processing job's status: read as a referenced id, or as a managed manifest's job.
+        ``None`` when it does not exist, ``"Unknown"`` when nobody looked."""
+        if dp_id in self.processing:
+            return self.processing[dp_id]
+        if dp_id in self.jobs:
+            view = self.jobs[dp_id]
+            return view.status if view is not None else None
+        return "Unknown"
+
     def exists(self, job_id: str) -> bool:
         return self.jobs.get(job_id) is not None or job_id in self.listed
 

@@ -31,6 +31,7 @@ class Action:
     forget: bool = False  # a prune stop: the ledger drops the manifest once its job is stopped
     orphan: bool = False  # the manifest is gone from the paths given; only the ledger knows it
     location: str = ""
+    kind: str = "ModelTrainingJob"  # the manifest's kind: which API resource its calls go to
 
     @property
     def symbol(self) -> str:
@@ -94,3 +95,4 @@ class Options:
     # its file (an older ledger) is out of scope.
     paths: tuple[str, ...] = ()
     paths_exact: bool = False
+    promote: frozenset[str] = frozenset()  # endpoints whose held update (policy.promote: manual) may go

@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from . import refs, service
 from .actions import ActionKind
 from .adopt import index
 from .desired import Desired
 from .identity import Taken
+from .kinds import by_name
 from .ledger import Ledger
 from .live import Live
 from .model import Action, Options, Plan
@@ -36,7 +38,15 @@ def plan(
     view = settled(ledger, live)
     taken = Taken(view.job_ids() | set(live.listed) | {k for k, v in live.jobs.items() if v is not None})
     owned = index(live)
-    actions = [decide(Situation.of(d, view, live, options, taken, owned)) for d in desired]
+    decided: dict[str, Action] = {}
+    for d in refs.order(desired):  # what a manifest refers to is decided before it
+        resolved, unresolved = refs.resolve(d, decided, view, live)
+        if unresolved is not None:
+            decided[d.name] = _unresolved(d, view, unresolved)
+            continue
+        situation = Situation.of(resolved, view, live, options, taken, owned)
+        decided[d.name] = service.decide(situation) if d.kind.lifecycle == "service" else decide(situation)
+    actions = list(decided.values())
     warnings: list[str] = []
     wanted = {d.name for d in desired}
     managed = [name for name in view.names() if _in_scope(name, view, options)]
@@ -57,10 +67,20 @@ def plan(
     )
 
 
+def _unresolved(d: Desired, ledger: Ledger, why: str) -> Action:
+    """A manifest whose reference can't resolve yet: nothing to send; it waits for the graph."""
+    cur = ledger.current(d.name)
+    cur_id = cur["jobId"] if cur else None
+    return Action(
+        d.name, ActionKind.WAIT, f"wait: {why}", job_id=cur_id, current_job_id=cur_id,
+        location=d.location, kind=d.kind.name,
+    )  # fmt: skip
+
+
 def _prune_guard(orphans: list[Action], managed: int, options: Options) -> list[Action]:
     """Refuse to prune more than half of the managed manifests at once without ``--prune-all``:
     a wrong path or emptied files must not stop a fleet (a single removal is always allowed)."""
-    pruning = [a for a in orphans if a.action in (ActionKind.STOP, ActionKind.FORGET)]
+    pruning = [a for a in orphans if a.action in (ActionKind.STOP, ActionKind.DELETE, ActionKind.FORGET)]
     if options.prune_all or len(pruning) <= 1 or 2 * len(pruning) <= managed:
         return orphans
     why = (
@@ -101,14 +121,26 @@ def _inside(source: str, path: str) -> bool:
 
 
 def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
-    """A ledger entry whose manifest is gone: kept, stopped (prune, running) or forgotten."""
+    """A ledger entry whose manifest is gone: kept, stopped (prune, running), deleted (an
+    endpoint) or forgotten."""
     cur = ledger.current(name)
     cur_id = cur["jobId"] if cur else None
     status = live.status(cur_id)
+    kind = by_name(ledger.applied(name).get("kind"))
     if not options.prune:
         return Action(
-            name, ActionKind.NOOP, "manifest removed; --prune would stop or forget it", current_job_id=cur_id
-        )
+            name, ActionKind.NOOP, "manifest removed; --prune would stop or forget it", current_job_id=cur_id,
+            kind=kind.name,
+        )  # fmt: skip
+    if kind.lifecycle == "service" and status not in (None, "Missing", "Deleting"):
+        clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
+        return Action(
+            name, ActionKind.DELETE,
+            f"manifest removed (--prune): delete endpoint {cur_id}" + (" with clean=true" if clean else "")
+            + ", then forget it",
+            job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
+            applied=ledger.applied(name) or None, kind=kind.name,
+        )  # fmt: skip
     if status == "InProgress":
         clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
         how = " with clean=true (deletion: clean)" if clean else " (deletion: retain keeps its artifacts)"
@@ -117,6 +149,7 @@ def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
             f"manifest removed (--prune): stop running job {cur_id}{how}, then forget it",
             job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
             applied=ledger.applied(name) or None,  # the role the stop call carries
+            kind=kind.name,
         )  # fmt: skip
     what = f"job {cur_id} is {status or 'unknown'}" if cur_id else "no job"
     return Action(
@@ -124,4 +157,5 @@ def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
         ActionKind.FORGET,
         f"manifest removed (--prune); {what}: drop it from the ledger, touch nothing",
         current_job_id=cur_id,
+        kind=kind.name,
     )

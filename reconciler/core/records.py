@@ -36,6 +36,8 @@ class Applied(TypedDict):
     appliedAt: NotRequired[str]
     commit: NotRequired[str | None]
     source: NotRequired[str]  # the manifest's file, relative to where the reconciler ran
+    kind: NotRequired[str]  # the manifest's kind (absent: ModelTrainingJob)
+    refs: NotRequired[dict[str, str]]  # id fields that named another manifest: field -> name
 
 
 class Generation(TypedDict):
@@ -101,6 +103,10 @@ def applied(view: Mapping[str, Any], commit: str | None, at: str | None = None) 
     }
     if view.get("source"):
         result["source"] = str(view["source"])
+    if view.get("kind"):
+        result["kind"] = str(view["kind"])
+    if view.get("refs"):
+        result["refs"] = {str(k): str(v) for k, v in view["refs"].items()}
     return result
 
 

@@ -68,6 +68,7 @@ class Situation:
             current_job_id=self.cur_id,
             changes=self.changes,
             location=self.d.location,
+            kind=self.d.kind.name,
         )
         return dataclasses.replace(base, action=kind, reason=reason, **fields)
 
@@ -82,6 +83,8 @@ class Situation:
     ) -> Action:
         """A new job (``job`` given: that exact id), unless the kind's gate holds it back."""
         d = self.d
+        if d.waiting:
+            return self.act(K.WAIT, f"{reason}; but wait: {d.waiting}", job_id=self.cur_id)
         blocked = d.kind.gate(d.name, d.spec, self.live)
         if blocked:
             return self.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=self.cur_id)
@@ -168,17 +171,19 @@ def new_model(s: Situation) -> Action | None:
     found = s.new_job_changes
     if not found:
         return None
-    data_only = all(c.path == "spec.dataProcessingJobId" for c in found)
-    incremental = s.d.policy["onDataChange"] == "incremental" and data_only
+    kind = s.d.kind
+    data_only = bool(kind.data_field) and all(c.path == f"spec.{kind.data_field}" for c in found)
+    incremental = s.d.policy.get("onDataChange") == "incremental" and data_only and bool(kind.previous_field)
     fields = sorted({c.path.removeprefix("spec.").split(".")[0] for c in found})
+    fresh = "a new model (full retrain)" if kind.noun == "model" else f"a new {kind.noun}"
     if fields == ["spec"]:
-        why = f"the ledger does not know what job {s.cur_id} trains (adopted): a new model (full retrain)"
-    elif fields == ["dataProcessingJobId"]:
+        why = f"the ledger does not know what job {s.cur_id} makes (adopted): {fresh}"
+    elif data_only:
         how = "incremental update" if incremental else "full retrain (policy.onDataChange: retrain)"
         why = f"new data: {how}"
     else:
-        why = f"{', '.join(fields)} changed: a new model (full retrain)"
-    if s.status == "Stopping" or (s.status == "InProgress" and s.d.policy["onSupersede"] == "wait"):
+        why = f"{', '.join(fields)} changed: {fresh}"
+    if s.status == "Stopping" or (s.status == "InProgress" and s.d.policy.get("onSupersede") == "wait"):
         held = "policy.onSupersede: wait" if s.status == "InProgress" else "it is stopping"
         return s.act(K.WAIT, f"{why}; waiting for job {s.cur_id} to finish ({held})", job_id=s.cur_id)
     stop = s.cur_id if s.status == "InProgress" else None

@@ -22,7 +22,12 @@ def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
             job, status = intent["jobId"], live.status(intent["jobId"])
             if status is None:
                 continue  # not looked up: leave it for a run that does
-            if intent["op"] == "create" and status != "Missing":
+            if intent["op"] == "create" and intent.get("action") == "update":
+                # An endpoint exists before and after an update, so a GET can't say whether it was
+                # sent: drop the intent; the next plan sees the change again and re-sends it (an
+                # update is idempotent).
+                entries.append(entry(JournalOp.RESOLVED, name, jobId=job))
+            elif intent["op"] == "create" and status != "Missing":
                 gen = generation(
                     job, intent.get("spec", {}), intent.get("action", "create"), None, intent["at"]
                 )
@@ -85,8 +90,12 @@ def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[st
     An in-sync manifest needs none: a steady plan reads each current job once, nothing more."""
     ids: dict[str, Desired] = {}
     for d in desired:
-        if not may_start(d, ledger):
+        if d.kind.lifecycle == "service":
+            if ledger.current(d.name) is None:
+                ids[d.name] = d  # an endpoint's id is its name: does one exist already?
             continue
+        if d.refs or not may_start(d, ledger):
+            continue  # a referenced id resolves only while planning; the journal covers a crash
         prev = last_completed(d.name, ledger, live) if _data_only(d, ledger) else None
         # New data with a Completed job to build on: the create takes the incremental id only.
         ids[job_id(d.name, d.spec, prev, d.kind)] = d
@@ -96,8 +105,8 @@ def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[st
 def _data_only(d: Desired, ledger: Ledger) -> bool:
     """Whether an incremental job is what a change of ``d`` would start (policy and fields)."""
     applied = ledger.applied(d.name)
-    if d.policy.get("onDataChange") != "incremental" or not applied:
+    if d.policy.get("onDataChange") != "incremental" or not applied or not d.kind.data_field:
         return False
     old = new_job_fields(d.completed(applied.get("spec", {})), d.kind)
     new = new_job_fields(d.spec, d.kind)
-    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)} == {"dataProcessingJobId"}
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)} == {d.kind.data_field}

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..core.actions import ActionKind
+from ..core.kinds import by_name
 from ..core.live import TERMINAL, Live
 from ..core.model import Action, Plan
 from ..core.records import JournalOp, applied, create_intent, generation, stop_intent
@@ -119,8 +120,10 @@ class Executor:
         if a.action is K.RECORD:
             return self._record(a)
         notes = [self._stop(a)] if a.stop_job_id else []
-        if a.action is K.STOP:
+        if a.action in (K.STOP, K.DELETE):
             return Outcome(a.name, a.action, True, "; ".join(notes))
+        if a.action is K.UPDATE:
+            return Outcome(a.name, a.action, True, self._create(a), started=a.job_id)
         if not a.action.starts_job:  # pragma: no cover - every executable kind is handled above
             raise AssertionError(f"no executor for action {a.action}")
         notes.append(self._create(a))
@@ -142,10 +145,11 @@ class Executor:
             JournalOp.INTENT, a.name, jobId=job, pending=stop_intent(job, clean=a.clean, forget=a.forget)
         )
         _pause("stop-intent", job)
+        resource = by_name(a.kind).resource
         try:
-            self.client.stop_training_job(job, clean=a.clean, role_arn=a.role)
+            self.client.stop(resource, job, clean=a.clean, role_arn=a.role)
         except (NotFoundError, BadRequestError) as e:
-            if not self._finished(job, a.role):  # decided by a GET, never by the message
+            if not self._finished(job, a.role, resource):  # decided by a GET, never by the message
                 self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)
                 raise e from None
             # Finished or gone on its own: nothing left to stop.
@@ -155,30 +159,37 @@ class Executor:
                 self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)
             return f"{job} had already finished; nothing to stop"
         clean = " (clean)" if a.clean else ""
+        verb = "deleted" if a.action is K.DELETE else "stopped"
         if a.forget:
             self.store.commit(JournalOp.FORGET, a.name)
-            return f"stopped {job}{clean} and forgot it"
+            return f"{verb} {job}{clean} and forgot it"
         self.store.commit(JournalOp.STOPPED, a.name, jobId=job)
         return f"stopped {job}{clean}"
 
-    def _finished(self, job: str, role: str | None) -> bool:
+    def _finished(self, job: str, role: str | None, resource: str) -> bool:
         """Whether a refused stop means the job is already over (or gone): a GET says."""
         try:
-            return job_view(self.client.get_training_job(job, role)).status in TERMINAL
+            return job_view(self.client.get(resource, job, role)).status in (*TERMINAL, "Deleting")
         except NotFoundError:
             return True
 
     def _create(self, a: Action) -> str:
-        job, body = str(a.job_id), dict(a.spec or {})
+        """Start a job, or create or update an endpoint, between an intent and its outcome."""
+        job, body, kind = str(a.job_id), dict(a.spec or {}), by_name(a.kind)
         view = applied(a.applied or {}, self.commit_sha)
-        gen = generation(job, body, a.action, self.commit_sha)
+        recorded = {k: v for k, v in body.items() if k != "update"}
+        gen = generation(job, recorded, a.action, self.commit_sha, kind=kind)
         self.store.commit(
             JournalOp.INTENT, a.name, jobId=job, pending=create_intent(job, a.action, body, view)
         )
         _pause("create-intent", job)
-        note = f"started {job}" + (f" from {a.previous_job_id}" if a.previous_job_id else "")
+        if kind.lifecycle == "service":
+            what = f"serving {body.get('mlModelTrainingJobId') or body.get('mlModelTransformJobId')}"
+            note = f"{'updated' if a.action is K.UPDATE else 'created'} endpoint {job}, {what}"
+        else:
+            note = f"started {job}" + (f" from {a.previous_job_id}" if a.previous_job_id else "")
         try:
-            answer = self.client.create_training_job(body)
+            answer = self.client.create(kind.resource, body)
         except (BadRequestError, NotFoundError):
             self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)  # refused: nothing was created
             raise

@@ -15,6 +15,7 @@ from ..aws import list_keys
 from ..core.adopt import name_of, next_probes
 from ..core.desired import Desired
 from ..core.identity import MAX_SUFFIX
+from ..core.kinds import TRAINING, Kind, by_name
 from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.settle import last_completed, probe_ids
@@ -42,15 +43,48 @@ def _roles(desired: Sequence[Desired], ledger: Ledger) -> dict[str, str]:
             if g["spec"].get("neptuneIamRoleArn"):
                 roles[g["jobId"]] = g["spec"]["neptuneIamRoleArn"]
     for d in desired:
-        if d.spec.get("neptuneIamRoleArn"):
+        if (
+            d.spec.get("neptuneIamRoleArn")
+            and d.kind is TRAINING
+            and isinstance(d.spec.get("dataProcessingJobId"), str)
+        ):
             roles[d.spec["dataProcessingJobId"]] = d.spec["neptuneIamRoleArn"]
     return roles
 
 
-def read_job(client: NeptuneClient, job_id: str, role: str | None = None) -> JobView | None:
-    """One training job's status, or ``None`` when it does not exist."""
+def referenced_processing(desired: Sequence[Desired]) -> set[str]:
+    """Data-processing jobs named by a literal id (a ``{ref: NAME}`` is read as that manifest's job)."""
+    ids = set()
+    for d in desired:
+        for field in ("dataProcessingJobId", "previousDataProcessingJobId"):
+            if field in d.kind.catalogue and field not in d.refs and isinstance(d.spec.get(field), str):
+                ids.add(str(d.spec[field]))
+    return ids
+
+
+def kinds_by_name(desired: Sequence[Desired], ledger: Ledger) -> dict[str, Kind]:
+    """Each manifest's kind, from git or (for a manifest gone from git) the ledger."""
+    kinds = {name: by_name(ledger.applied(name).get("kind")) for name in ledger.names()}
+    kinds.update({d.name: d.kind for d in desired})
+    return kinds
+
+
+def resource_of(kinds: Mapping[str, Kind]) -> Callable[[str], str]:
+    """The API resource an id lives on: that of the manifest whose name it carries."""
+
+    def resource(job_id: str) -> str:
+        kind = kinds.get(name_of(job_id) or job_id) or kinds.get(job_id)
+        return kind.resource if kind is not None else TRAINING.resource
+
+    return resource
+
+
+def read_job(
+    client: NeptuneClient, job_id: str, role: str | None = None, resource: str = TRAINING.resource
+) -> JobView | None:
+    """One job's (or endpoint's) status, or ``None`` when it does not exist."""
     try:
-        return job_view(client.get_training_job(job_id, role))
+        return job_view(client.get(resource, job_id, role))
     except NotFoundError:
         return None
 
@@ -63,12 +97,14 @@ def read_jobs(
 
 
 def _readers(
-    client: NeptuneClient, roles: Mapping[str, str]
+    client: NeptuneClient, roles: Mapping[str, str], resource: Callable[[str], str] | None = None
 ) -> tuple[Callable[[str], JobView | None], Callable[[str], str | None]]:
-    """GET one training job / data-processing job; ``None`` when it does not exist."""
+    """GET one manifest's job (on its kind's resource) / a data-processing job by id; ``None``
+    when it does not exist."""
+    where = resource or (lambda _: TRAINING.resource)
 
     def job(job_id: str) -> JobView | None:
-        return read_job(client, job_id, roles.get(job_id))
+        return read_job(client, job_id, roles.get(job_id), where(job_id))
 
     def processing(dp_id: str) -> str | None:
         try:
@@ -103,16 +139,16 @@ def observe(
     list_jobs: bool = True,
 ) -> Live:
     roles = _roles(desired, ledger)
-    job, processing = _readers(client, roles)
+    job, processing = _readers(client, roles, resource_of(kinds_by_name(desired, ledger)))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         jobs_f = pool.submit(_parallel, job, ledger_ids(ledger), parallelism)
-        dps_f = pool.submit(
-            _parallel, processing, {d.spec["dataProcessingJobId"] for d in desired}, parallelism
-        )
+        dps_f = pool.submit(_parallel, processing, referenced_processing(desired), parallelism)
         list_role = next((r for d in desired if (r := d.spec.get("neptuneIamRoleArn"))), None)
         listed_f = pool.submit(client.list_training_jobs, LIST_MAX, list_role) if list_jobs else None
-        customs = [d for d in desired if preflight and d.spec.get("modelName") == "custom"]
+        customs = [
+            d for d in desired if preflight and d.kind is TRAINING and d.spec.get("modelName") == "custom"
+        ]
         pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
         jobs, dps = jobs_f.result(), dps_f.result()
         listed = tuple(listed_f.result()) if listed_f else ()
@@ -125,9 +161,10 @@ def observe(
             roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])
     more = set(probes) | {g for name in ledger.names() if (g := last_completed(name, ledger, first))}
     jobs.update(_parallel(job, more - set(jobs), parallelism))
-    _discover(
-        job, [d for d in desired if not ledger.generations(d.name)], jobs, dps, listed, roles, parallelism
-    )
+    unknown = [
+        d for d in desired if not ledger.generations(d.name) and d.kind.lifecycle == "job" and not d.refs
+    ]
+    _discover(job, unknown, jobs, dps, listed, roles, parallelism)
     return Live(jobs=jobs, processing=dps, listed=listed, preflight=problems)
 
 
@@ -184,9 +221,10 @@ def read_ids(
     dp_ids: Iterable[str],
     parallelism: int = 16,
     roles: Mapping[str, str] | None = None,
+    resource: Callable[[str], str] | None = None,
 ) -> Live:
     """Just these jobs and data-processing jobs (a saved plan's freshness check)."""
-    job, processing = _readers(client, roles or {})
+    job, processing = _readers(client, roles or {}, resource)
     return Live(
         jobs=_parallel(job, job_ids, parallelism), processing=_parallel(processing, dp_ids, parallelism)
     )

@@ -23,6 +23,7 @@ def _cost(cost: Cost | None) -> dict[str, Any] | None:
         "instanceHours": cost.instance_hours,
         "hpoJobs": cost.hpo_jobs,
         "timeoutSeconds": cost.timeout_seconds,
+        "unit": cost.unit,
     }
 
 
@@ -47,13 +48,14 @@ def action_to_json(a: Action) -> dict[str, Any]:
         "spec": dict(a.spec) if a.spec is not None else None,
         "applied": dict(a.applied) if a.applied is not None else None,
         "location": a.location,
+        "kind": a.kind,
     }
 
 
 def total_cost(plan: Plan) -> dict[str, float]:
     totals: dict[str, float] = {}
     for a in plan.actions:
-        if a.cost:
+        if a.cost and a.cost.unit != "endpoint":  # an endpoint's cost runs per hour: no bound
             totals[a.cost.instance_type] = round(
                 totals.get(a.cost.instance_type, 0.0) + a.cost.instance_hours, 2
             )
@@ -108,13 +110,18 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
                     Change(c["path"], c.get("old"), c.get("new"), c["effect"]) for c in a["changes"]
                 ),
                 cost=Cost(
-                    cost["instanceType"], cost["instanceHours"], cost["hpoJobs"], cost["timeoutSeconds"]
+                    cost["instanceType"],
+                    cost["instanceHours"],
+                    cost["hpoJobs"],
+                    cost["timeoutSeconds"],
+                    cost.get("unit", "training job"),
                 )
                 if cost
                 else None,
                 spec=a.get("spec"),
                 applied=a.get("applied"),
                 location=a.get("location", ""),
+                kind=a.get("kind", "ModelTrainingJob"),
             )
         )
     plan = Plan(

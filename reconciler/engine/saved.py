@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core.kinds import by_name
 from ..core.live import Live
 from ..core.model import Plan
 from ..errors import ReconcilerError, StalePlanError
 from ..neptune import NeptuneClient
 from ..state import StateStore
-from .observe import read_ids
+from .observe import read_ids, resource_of
 from .planfile import from_json
 
 
@@ -37,7 +38,9 @@ def saved_live(client: NeptuneClient, store: StateStore, saved: Plan, parallelis
             roles.update(dict.fromkeys(a.touches, a.role))
             if a.spec and a.spec.get("dataProcessingJobId"):
                 roles[a.spec["dataProcessingJobId"]] = a.role
-    return read_ids(client, jobs, dps, parallelism, roles)
+    kinds = {name: by_name(store.ledger.applied(name).get("kind")) for name in store.ledger.names()}
+    kinds.update({a.name: by_name(a.kind) for a in saved.actions})
+    return read_ids(client, jobs, dps, parallelism, roles, resource_of(kinds))
 
 
 def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live) -> None:
@@ -52,7 +55,7 @@ def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live
         if a.action.in_sync:
             continue
         keys = [f"job/{j}" for j in a.touches]
-        if a.spec and a.spec.get("dataProcessingJobId"):
+        if a.spec and isinstance(a.spec.get("dataProcessingJobId"), str):
             keys.append(f"dataprocessing/{a.spec['dataProcessingJobId']}")
         for key in keys:
             if key in saved.fingerprints and now.get(key, "Missing") != saved.fingerprints[key]:

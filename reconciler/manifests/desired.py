@@ -17,7 +17,14 @@ def effective_spec(
     spec: Mapping[str, Any], defaults: Mapping[str, Any] | None = None, kind: Kind = TRAINING
 ) -> dict[str, Any]:
     """Schema defaults < config defaults < manifest spec (without the managed previous id)."""
-    return completer(kind.schema)({**(defaults or {}), **spec})
+    return completer(kind.schema)({**kind_defaults(defaults, kind), **spec})
+
+
+def kind_defaults(defaults: Mapping[str, Any] | None, kind: Kind) -> dict[str, Any]:
+    """The config's ``defaults`` that a kind's spec has (they are written for training jobs; a
+    shared one such as ``neptuneIamRoleArn`` reaches every kind that takes it)."""
+    known = schema.load(kind.schema)["properties"]["spec"]["properties"]
+    return {k: v for k, v in (defaults or {}).items() if k in known}
 
 
 def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | None = None) -> list[Desired]:
@@ -30,9 +37,10 @@ def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | No
             dict(m.labels),
             m.location,
             m.kind,
-            written={**(defaults or {}), **m.spec},
+            written={**kind_defaults(defaults, m.kind), **m.spec},
             complete=completer(m.kind.schema),
             source=os.path.normpath(m.file),
+            refs={f: target for f, (target, _, _) in m.refs.items()},
         )  # fmt: skip
         for m in sorted(manifests, key=lambda m: m.name)
     ]

@@ -10,6 +10,7 @@ from . import schema
 EFFECTS = {
     "new-job": "changes the model: a change starts a new training job",
     "next-job": "recorded now, used by the next job the reconciler starts; never starts one",
+    "update": "an endpoint is updated in place (same id) to take the change",
 }
 _RULE_KEYS = (
     "minimum",
@@ -58,6 +59,8 @@ def describe(path: str) -> dict[str, Any]:
     parent = schema.node(".".join(path.split(".")[:-1])) if "." in path else schema.load(schema.MANIFEST)
     leaf = path.split(".")[-1] if path else ""
     kind = node.get("type", "const" if "const" in node else "any")
+    if "x-ref" in node:
+        kind = f"string (an id) or {{ref: NAME}} of a {' or '.join(node['x-ref'])} manifest"
     info: dict[str, Any] = {
         "field": path or "(manifest)",
         "type": kind,

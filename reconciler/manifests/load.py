@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.kinds import TRAINING, Kind, registry
-from ..errors import ManifestError
+from ..errors import ManifestError, closest
 from . import schema
 from .messages import describe_error, kind_of
 from .problems import WARNING, Problem, has_errors
@@ -42,6 +42,9 @@ CODES = {
     "R003": "maxWaitTime must exceed trainingTimeOutInSeconds",
     "R004": "maxHPOParallelTrainingJobs above maxHPONumberOfTrainingJobs (warning)",
     "R005": "duplicate metadata.name",
+    "R006": "a reference names no manifest",
+    "R007": "a reference names a manifest of the wrong kind",
+    "R008": "references form a cycle",
 }
 
 
@@ -57,6 +60,8 @@ class Manifest:
     line: int = 1
     column: int = 1
     kind: Kind = TRAINING
+    # Id fields written as ``{ref: NAME}``: field -> (NAME, line, column of the name).
+    refs: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -121,6 +126,10 @@ def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> Loa
     problems.extend(duplicate_names(manifests))
     bad = {(p.file, p.line) for p in problems if p.code == "R005"}
     manifests = [m for m in manifests if (m.file, m.line) not in bad]
+    broken = reference_problems(manifests)
+    problems.extend(broken)
+    refused = {p.file for p in broken}
+    manifests = [m for m in manifests if m.file not in refused or not m.refs]
     return LoadResult(manifests, sorted(problems), files)
 
 
@@ -159,11 +168,16 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
     for error in () if schema.valid(kind.schema, data) else schema.validator(kind.schema).iter_errors(data):
         for path, code, message, at_key in describe_error(error):
             report(path, code, message, key=at_key)
-    if isinstance(data.get("spec"), dict):
+    if isinstance(data.get("spec"), dict) and kind is TRAINING:
         problems.extend(cross_field(doc, data["spec"], defaults))
     if has_errors(problems):
         return None, problems
     line, column = doc.where(("metadata", "name"))
+    refs = {
+        f: (str(v["ref"]), *doc.where(("spec", f, "ref")))
+        for f in kind.refs
+        if isinstance(v := data["spec"].get(f), dict) and "ref" in v
+    }
     return (
         Manifest(
             name=data["metadata"]["name"],
@@ -176,9 +190,63 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
             line=line,
             column=column,
             kind=kind,
+            refs=refs,
         ),
         problems,
     )
+
+
+def reference_problems(manifests: list[Manifest]) -> list[Problem]:
+    """Offline checks of ``{ref: NAME}``: the name exists, is of a kind the field may name, and
+    no chain of references comes back to where it started."""
+    by_name = {m.name: m for m in manifests}
+    out: list[Problem] = []
+    for m in manifests:
+        for field_name, (target, line, column) in sorted(m.refs.items()):
+            allowed = m.kind.refs[field_name]
+            other = by_name.get(target)
+            if other is None:
+                near = closest(target, [n for n, o in by_name.items() if o.kind.name in allowed])
+                hint = (
+                    f"; did you mean {near!r}?"
+                    if near
+                    else f"; add a {' or '.join(allowed)} manifest named {target!r}"
+                )
+                message = f"spec.{field_name} refers to {target!r}, which no manifest is named{hint}"
+                out.append(Problem(m.file, line, column, "R006", message))
+            elif other.kind.name not in allowed:
+                message = (
+                    f"spec.{field_name} refers to {target!r}, a {other.kind.name} ({other.location}); "
+                    f"it must name a {' or '.join(allowed)}"
+                )
+                out.append(Problem(m.file, line, column, "R007", message))
+    for cycle in _cycles(manifests):
+        m = by_name[cycle[0]]
+        field_name, (_, line, column) = next(
+            (f, r) for f, r in sorted(m.refs.items()) if r[0] == cycle[1 % len(cycle)]
+        )
+        path = " → ".join([*cycle, cycle[0]])
+        out.append(
+            Problem(m.file, line, column, "R008", f"references form a cycle: {path}; break it at one of them")
+        )
+    return out
+
+
+def _cycles(manifests: list[Manifest]) -> list[list[str]]:
+    """Each cycle of references once (as the names along it, smallest name first)."""
+    edges = {m.name: sorted({t for t, _, _ in m.refs.values()}) for m in manifests}
+    found: dict[tuple[str, ...], list[str]] = {}
+    for start in sorted(edges):
+        stack = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            for nxt in edges.get(node, []):
+                if nxt == start:
+                    i = path.index(min(path))
+                    found.setdefault(tuple(path[i:] + path[:i]), path[i:] + path[:i])
+                elif nxt not in path and nxt in edges:
+                    stack.append((nxt, [*path, nxt]))
+    return list(found.values())
 
 
 def duplicate_names(manifests: list[Manifest]) -> list[Problem]:

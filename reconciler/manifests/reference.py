@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.kinds import KINDS
 from . import schema
 from .explain import CODE_RULES
 
@@ -16,6 +17,8 @@ _RULES = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"
 def _type(node: dict[str, Any]) -> str:
     if "const" in node:
         return f"`{node['const']}`"
+    if "x-ref" in node:
+        return f"id, or `{{ref: NAME}}` of a {' or '.join(node['x-ref'])}"
     kind = str(node.get("type", "any"))
     if kind == "array" and "items" in node:
         return f"list of {node['items'].get('type', 'any')}"
@@ -59,17 +62,24 @@ def _rows(node: dict[str, Any], prefix: str) -> list[str]:
 
 
 def manifest_reference() -> str:
-    doc = schema.load(schema.MANIFEST)
-    lines = [
-        BEGIN,
-        "",
-        "| field | type | required | default | on change | rules | description |",
-        "|---|---|---|---|---|---|---|",
-        *_rows(doc, ""),
-        "",
-        "`on change`: **new-job** fields change the model, so a change starts a job (a `dataProcessingJobId` "
-        "change alone gives an incremental update when `policy.onDataChange: incremental`); **next-job** fields "
-        "are recorded and used by the next job the reconciler starts, never a reason to start one.",
+    lines = [BEGIN, ""]
+    for kind in KINDS:
+        doc = schema.load(kind.schema)
+        lines += [
+            f"#### `kind: {kind.name}`",
+            "",
+            str(doc.get("description", "")),
+            "",
+            "| field | type | required | default | on change | rules | description |",
+            "|---|---|---|---|---|---|---|",
+            *_rows(doc, ""),
+            "",
+        ]
+    lines += [
+        "`on change`: **new-job** fields change what the job makes, so a change starts a job (a "
+        "`dataProcessingJobId` change alone gives an incremental update when `policy.onDataChange: "
+        "incremental`); **next-job** fields are recorded and used by the next job the reconciler starts, "
+        "never a reason to start one; **update** fields of an endpoint are changed in place (same id).",
         "",
         END,
     ]

@@ -35,6 +35,7 @@ log = logging.getLogger("reconciler.http")
 CALL_DEADLINE = 30.0  # seconds one attempt of a call may take, whatever the server does
 TRAINING = "/ml/modeltraining"
 PROCESSING = "/ml/dataprocessing"
+ENDPOINTS = "/ml/endpoints"
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def check_endpoint(endpoint: str, insecure: bool, connect_to: tuple[str, int] | 
 
 
 class NeptuneClient:
-    """Calls of the ``/ml/modeltraining`` and ``/ml/dataprocessing`` resources."""
+    """Calls of the ``/ml/modeltraining``, ``/ml/dataprocessing`` and ``/ml/endpoints`` resources."""
 
     def __init__(
         self,
@@ -155,6 +156,53 @@ class NeptuneClient:
 
     def list_processing_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
         return self._list(PROCESSING, max_items, role_arn)
+
+    # -- inference endpoints -----------------------------------------------------
+    def create_endpoint(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Create an endpoint, or with ``"update": true`` point an existing one at another model."""
+        if params.get("update"):
+            # An update is idempotent (the same body twice serves the same model): retried as is,
+            # and a refusal is the service's answer, not a sign that an earlier attempt landed.
+            return _promised(f"POST {ENDPOINTS}", self._call("POST", ENDPOINTS, body=dict(params)), "id", str)
+        return self._create(ENDPOINTS, params)
+
+    def get_endpoint(self, endpoint_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        path = f"{ENDPOINTS}/{_segment(endpoint_id)}"
+        return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
+
+    def delete_endpoint(
+        self, endpoint_id: str, *, clean: bool = False, role_arn: str | None = None
+    ) -> dict[str, Any]:
+        query = {"clean": "true" if clean else "false", **_role(role_arn)}
+        return self._call("DELETE", f"{ENDPOINTS}/{_segment(endpoint_id)}", query=query)
+
+    def list_endpoints(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        return self._list(ENDPOINTS, max_items, role_arn)
+
+    # -- by resource (what a manifest kind names) ---------------------------------
+    def create(self, resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "modeltraining": self.create_training_job,
+            "dataprocessing": self.create_processing_job,
+            "endpoints": self.create_endpoint,
+        }[resource](params)
+
+    def get(self, resource: str, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        return {
+            "modeltraining": self.get_training_job,
+            "dataprocessing": self.get_processing_job,
+            "endpoints": self.get_endpoint,
+        }[resource](job_id, role_arn)
+
+    def stop(
+        self, resource: str, job_id: str, *, clean: bool = False, role_arn: str | None = None
+    ) -> dict[str, Any]:
+        """Stop a job, or delete an endpoint (the same DELETE on the resource's path)."""
+        return {
+            "modeltraining": self.stop_training_job,
+            "dataprocessing": self.stop_processing_job,
+            "endpoints": self.delete_endpoint,
+        }[resource](job_id, clean=clean, role_arn=role_arn)
 
     # -- plumbing -----------------------------------------------------------------
     def _list(self, path: str, max_items: int, role_arn: str | None) -> list[str]:

@@ -7,11 +7,16 @@ from typing import Any
 
 from ..core.live import JobView
 
-SUB_JOBS = (("processingJob", "processing"), ("hpoJob", "hpo"), ("modelTransformJob", "transform"))
+SUB_JOBS = (
+    ("processingJob", "processing"),
+    ("hpoJob", "hpo"),
+    ("modelTransformJob", "transform"),
+    ("endpoint", "endpoint"),
+)
 
 
 def job_view(doc: Mapping[str, Any]) -> JobView:
-    """A ``GET /ml/modeltraining/{id}`` answer as a JobView."""
+    """A ``GET /ml/{modeltraining,dataprocessing,endpoints}/{id}`` answer as a JobView."""
     reason, url = failure_of(doc)
     return JobView(
         id=str(doc.get("id", "")),

@@ -69,6 +69,7 @@ def test_retrain(ws: Workspace) -> None:
         "instanceHours": 288.0,
         "hpoJobs": 12,
         "timeoutSeconds": 86400,
+        "unit": "training job",
     }
     converge(ws)
 

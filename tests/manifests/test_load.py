@@ -49,7 +49,7 @@ def test_example_specs_are_valid_and_cover_every_model() -> None:
 
 def test_every_create_parameter_is_in_the_schema() -> None:
     api = {
-        "dataProcessingJobId": "string",
+        "dataProcessingJobId": ["string", "object"],  # an id, or {ref: NAME}
         "trainModelS3Location": "string",
         "modelName": "string",
         "sagemakerIamRoleArn": "string",

@@ -9,13 +9,21 @@ are shared by every immutable-job kind; the manifest layer reads the kind's sche
 from __future__ import annotations
 
 from .base import Effect, Kind
+from .dataprocessing import DATA_PROCESSING
+from .endpoint import ENDPOINT
 from .training import TRAINING
 
-KINDS: tuple[Kind, ...] = (TRAINING,)
+# In the order of the Neptune ML path: processed data, trained model, serving endpoint.
+KINDS: tuple[Kind, ...] = (DATA_PROCESSING, TRAINING, ENDPOINT)
 
-__all__ = ["KINDS", "TRAINING", "Effect", "Kind", "registry"]
+__all__ = ["DATA_PROCESSING", "ENDPOINT", "KINDS", "TRAINING", "Effect", "Kind", "by_name", "registry"]
 
 
 def registry() -> dict[str, Kind]:
     """Every kind by its manifest ``kind:`` name."""
     return {k.name: k for k in KINDS}
+
+
+def by_name(name: str | None) -> Kind:
+    """The kind a ledger entry recorded (entries from before kinds were recorded are training)."""
+    return registry().get(str(name), TRAINING)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..cost import Cost
 from ..live import Live
 
-Effect = Literal["new-job", "next-job"]
+# new-job: a change needs a new job; next-job: it takes effect with the next one; update: a
+# long-lived resource (an endpoint) is updated in place.
+Effect = Literal["new-job", "next-job", "update"]
+Lifecycle = Literal["job", "service"]
 # (manifest name, effective spec, live) -> None, or ("wait" | "blocked", why)
 Gate = Callable[[str, Mapping[str, Any], Live], "tuple[str, str] | None"]
 
@@ -24,7 +27,14 @@ class Kind:
     catalogue: Mapping[str, Effect]  # spec field -> what a change of it costs
     previous_field: str  # managed: set on incremental jobs
     gate: Gate  # why a new job cannot start now, or None
-    cost: Callable[[Mapping[str, Any]], Cost]
+    cost: Callable[[Mapping[str, Any]], Cost | None]
+    # Id fields that may name another manifest (``{ref: NAME}``), and the kinds each may name.
+    refs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The field whose change alone is "new data" (an incremental job when ``previous_field``).
+    data_field: str = ""
+    # job: immutable jobs (new job per change); service: one long-lived resource, updated in place.
+    lifecycle: Lifecycle = "job"
+    noun: str = "job"  # how plans name what it makes
 
     @property
     def new_job_fields(self) -> tuple[str, ...]:
@@ -32,7 +42,10 @@ class Kind:
 
     @property
     def managed_fields(self) -> tuple[str, ...]:
-        return ("id", self.previous_field)
+        """Fields the reconciler sets: never in a manifest."""
+        if self.lifecycle == "service":
+            return ("id", "update")
+        return ("id", self.previous_field) if self.previous_field else ("id",)
 
     def effect_of(self, field: str) -> Effect:
         """A field the catalogue does not know is treated as changing the model (the safe side)."""

@@ -39,7 +39,7 @@ def gate(name: str, spec: Mapping[str, Any], live: Live) -> tuple[str, str] | No
     if name in live.preflight:
         return "blocked", live.preflight[name]
     dp = spec["dataProcessingJobId"]
-    status = live.processing.get(dp, "Unknown")
+    status = live.processing_status(dp)
     if status is None:
         return "blocked", f"data-processing job {dp} not found; create it or fix dataProcessingJobId"
     if status in ("InProgress", "Stopping"):
@@ -63,4 +63,7 @@ TRAINING = Kind(
     previous_field="previousModelTrainingJobId",
     gate=gate,
     cost=cost,
+    refs={"dataProcessingJobId": ("DataProcessingJob",)},
+    data_field="dataProcessingJobId",
+    noun="model",
 )

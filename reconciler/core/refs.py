@@ -1,0 +1,90 @@
+"""References between manifests (pure): the graph's order, and each ``{ref: NAME}`` resolved.
+
+A reference names another manifest instead of a literal id. For a job kind it resolves to that
+manifest's current job (the one this very plan starts, if it starts one); for an endpoint, to the
+model's latest Completed job, never one running or failed. The resolved id is what identity
+hashes, so a new data-processing generation is new data for every model that refers to it, and a
+new Completed model is an update of every endpoint that serves it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+from collections.abc import Mapping, Sequence
+
+from .desired import Desired
+from .kinds import KINDS
+from .ledger import Ledger
+from .live import Live
+from .model import Action
+from .settle import last_completed
+
+_RANK = {k.name: i for i, k in enumerate(KINDS)}
+
+
+def order(desired: Sequence[Desired]) -> list[Desired]:
+    """Referenced manifests before those that refer to them; otherwise data → model → endpoint,
+    then by name. A cycle (validation refuses one) is broken by name, never looped on."""
+    by_name = {d.name: d for d in desired}
+    needs = {d.name: {t for t in d.refs.values() if t in by_name and t != d.name} for d in desired}
+    users: dict[str, list[str]] = {}
+    for name, targets in needs.items():
+        for t in targets:
+            users.setdefault(t, []).append(name)
+    key = {d.name: (_RANK.get(d.kind.name, 0), d.name) for d in desired}
+    ready = [key[n] for n, t in needs.items() if not t]
+    heapq.heapify(ready)
+    out: list[Desired] = []
+    left = {n: len(t) for n, t in needs.items()}
+    while ready:
+        _, name = heapq.heappop(ready)
+        out.append(by_name[name])
+        for user in users.get(name, ()):
+            left[user] -= 1
+            if left[user] == 0:
+                heapq.heappush(ready, key[user])
+    done = {d.name for d in out}
+    out.extend(sorted((d for d in desired if d.name not in done), key=lambda d: key[d.name]))
+    return out
+
+
+def resolve(
+    d: Desired, decided: Mapping[str, Action], ledger: Ledger, live: Live
+) -> tuple[Desired, str | None]:
+    """``d`` with its references replaced by ids, and why it must wait if one can't resolve
+    (then the second value is the reason and the spec is unusable)."""
+    if not d.refs:
+        return d, None
+    spec, written, waits = dict(d.spec), dict(d.sent), []
+    for field, target in sorted(d.refs.items()):
+        if d.kind.lifecycle == "service":
+            job = last_completed(target, ledger, live)
+            if job is None:
+                return d, f"{target} has no Completed job yet"
+        else:
+            job, why = _current(target, decided, ledger, live)
+            if job is None:
+                return d, why
+            if why:
+                waits.append(why)
+        spec[field] = written[field] = job
+    return dataclasses.replace(d, spec=spec, written=written, waiting="; ".join(waits)), None
+
+
+def _current(
+    target: str, decided: Mapping[str, Action], ledger: Ledger, live: Live
+) -> tuple[str | None, str]:
+    """The referenced manifest's current job, and why it is not usable yet ("" when it is)."""
+    act = decided.get(target)
+    if act is not None and act.action.starts_job and act.job_id:
+        return act.job_id, f"job {act.job_id} of {target} starts in this apply"
+    cur = ledger.current(target)
+    if cur is None:
+        why = f"{target} has no job yet" + (f" ({act.reason})" if act is not None and act.reason else "")
+        return None, why
+    job = cur["jobId"]
+    status = live.processing_status(job) if job not in live.jobs else live.status(job)
+    if status == "Completed" or (status in (None, "Unknown") and cur.get("finalStatus") == "Completed"):
+        return job, ""
+    return job, f"job {job} of {target} is {status or 'not yet read'}"

@@ -1,0 +1,132 @@
+"""The decision table of long-lived resources (endpoints), as ordered rules over a ``Situation``.
+
+An endpoint is not a job: its id is its manifest's name and never changes; a change of what it
+serves or of its instances is an update in place; a vanished one is created again; one that is
+being created, updated or deleted is waited for. ``policy.promote: manual`` holds an update of the
+model it serves until ``apply --promote NAME``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .actions import ActionKind
+from .kinds.endpoint import MODEL_FIELDS
+from .model import Action
+from .rules import Situation
+
+K = ActionKind
+BUSY = ("Creating", "Updating", "Deleting")
+
+
+def endpoint_id(name: str) -> str:
+    """An endpoint's id is its manifest's name: stable across every update."""
+    return name
+
+
+def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
+    """A create or update of the endpoint with the desired spec (the kind's gate permitting)."""
+    d = s.d
+    blocked = d.kind.gate(d.name, d.spec, s.live)
+    if blocked:
+        return s.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=s.cur_id)
+    ep = endpoint_id(d.name)
+    body = {k: v for k, v in d.sent.items() if k not in ("id", "update")}
+    body["id"] = ep
+    if kind is K.UPDATE:
+        body["update"] = True
+    return s.act(kind, reason, job_id=ep, spec=body, applied=d.applied_view(), cost=d.kind.cost(d.spec))
+
+
+def _serving(s: Situation) -> str:
+    model = next((s.d.spec.get(f) for f in MODEL_FIELDS if s.d.spec.get(f)), None)
+    return f"serving {model}" if model else "serving"
+
+
+def first(s: Situation) -> Action | None:
+    """No create recorded: create it, or take over one of that id the cluster already has."""
+    if s.current is not None:
+        return None
+    ep = endpoint_id(s.d.name)
+    status = s.live.status(ep)
+    if status in BUSY:
+        return s.act(
+            K.WAIT, f"endpoint {ep} exists and is {status}; the ledger takes it over once it settles"
+        )
+    if status not in (None, "Missing"):
+        return _send(
+            s, K.UPDATE, f"endpoint {ep} exists ({status}) but the ledger does not know it (a lost ledger?): "
+            f"update it to serve what git says ({_serving(s)})",
+        )  # fmt: skip
+    return _send(s, K.CREATE, f"new endpoint: {_serving(s)}")
+
+
+def vanished(s: Situation) -> Action | None:
+    if s.status != "Missing":
+        return None
+    return _send(s, K.RECREATE, f"endpoint {s.cur_id} vanished (not found): drift; create it again")
+
+
+def busy(s: Situation) -> Action | None:
+    if s.status not in BUSY:
+        return None
+    if s.changes:
+        return s.act(K.WAIT, f"endpoint {s.cur_id} is {s.status}; the change follows when it is InService")
+    return s.act(K.NOOP, f"in sync: endpoint {s.cur_id} is {s.status}, {_serving(s)}", job_id=s.cur_id)
+
+
+def update(s: Situation) -> Action | None:
+    """What it serves or how changed: update in place, unless promotion is manual and held."""
+    changed = [c for c in s.changes if c.effect in ("update", "new-job")]
+    forced = s.d.name in s.options.replace
+    if not changed and not forced:
+        return None
+    fields = sorted({c.path.removeprefix("spec.").split(".")[0] for c in changed}) or ["--replace"]
+    model = [c for c in changed if c.path.removeprefix("spec.") in MODEL_FIELDS]
+    why = f"{', '.join(fields)} changed: update endpoint {s.cur_id} in place ({_serving(s)})"
+    if model and s.d.policy.get("promote") == "manual" and s.d.name not in s.options.promote:
+        old = model[0].old
+        return s.act(
+            K.HOLD, job_id=s.cur_id,
+            reason=f"{why}; held: policy.promote: manual keeps it serving {old} until "
+            f"`apply --promote {s.d.name}`",
+        )  # fmt: skip
+    return _send(s, K.UPDATE, why)
+
+
+def failed(s: Situation) -> Action | None:
+    if s.status != "Failed":
+        return None
+    view = s.live.jobs.get(str(s.cur_id))
+    reason = f": {view.failure_reason}" if view and view.failure_reason else ""
+    return s.act(
+        K.BLOCKED, job_id=s.cur_id,
+        reason=f"endpoint {s.cur_id} Failed{reason}; fix the cause, then change the spec or "
+        f"`--replace {s.d.name}` to update it again",
+    )  # fmt: skip
+
+
+def record_only(s: Situation) -> Action | None:
+    if not s.changes:
+        return None
+    return s.act(
+        K.RECORD, "only the role or policy changed: recorded in the ledger, nothing sent",
+        job_id=s.cur_id, applied=s.d.applied_view(),
+    )  # fmt: skip
+
+
+def in_sync(s: Situation) -> Action:
+    return s.act(
+        K.NOOP, f"in sync: endpoint {s.cur_id} is {s.status or 'unknown'}, {_serving(s)}", job_id=s.cur_id
+    )
+
+
+RULES: tuple[Callable[[Situation], Action | None], ...] = (first, vanished, busy, update, failed, record_only)
+
+
+def decide(s: Situation) -> Action:
+    for rule in RULES:
+        action = rule(s)
+        if action is not None:
+            return action
+    return in_sync(s)
