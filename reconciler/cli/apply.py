@@ -119,9 +119,9 @@ def apply_command(
             display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
             views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
         except KeyboardInterrupt:
-            running = ", ".join(job for _, job, _ in result.started)
+            running = ", ".join(w.job for w in result.started)
             _interrupted(f"while waiting; these jobs keep running on the cluster: {running}")
-        names = {job: name for name, job, _ in result.started}
+        names = {w.job: w.name for w in result.started}
         bad_jobs = render_waited(views, names, out, sys.stderr)
     if result.failed or result.blocked or bad_jobs:
         raise typer.Exit(1)

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..core.live import TERMINAL, JobView
 from ..errors import ReconcilerError
 from ..neptune import ApiError, NeptuneClient
 from .observe import read_job
 
-Watched = tuple[str, str, "str | None"]  # (manifest name, job id, role for the status call)
+SERVING = ("InService", "Failed")  # where an endpoint's create or update ends
+
+
+class Watched(NamedTuple):
+    """A job (or endpoint) an apply started: its manifest, id, role for the status call, resource."""
+
+    name: str
+    job: str
+    role: str | None = None
+    resource: str = "modeltraining"
+
+    def settled(self, status: str) -> bool:
+        """Whether waiting is over: a job ended, an endpoint is serving (or failed), or it is gone."""
+        done = SERVING if self.resource == "endpoints" else TERMINAL
+        return status in done or status == "Missing"
 
 
 class Display(Protocol):
@@ -36,21 +50,21 @@ def wait_for(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, JobView | None]:
-    """Poll ``(name, job_id, role)`` until every job is terminal; raise on timeout."""
+    """Poll each watched job until it settles (``Watched.settled``); raise on timeout."""
     start = clock()
     views: dict[str, JobView | None] = {}
-    pending = {job: (name, role) for name, job, role in jobs}
+    pending = {w.job: w for w in jobs}
     try:
         while pending:
-            for job, (name, role) in list(pending.items()):
+            for job, w in list(pending.items()):
                 try:
-                    view = read_job(client, job, role)
+                    view = read_job(client, job, w.role, w.resource)
                 except ApiError:
                     continue  # transient trouble reading status: try again next round
                 views[job] = view
                 status = view.status if view else "Missing"
-                display.update(name, job, status, view, fmt_duration(clock() - start))
-                if status in TERMINAL or status == "Missing":
+                display.update(w.name, job, status, view, fmt_duration(clock() - start))
+                if w.settled(status):
                     del pending[job]
             if not pending:
                 break

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..aws import make_s3_client
 from ..core.actions import ActionKind
 from ..core.desired import Desired
+from ..core.kinds import by_name
 from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.model import Options, Plan
@@ -195,12 +196,13 @@ class ApplyResult:
 
     @property
     def started(self) -> list[Watched]:
-        """``(name, job, role)`` of every job this apply started, for ``--wait``."""
+        """Every job (or endpoint) this apply started or updated, for ``--wait``."""
         found = []
         for o in self.outcomes:
             if o.ok and o.started:
                 action = self.plan.action_for(o.name)
-                found.append((o.name, o.started, action.role if action else None))
+                resource = by_name(action.kind).resource if action else "modeltraining"
+                found.append(Watched(o.name, o.started, action.role if action else None, resource))
         return found
 
 

@@ -34,7 +34,7 @@ def render_waited(
 ) -> list[str]:
     """``All started jobs Completed.``, or an ``error:`` line per job that did not complete: the
     manifest, the job, why, where its logs are and what to do next. Returns those jobs' ids."""
-    bad = [job for job, v in views.items() if v is None or v.status != "Completed"]
+    bad = [job for job, v in views.items() if v is None or v.status not in ("Completed", "InService")]
     for job in bad:
         view, name = views[job], names.get(job, "?")
         status = view.status if view else "Missing"
@@ -47,5 +47,9 @@ def render_waited(
         )
         err.write(clean(f"error: {name}: job {job} ended {status}{why}{logs}; {step}") + "\n")
     if not bad:
-        out.write("All started jobs Completed.\n")
+        serving = sum(1 for v in views.values() if v is not None and v.status == "InService")
+        out.write("All started jobs Completed." if serving < len(views) else "")
+        out.write(
+            f"{' ' if serving < len(views) else ''}{serving} endpoint(s) InService.\n" if serving else "\n"
+        )
     return bad

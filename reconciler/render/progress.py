@@ -59,7 +59,7 @@ class RichDisplay:
             job: self.progress.add_task(
                 f"{name}: {job}", total=self.hpo.get(job), hpo=self._hpo(job, 0), status="…"
             )
-            for name, job, _ in jobs
+            for name, job, *_ in jobs
         }
         self.done: set[str] = set()
         self.progress.start()

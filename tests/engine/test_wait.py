@@ -7,7 +7,7 @@ import io
 import pytest
 
 from reconciler.core.live import JobView
-from reconciler.engine.wait import wait_for
+from reconciler.engine.wait import Watched, wait_for
 from reconciler.errors import ReconcilerError
 from reconciler.neptune import make_client
 from reconciler.render.progress import display_for
@@ -30,7 +30,7 @@ def test_progress_display_on_a_terminal(emu: Emu) -> None:
     def sleep(seconds: float) -> None:
         emu.advance(30)  # the job finishes while we "sleep"
 
-    jobs = [("m", "j-1", None)]
+    jobs = [Watched("m", "j-1", None)]
     views = wait_for(make_client(emu.url), jobs, display_for(jobs, out, tty=True), timeout=3600,
                      clock=lambda: float(next(ticks)), sleep=sleep)  # fmt: skip
     assert views["j-1"] is not None and views["j-1"].status == "Completed"
@@ -41,7 +41,7 @@ def test_plain_lines_and_missing_job(emu: Emu) -> None:
     start(emu, "j-2")
     emu.delete("j-2")
     out = io.StringIO()
-    jobs = [("m", "j-2", None)]
+    jobs = [Watched("m", "j-2", None)]
     views = wait_for(
         make_client(emu.url), jobs, display_for(jobs, out, tty=False), timeout=10, sleep=lambda s: None
     )
@@ -62,7 +62,7 @@ def test_transient_errors_are_not_fatal(emu: Emu) -> None:
             emu.advance(61)
 
     out = io.StringIO()
-    jobs = [("m", "j-3", None)]
+    jobs = [Watched("m", "j-3", None)]
     views = wait_for(client, jobs, display_for(jobs, out, tty=False), timeout=3600, sleep=sleep)
     assert views["j-3"] is not None and views["j-3"].status == "Completed"
 
@@ -73,8 +73,8 @@ def test_timeout(emu: Emu) -> None:
     with pytest.raises(ReconcilerError, match="timed out after 1m30s waiting for j-4"):
         wait_for(
             make_client(emu.url),
-            [("m", "j-4", None)],
-            display_for([("m", "j-4", None)], io.StringIO(), tty=False),
+            [Watched("m", "j-4", None)],
+            display_for([Watched("m", "j-4", None)], io.StringIO(), tty=False),
             timeout=90,
             clock=lambda: next(clock),
             sleep=lambda s: None,
@@ -83,7 +83,7 @@ def test_timeout(emu: Emu) -> None:
 
 def test_ci_lines_show_each_hpo_step_against_the_budget() -> None:
     out = io.StringIO()
-    display = display_for([("m", "j-5", None)], out, tty=False, hpo={"j-5": 10})
+    display = display_for([Watched("m", "j-5", None)], out, tty=False, hpo={"j-5": 10})
     for status, models, elapsed in [
         ("InProgress", 0, "0s"),
         ("InProgress", 3, "30s"),
@@ -102,7 +102,7 @@ def test_ci_lines_show_each_hpo_step_against_the_budget() -> None:
 
 def test_terminal_bars_show_hpo_done_of_budget_and_an_overall_bar() -> None:
     out = io.StringIO()
-    jobs = [("a", "j-6", None), ("b", "j-7", None)]
+    jobs = [Watched("a", "j-6", None), Watched("b", "j-7", None)]
     display = display_for(jobs, out, tty=True, hpo={"j-6": 4})
     display.update("a", "j-6", "Completed", JobView(id="j-6", status="Completed", models=4), "9s")
     display.update("b", "j-7", "Failed", JobView(id="j-7", status="Failed", models=0), "9s")
