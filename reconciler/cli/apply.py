@@ -5,9 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:  # the engine is imported when a command runs, not when the CLI starts
+    from ..core.live import JobView
+    from ..engine.workflow import ApplyRequest, ApplyView
+    from ..manifests.config import Settings
+    from ..neptune import NeptuneClient
 
 from ..core.model import Options, Plan
 from ..errors import ReconcilerError
@@ -54,6 +60,14 @@ def apply_command(
     wait: Annotated[
         bool, typer.Option("--wait", metavar="", help="Poll started jobs until they finish.")
     ] = False,
+    converge: Annotated[
+        bool,
+        typer.Option(
+            "--converge",
+            metavar="",
+            help="Plan, apply and wait in rounds until in sync (data → model → endpoint), blocked or --timeout.",
+        ),
+    ] = False,
     timeout: Annotated[
         str, typer.Option("--timeout", metavar="DURATION", help="Give up waiting after this long.")
     ] = "6h",
@@ -84,6 +98,10 @@ def apply_command(
     $ reconciler apply --plan plan.json
 
     $ reconciler apply --prune --max-stops 2
+
+    $ reconciler apply --auto-approve --converge --timeout 2h
+
+    $ reconciler apply --promote fraud-endpoint
     """
     from ..engine.workflow import ApplyRequest, ApplyView, run_apply, wait_started
     from ..render.apply import render_outcome, render_summary, render_waited
@@ -107,6 +125,14 @@ def apply_command(
         say=lambda text: print(text, file=out),
         confirm=None if auto_approve else _confirm,
     )
+    if converge:
+        if plan_file is not None:
+            raise ReconcilerError(
+                "--converge plans afresh each round; it can't run a saved plan",
+                "drop --plan, or drop --converge to run the saved plan once",
+            )
+        _converge(client, settings, request, view, wait_seconds, poll_interval)
+        return
     try:
         result = run_apply(client, settings, request, view)
     except KeyboardInterrupt:
@@ -125,6 +151,55 @@ def apply_command(
         bad_jobs = render_waited(views, names, out, sys.stderr)
     if result.failed or result.blocked or bad_jobs:
         raise typer.Exit(1)
+
+
+def _converge(
+    client: NeptuneClient,
+    settings: Settings,
+    request: ApplyRequest,
+    view: ApplyView,
+    timeout: float,
+    poll: float,
+) -> None:
+    """``apply --converge``: rounds of apply and wait; exit 0 in sync, 1 blocked, failed or timed out."""
+    from ..engine.converge import run_converge, stage_line
+    from ..engine.workflow import ApplyResult, wait_started
+    from ..render.apply import render_summary
+    from ..render.progress import display_for
+    from ..render.style import use_colour
+
+    out = sys.stdout
+
+    def wait(result: ApplyResult, left: float) -> dict[str, JobView | None]:
+        render_summary(result, out)
+        out.write(f"Waiting for {len(result.started)} job(s) this round started...\n")
+        display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
+        return wait_started(client, result, display, timeout=left, interval=poll)
+
+    try:
+        done = run_converge(client, settings, request, view, timeout=timeout, interval=poll, wait=wait)
+    except KeyboardInterrupt:
+        _interrupted("during --converge; jobs it had started keep running on the cluster")
+    rounds = f"{done.rounds} round(s)"
+    if done.ending == "in-sync":
+        held = "".join(
+            f"\n{a.name}: held for promotion; `reconciler apply --promote {a.name}` rolls it out"
+            for a in done.held
+        )
+        out.write(f"Converged after {rounds}: git and the cluster agree.{held}\n")
+        return
+    render_summary(done.last, out)
+    if done.ending == "timeout":
+        raise ReconcilerError(
+            f"--converge timed out after {rounds}; still {stage_line(done.last.plan)}",
+            "the jobs keep running; run `reconciler apply --converge` again to go on, or `reconciler status`",
+        )
+    if done.ending == "rounds":
+        raise ReconcilerError(f"--converge did not settle after {rounds}", "run `reconciler plan` to see why")
+    sys.stderr.write(
+        f"error: --converge stopped after {rounds}: {'something is blocked' if done.ending == 'blocked' else 'a call failed'} (see above)\n"
+    )
+    raise typer.Exit(1)
 
 
 def _interrupted(what: str) -> NoReturn:

@@ -70,6 +70,14 @@ ReplaceOpt = Annotated[
     list[str] | None,
     typer.Option("--replace", metavar="NAME", help="Force a full retrain of NAME (repeatable)."),
 ]
+PromoteOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--promote",
+        metavar="NAME",
+        help="Let endpoint NAME take its held model update (policy.promote: manual).",
+    ),
+]
 PruneOpt = Annotated[
     bool, typer.Option("--prune", metavar="", help="Stop or forget jobs whose manifest was removed.")
 ]
@@ -240,13 +248,19 @@ def scoped(fn: F) -> F:
     return _bundle("scope", Scope, _SCOPE_OPTIONS)(fn)
 
 
-def _options(replace: list[str] | None, prune: bool, prune_all: bool) -> Options:
-    return Options(replace=frozenset(replace or []), prune=prune or prune_all, prune_all=prune_all)
+def _options(replace: list[str] | None, prune: bool, prune_all: bool, promote: list[str] | None) -> Options:
+    return Options(
+        replace=frozenset(replace or []), prune=prune or prune_all, prune_all=prune_all,
+        promote=frozenset(promote or []),
+    )  # fmt: skip
 
 
 def planning(fn: F) -> F:
-    """Declare --replace, --prune and --prune-all on a command that takes ``options: Options``."""
-    flags = {"replace": (ReplaceOpt, None), "prune": (PruneOpt, False), "prune_all": (PruneAllOpt, False)}
+    """Declare --replace, --prune, --prune-all and --promote on a command that takes ``options: Options``."""
+    flags = {
+        "replace": (ReplaceOpt, None), "prune": (PruneOpt, False), "prune_all": (PruneAllOpt, False),
+        "promote": (PromoteOpt, None),
+    }  # fmt: skip
     return _bundle("options", _options, flags)(fn)
 
 

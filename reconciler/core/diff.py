@@ -38,6 +38,7 @@ class Change:
             "new-job": "forces a new job",
             "next-job": "takes effect on the next job",
             "policy": "reconciler setting; ledger only",
+            "update": "updated in place",
         }[self.effect]
         return f"{field}: {_show(self.old)} → {_show(self.new)} ({note})"
 

@@ -72,7 +72,7 @@ def _unresolved(d: Desired, ledger: Ledger, why: str) -> Action:
     cur = ledger.current(d.name)
     cur_id = cur["jobId"] if cur else None
     return Action(
-        d.name, ActionKind.WAIT, f"wait: {why}", job_id=cur_id, current_job_id=cur_id,
+        d.name, ActionKind.WAIT, f"waits: {why}", job_id=cur_id, current_job_id=cur_id,
         location=d.location, kind=d.kind.name,
     )  # fmt: skip
 

@@ -14,7 +14,7 @@ import heapq
 from collections.abc import Mapping, Sequence
 
 from .desired import Desired
-from .kinds import KINDS
+from .kinds import KINDS, by_name
 from .ledger import Ledger
 from .live import Live
 from .model import Action
@@ -77,8 +77,9 @@ def _current(
 ) -> tuple[str | None, str]:
     """The referenced manifest's current job, and why it is not usable yet ("" when it is)."""
     act = decided.get(target)
+    noun = by_name(act.kind).noun if act is not None else "job"
     if act is not None and act.action.starts_job and act.job_id:
-        return act.job_id, f"job {act.job_id} of {target} starts in this apply"
+        return act.job_id, f"{noun} {act.job_id} of {target}, which starts in this apply"
     cur = ledger.current(target)
     if cur is None:
         why = f"{target} has no job yet" + (f" ({act.reason})" if act is not None and act.reason else "")
@@ -87,4 +88,4 @@ def _current(
     status = live.processing_status(job) if job not in live.jobs else live.status(job)
     if status == "Completed" or (status in (None, "Unknown") and cur.get("finalStatus") == "Completed"):
         return job, ""
-    return job, f"job {job} of {target} is {status or 'not yet read'}"
+    return job, f"{noun} {job} of {target}, which is {status or 'not yet read'}"

@@ -84,7 +84,7 @@ class Situation:
         """A new job (``job`` given: that exact id), unless the kind's gate holds it back."""
         d = self.d
         if d.waiting:
-            return self.act(K.WAIT, f"{reason}; but wait: {d.waiting}", job_id=self.cur_id)
+            return self.act(K.WAIT, f"{reason}; waits for {d.waiting}", job_id=self.cur_id)
         blocked = d.kind.gate(d.name, d.spec, self.live)
         if blocked:
             return self.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=self.cur_id)
@@ -149,7 +149,7 @@ def first_job(s: Situation) -> Action | None:
             "ledger (a lost ledger?) and trains another spec: adopt it, start nothing beside it; the "
             "new spec follows its policy.onSupersede",
         )  # fmt: skip
-    action = s.start(K.CREATE, "new model: no job yet", None)
+    action = s.start(K.CREATE, f"new {s.d.kind.noun}: no job yet", None)
     return dataclasses.replace(action, adopt_earlier=earlier(s.d, s.owned, None)) if action.job_id else action
 
 

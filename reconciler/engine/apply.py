@@ -92,6 +92,8 @@ class Executor:
                 outcomes.append(Outcome(a.name, a.action, False, f"blocked: {a.reason}"))
             elif a.action is K.WAIT:
                 outcomes.append(Outcome(a.name, a.action, True, f"waiting: {a.reason}"))
+            elif a.action is K.HOLD:
+                outcomes.append(Outcome(a.name, a.action, True, a.reason))
         for o in outcomes:
             report(o)
 

@@ -129,6 +129,8 @@ def run_plan(
     ledger = store.load()
     desired = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
     known_names(options.replace, {d.name for d in desired}, "--replace")
+    endpoints = {d.name for d in desired if d.kind.lifecycle == "service"}
+    known_names(options.promote, endpoints, "--promote")
     preflight = None
     if s3_check and any(d.spec.get("modelName") == "custom" for d in desired):
         preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
