@@ -107,7 +107,12 @@ def _intent(ledger: Ledger, res: Resource, entry: Entry) -> None:
 def _created(ledger: Ledger, res: Resource, entry: Entry) -> None:
     _drop_pending(res, entry.get("jobId"), "create")
     gen = entry["generation"]
-    if not any(g["jobId"] == gen["jobId"] for g in res["generations"]):
+    if gen["action"] == "update":
+        # An endpoint keeps its id: each update is a generation of it (a replayed one is not).
+        last = res["generations"][-1] if res["generations"] else None
+        if last is None or (last["jobId"], last["specHash"]) != (gen["jobId"], gen["specHash"]):
+            res["generations"].append(gen)
+    elif not any(g["jobId"] == gen["jobId"] for g in res["generations"]):
         res["generations"].append(gen)
     if "applied" in entry:
         res["applied"] = entry["applied"]

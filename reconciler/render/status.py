@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from ..core.actions import ActionKind
+from ..core.kinds import by_name
+from ..core.settle import last_completed
 from ..engine.workflow import PlanRun
 from .style import clean, use_colour
 
@@ -48,8 +50,59 @@ def status_rows(run: PlanRun) -> list[dict[str, Any]]:
             "appliedAt": cur.get("appliedAt") if cur else None,
             "age": _age(cur.get("appliedAt") if cur else None),
             "managed": action.name in desired,
+            "kind": action.kind,
+            **_graph(run, action.name, cur),
         })  # fmt: skip
     return rows
+
+
+def _graph(run: PlanRun, name: str, cur: Any) -> dict[str, Any]:
+    """Where a manifest sits in the graph: what an endpoint serves (and whether that is its model's
+    latest Completed job), and what data a model was trained on."""
+    if cur is None:
+        return {}
+    applied = run.ledger.applied(name)
+    refs, spec = applied.get("refs", {}), cur.get("spec", {})
+    kind = by_name(applied.get("kind"))
+    if kind.lifecycle == "service":
+        job = spec.get("mlModelTrainingJobId") or spec.get("mlModelTransformJobId")
+        model = refs.get("mlModelTrainingJobId")
+        serves: dict[str, Any] = {"job": job, "manifest": model}
+        if model:
+            newest = run.ledger.current(model)
+            serves["latestCompleted"] = last_completed(model, run.ledger, run.live) == job
+            if newest is not None and newest["jobId"] != job:
+                serves["newest"] = {
+                    "job": newest["jobId"],
+                    "status": run.live.status(newest["jobId"]) or "unknown",
+                }
+        return {"serves": serves}
+    field = kind.data_field
+    if field and spec.get(field):
+        return {"trainedOn": {"job": spec[field], "manifest": refs.get(field)}}
+    return {}
+
+
+def graph_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """``fraud-endpoint serves fraud-rgcn-… (fraud-rgcn's latest Completed)``, one per edge."""
+    lines = []
+    for r in rows:
+        if r.get("serves"):
+            s = r["serves"]
+            note = ""
+            if s.get("manifest"):
+                latest = "latest Completed" if s.get("latestCompleted") else "not the latest Completed"
+                note = f" ({s['manifest']}'s {latest}"
+                if s.get("newest"):
+                    note += f"; its newest job {s['newest']['job']} is {s['newest']['status']}"
+                note += ")"
+            lines.append(f"{r['name']} serves {s['job']}{note}")
+        if r.get("trainedOn"):
+            t = r["trainedOn"]
+            lines.append(
+                f"{r['name']} trained on {t['job']}" + (f" ({t['manifest']})" if t["manifest"] else "")
+            )
+    return lines
 
 
 def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
@@ -83,6 +136,13 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
         console.print()
     for note in notes:
         console.print(Text(clean(note)))
+    edges = (
+        graph_lines(rows) if any(r.get("serves") or r.get("kind") != "ModelTrainingJob" for r in rows) else []
+    )
+    if edges:
+        console.print()
+    for edge in edges:
+        console.print(Text(clean(edge)))
     managed = [r for r in rows if r["managed"]]
     in_sync = sum(1 for r in managed if not r["pending"] or ActionKind(r["pending"]).in_sync)
     removed = len(rows) - len(managed)

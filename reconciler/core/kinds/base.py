@@ -38,7 +38,8 @@ class Kind:
 
     @property
     def new_job_fields(self) -> tuple[str, ...]:
-        return tuple(sorted(k for k, v in self.catalogue.items() if v == "new-job"))
+        """The fields that shape what it makes (and its spec hash): new-job, or update in place."""
+        return tuple(sorted(k for k, v in self.catalogue.items() if v in ("new-job", "update")))
 
     @property
     def managed_fields(self) -> tuple[str, ...]:
