@@ -77,7 +77,7 @@ class Emu:
         return r.json()
 
     def reset(self) -> None:
-        self.options(strict=False, not_found_400=False, list_all=False, auth_keys=None)
+        self.options(strict=False, not_found_400=False, list_all=False, auth_keys=None, job_seconds=60.0)
         self.admin("POST", "reset")
         self.admin(
             "POST",
@@ -116,6 +116,10 @@ class Emu:
     def status(self, job_id: str) -> str:
         r = self.http.get(f"{self.url}/ml/modeltraining/{job_id}", timeout=10)
         return str(r.json().get("status", f"HTTP {r.status_code}"))
+
+    def ids(self, kind: str) -> list[str]:
+        """Every job (or endpoint) of ``kind`` (training, processing, endpoint) the emulator holds."""
+        return [j["id"] for j in self.admin("GET", "jobs")["jobs"] if j["kind"] == kind]
 
     def training_ids(self) -> list[str]:
         """Every training job the emulator holds, newest first (whatever the list call shows)."""

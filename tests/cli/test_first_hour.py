@@ -68,7 +68,7 @@ def test_explain_takes_a_bare_field_name() -> None:
     [
         (
             ("plan", "--frmat", "json"),
-            "error: No such option: --frmat (Possible options: --auth, --format) (see `reconciler plan --help`)",
+            "error: No such option: --frmat (Possible options: --auth, --format, --promote) (see `reconciler plan --help`)",
         ),
         (("pln",), "error: No such command 'pln'. Did you mean 'plan', 'explain'? (see `reconciler --help`)"),
         (("jobs", "get"), "error: Missing argument 'JOB_ID'. (see `reconciler jobs get --help`)"),

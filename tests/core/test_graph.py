@@ -24,7 +24,9 @@ def data(name: str = "data", **spec: Any) -> Desired:
     base = {"inputDataS3Location": f"s3://bkt/in/{name}", "processedDataS3Location": f"s3://bkt/out/{name}"}
     full = {**base, **spec}
     refs = {k: v["ref"] for k, v in full.items() if isinstance(v, dict)}
-    return Desired(name, effective_spec(full, None, DATA_PROCESSING), DP_POLICY, kind=DATA_PROCESSING, refs=refs)
+    return Desired(
+        name, effective_spec(full, None, DATA_PROCESSING), DP_POLICY, kind=DATA_PROCESSING, refs=refs
+    )
 
 
 def model(name: str = "model", data_ref: str = "data", **spec: Any) -> Desired:
@@ -71,7 +73,11 @@ def test_a_model_hashes_the_resolved_id_and_waits_while_that_job_runs() -> None:
     job = identity.job_id("data", d.spec, kind=DATA_PROCESSING)
     state = ledger((d, [gen(d, job, dict(d.spec))]))
     running = plan([d, model()], state, live({job: "InProgress"})).action_for("model")
-    assert running is not None and running.action is K.WAIT and f"{job} of data, which is InProgress" in running.reason
+    assert (
+        running is not None
+        and running.action is K.WAIT
+        and f"{job} of data, which is InProgress" in running.reason
+    )
     done = plan([d, model()], state, live({job: "Completed"})).action_for("model")
     assert done is not None and done.action is K.CREATE
     assert done.spec is not None and done.spec["dataProcessingJobId"] == job
@@ -136,7 +142,9 @@ def test_an_endpoint_being_updated_is_waited_for_a_vanished_one_recreated_a_fail
     busy = plan(eps, state, live({old: "Completed", new: "Completed", "ep": "Updating"})).action_for("ep")
     assert busy is not None and busy.action is K.WAIT
     gone = plan(eps, state, live({old: "Completed", "ep": None})).action_for("ep")
-    assert gone is not None and gone.action is K.RECREATE and gone.spec is not None and "update" not in gone.spec
+    assert (
+        gone is not None and gone.action is K.RECREATE and gone.spec is not None and "update" not in gone.spec
+    )
     failed = plan(eps, state, live({old: "Completed", "ep": "Failed"})).action_for("ep")
     assert failed is not None and failed.action is K.BLOCKED and "--replace ep" in failed.reason
     again = plan(eps, state, live({old: "Completed", "ep": "Failed"}), Options(replace=frozenset({"ep"})))

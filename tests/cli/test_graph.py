@@ -1,0 +1,235 @@
+"""From data to a serving model, declared in git, against the emulator: DataProcessingJob and
+Endpoint manifests, references, ``apply --converge``, promotion, prune, an interrupted converge."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from ..helpers import Workspace, run
+
+FAST = ("--poll-interval", "0.05", "--timeout", "2m")
+
+
+def dp_manifest(name: str, previous: str | None = None) -> str:
+    prev = f"\n  previousDataProcessingJobId: {{ref: {previous}}}" if previous else ""
+    return (
+        textwrap.dedent(f"""\
+        apiVersion: neptune-ml.reconciler/v1
+        kind: DataProcessingJob
+        metadata:
+          name: {name}
+        spec:
+          inputDataS3Location: s3://ml-artifacts/exports/{name}
+          processedDataS3Location: s3://ml-artifacts/processed/{name}""")
+        + prev
+        + "\n"
+    )
+
+
+def model_manifest(data: str) -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: neptune-ml.reconciler/v1
+        kind: ModelTrainingJob
+        metadata:
+          name: fraud-rgcn
+        spec:
+          dataProcessingJobId: {{ref: {data}}}
+          trainModelS3Location: s3://ml-artifacts/fraud
+          modelName: rgcn
+        policy:
+          retries: 0
+        """)
+
+
+def endpoint_manifest(promote: str = "auto") -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: neptune-ml.reconciler/v1
+        kind: Endpoint
+        metadata:
+          name: fraud-endpoint
+        spec:
+          mlModelTrainingJobId: {{ref: fraud-rgcn}}
+          instanceCount: 2
+        policy:
+          promote: {promote}
+        """)
+
+
+@pytest.fixture
+def graph(ws: Workspace) -> Workspace:
+    ws.emu.options(job_seconds=0.2)  # real seconds: converge polls the way a user's run does
+    (ws.specs / "data-11.yaml").write_text(dp_manifest("data-11"))
+    (ws.specs / "fraud-rgcn.yaml").write_text(model_manifest("data-11"))
+    (ws.specs / "fraud-endpoint.yaml").write_text(endpoint_manifest())
+    return ws
+
+
+def endpoint_serves(ws: Workspace) -> str:
+    return str(ws.emu.emulator.store.jobs["endpoint/fraud-endpoint"].params["mlModelTrainingJobId"])
+
+
+def converge(ws: Workspace, *extra: str) -> Any:
+    r = ws.apply("--converge", *FAST, *extra)
+    return r
+
+
+def repoint(ws: Workspace) -> None:
+    (ws.specs / "data-12.yaml").write_text(dp_manifest("data-12", previous="data-11"))
+    (ws.specs / "fraud-rgcn.yaml").write_text(model_manifest("data-12"))
+
+
+def test_converge_from_an_empty_cluster_ends_with_the_endpoint_serving_the_completed_model(
+    graph: Workspace,
+) -> None:
+    r = converge(graph)
+    assert r.code == 0, r.out + r.err
+    assert "Converged after 4 round(s): git and the cluster agree." in r.out
+    model = graph.current("fraud-rgcn")
+    assert graph.emu.ids("endpoint") == ["fraud-endpoint"] and endpoint_serves(graph) == model
+    assert graph.emu.emulator.store.get("endpoint", "fraud-endpoint")["status"] == "InService"
+    assert graph.emu.emulator.store.get("training", model)["status"] == "Completed"
+    after = run("plan")
+    assert after.code == 0 and "Plan: 3 unchanged." in after.out
+    status = run("status")
+    assert f"fraud-endpoint serves {model} (fraud-rgcn's latest Completed)" in status.out
+    assert f"fraud-rgcn trained on {graph.current('data-11')} (data-11)" in status.out
+
+
+def test_new_data_gives_an_incremental_job_and_the_same_endpoint_updated_to_serve_it(
+    graph: Workspace,
+) -> None:
+    assert converge(graph).code == 0
+    old = graph.current("fraud-rgcn")
+    repoint(graph)
+    r = converge(graph)
+    assert r.code == 0, r.out + r.err
+    gens = graph.ledger().generations("fraud-rgcn")
+    new = gens[-1]
+    assert new["action"] == "incremental" and new["spec"]["previousModelTrainingJobId"] == old
+    assert new["spec"]["dataProcessingJobId"] == graph.current("data-12")
+    dp12 = graph.ledger().current("data-12")
+    assert dp12 is not None and dp12["spec"]["previousDataProcessingJobId"] == graph.current("data-11")
+    assert graph.emu.ids("endpoint") == ["fraud-endpoint"]  # updated in place: the same id
+    assert endpoint_serves(graph) == new["jobId"] != old
+    assert [g["action"] for g in graph.ledger().generations("fraud-endpoint")] == ["create", "update"]
+    assert sorted(graph.emu.ids("training")) == sorted([old, new["jobId"]])
+
+
+def test_a_failed_new_model_leaves_the_endpoint_serving_the_old_one_and_status_says_so(
+    graph: Workspace,
+) -> None:
+    assert converge(graph).code == 0
+    old = graph.current("fraud-rgcn")
+    graph.emu.options(job_seconds=60.0)  # the next jobs run long enough to fail them by hand
+    repoint(graph)
+    graph.apply()  # the new data-processing job
+    graph.emu.advance(61)
+    assert graph.apply().code == 0  # the incremental training job
+    new = graph.current("fraud-rgcn")
+    assert new != old
+    graph.emu.fail(new, "AlgorithmError: loss diverged")
+    r = converge(graph)
+    assert r.code == 1 and "blocked" in r.err
+    assert endpoint_serves(graph) == old
+    status = run("status")
+    assert (
+        f"fraud-endpoint serves {old} (fraud-rgcn's latest Completed; its newest job {new} is Failed)"
+        in status.out
+    )
+    actions = {a["name"]: a for a in graph.plan_json()["actions"]}
+    assert (
+        actions["fraud-endpoint"]["action"] == "noop"
+        and f"serving {old}" in actions["fraud-endpoint"]["reason"]
+    )
+    assert actions["fraud-rgcn"]["action"] == "blocked" and "loss diverged" in actions["fraud-rgcn"]["reason"]
+
+
+def test_manual_promotion_holds_the_new_model_until_promote(graph: Workspace) -> None:
+    (graph.specs / "fraud-endpoint.yaml").write_text(endpoint_manifest("manual"))
+    assert converge(graph).code == 0
+    old = graph.current("fraud-rgcn")
+    repoint(graph)
+    r = converge(graph)
+    assert r.code == 0, r.out + r.err
+    assert (
+        "fraud-endpoint: held for promotion; `reconciler apply --promote fraud-endpoint` rolls it out"
+        in r.out
+    )
+    assert endpoint_serves(graph) == old
+    plan = run("plan")
+    assert plan.code == 2 and "‖ fraud-endpoint: hold" in plan.out
+    assert run("plan", "--promote", "nope").code == 1
+    done = graph.apply("--promote", "fraud-endpoint", "--wait", *FAST)
+    assert done.code == 0, done.out + done.err
+    assert endpoint_serves(graph) == graph.current("fraud-rgcn") != old
+
+
+def test_pruning_an_endpoint_deletes_it(graph: Workspace) -> None:
+    assert converge(graph).code == 0
+    (graph.specs / "fraud-endpoint.yaml").unlink()
+    assert graph.actions("--prune")["fraud-endpoint"] == "delete"
+    r = graph.apply("--prune")
+    assert r.code == 0 and "fraud-endpoint: deleted fraud-endpoint and forgot it" in r.out
+    assert graph.emu.emulator.store.get("endpoint", "fraud-endpoint")["status"] == "Deleting"
+    assert "fraud-endpoint" not in graph.ledger().names()
+
+
+def test_a_saved_plan_and_converge_do_not_mix(graph: Workspace) -> None:
+    r = graph.apply("--converge", "--plan", "plan.json")
+    assert r.code == 1 and "--converge plans afresh each round" in r.err
+
+
+@pytest.mark.parametrize("point", ["create-intent", "create-call"])
+def test_an_interrupted_converge_resumes_with_no_duplicate(graph: Workspace, point: str) -> None:
+    """Killed at the endpoint's create (round 3), a second converge ends the path: one of each."""
+    assert converge(graph, "--target", "data-11").code == 0
+    assert converge(graph, "--target", "data-11", "--target", "fraud-rgcn").code == 0
+    env = {**os.environ, "RECONCILER_PAUSE_AT": point, "RECONCILER_PAUSE_SECONDS": "30"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--converge", *FAST],
+        cwd=graph.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert line.startswith(f"paused at {point} fraud-endpoint"), line + proc.stderr.read()
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=10)
+    assert run("state", "unlock").code == 0
+    r = converge(graph)
+    assert r.code == 0, r.out + r.err
+    assert graph.emu.ids("endpoint") == ["fraud-endpoint"]
+    assert len(graph.emu.ids("training")) == 1 and len(graph.emu.ids("processing")) == 1
+    assert endpoint_serves(graph) == graph.current("fraud-rgcn")
+    assert [g["action"] for g in graph.ledger().generations("fraud-endpoint")] == ["create"]
+    assert run("plan").code == 0
+
+
+def test_references_are_checked_offline_with_where_and_a_did_you_mean(in_tmp: Any) -> None:
+    specs = in_tmp / "specs"
+    specs.mkdir()
+    (specs / "data.yaml").write_text(dp_manifest("data-11"))
+    (specs / "model.yaml").write_text(model_manifest("data-1"))
+    (specs / "ep.yaml").write_text(endpoint_manifest().replace("{ref: fraud-rgcn}", "{ref: data-11}"))
+    (specs / "a.yaml").write_text(dp_manifest("loop-a", previous="loop-b"))
+    (specs / "b.yaml").write_text(dp_manifest("loop-b", previous="loop-a"))
+    r = run("validate")
+    assert r.code == 1
+    assert (
+        "specs/model.yaml:6:30: R006: spec.dataProcessingJobId refers to 'data-1', which no manifest is "
+        "named; did you mean 'data-11'?"
+    ) in r.out
+    assert (
+        "specs/ep.yaml:6:31: R007: spec.mlModelTrainingJobId refers to 'data-11', a DataProcessingJob"
+        in r.out
+    )
+    assert (
+        "specs/a.yaml:8:38: R008: references form a cycle: loop-a → loop-b → loop-a; break it at one of them"
+        in r.out
+    )
