@@ -152,57 +152,82 @@ def create_data_processing(url: str, ids: list[str]) -> None:
     print(f"{len(ids)} data-processing job(s) Completed", flush=True)
 
 
+def served(repo: Path) -> tuple[str, str]:
+    """(the model job the endpoint serves, fraud-rgcn's current job), from the ledger."""
+    ledger = json.loads(check_output(repo, "state", "show", "--format", "json"))["resources"]
+    return (
+        ledger["fraud-endpoint"]["generations"][-1]["spec"]["mlModelTrainingJobId"],
+        ledger["fraud-rgcn"]["generations"][-1]["jobId"],
+    )
+
+
 def story(repo: Path, url: str, s3: Any) -> None:
     specs = repo / "specs"
-    say("1. Data processing: export the graphs and process them for training (the Neptune ML API)")
-    create_data_processing(url, ["dp-fraud-2026-11-01", "dp-products-kg-2026-11-01", "dp-users-2026-11-01"])
+    say("1. Two graphs are exported and processed outside git (the Neptune ML API, by hand)")
+    create_data_processing(url, ["dp-products-kg-2026-11-01", "dp-users-2026-11-01"])
+    print(
+        f"{DIM}the transactions graph's processing is declared in git: specs/fraud-data-2026-11.yaml{RESET}"
+    )
 
     say("2. Validate the manifests (offline: no network, no credentials)")
     reconciler("validate", cwd=repo, label="validate")
 
-    say("3. Plan: seven models, none trained yet (exit code 2 = changes to make)")
+    say("3. Plan: data → models → endpoint, nothing made yet (exit code 2 = changes to make)")
     reconciler("plan", expect=2, cwd=repo, label="plan-create")
+    creates = ("fraud-data-2026-11", "kg-transe", "kg-distmult", "kg-rotate", "recs-custom", "churn-spot")
     expect_actions(
         repo,
         {
-            n: "create"
-            for n in (
-                "fraud-rgcn",
-                "kg-transe",
-                "kg-distmult",
-                "kg-rotate",
-                "recs-custom",
-                "churn-spot",
-                "aml-vpc",
-            )
+            **dict.fromkeys(creates, "create"),
+            **dict.fromkeys(("fraud-rgcn", "aml-vpc", "fraud-endpoint"), "wait"),
         },
     )
 
-    say("4. Apply, and wait for the training jobs to finish")
-    reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo, label="apply-create")
+    say("4. Apply and converge: rounds of apply and wait until the endpoint serves a trained model")
+    reconciler(
+        "apply", "--auto-approve", "--converge", "--poll-interval", "0.5", cwd=repo, label="apply-converge"
+    )
 
-    say("5. Status: git against reality")
+    say("5. Status: git against reality, and the graph")
     reconciler("status", cwd=repo, label="status")
+    first_model, current = served(repo)
+    if first_model != current:
+        raise DemoFailed(f"the endpoint serves {first_model}, not fraud-rgcn's job {current}")
 
-    say("6. New data arrives: a new data-processing job, and fraud-rgcn points at it")
-    create_data_processing(url, ["dp-fraud-2026-12-01"])
+    say("6. New data: December's export is declared in git, and fraud-rgcn points at it")
+    november = (specs / "fraud-data-2026-11.yaml").read_text()
+    december = (
+        november.replace("2026-11", "2026-12")
+        .replace("November", "December")
+        .replace("  modelType:", "  previousDataProcessingJobId: {ref: fraud-data-2026-11}\n  modelType:")
+    )
+    (specs / "fraud-data-2026-12.yaml").write_text(december)
+    print(
+        f"{DIM}add specs/fraud-data-2026-12.yaml (previousDataProcessingJobId: {{ref: fraud-data-2026-11}}){RESET}"
+    )
     edit(
         specs / "fraud-rgcn.yaml",
-        "dataProcessingJobId: dp-fraud-2026-11-01",
-        "dataProcessingJobId: dp-fraud-2026-12-01",
+        "dataProcessingJobId: {ref: fraud-data-2026-11}",
+        "dataProcessingJobId: {ref: fraud-data-2026-12}",
     )
     reconciler("plan", expect=2, cwd=repo, label="plan-new-data")
-    expect_actions(repo, {"fraud-rgcn": "incremental", "kg-transe": "noop"})
-    reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
+    expect_actions(repo, {"fraud-data-2026-12": "create", "fraud-rgcn": "wait", "fraud-endpoint": "noop"})
+    reconciler(
+        "apply", "--auto-approve", "--converge", "--poll-interval", "0.5", cwd=repo, label="converge-new-data"
+    )
     shown = reconciler(
         "state", "show", cwd=repo, label="state-show"
-    )  # the ledger: fraud-rgcn's new job says "from" its parent
+    )  # the ledger: the new job says "from" its parent
     ledger = json.loads(check_output(repo, "state", "show", "--format", "json"))
     gens = ledger["resources"]["fraud-rgcn"]["generations"]
     if gens[-1]["spec"].get("previousModelTrainingJobId") != gens[-2]["jobId"] or (
         f"from {gens[-2]['jobId']}" not in shown
     ):
         raise DemoFailed("the incremental job did not build on the previous model")
+    now_served, current = served(repo)
+    if now_served != current or now_served == first_model:
+        raise DemoFailed(f"the endpoint should serve the incremental job {current}, it serves {now_served}")
+    reconciler("status", cwd=repo, label="status-new-data")
 
     say("7. A hyperparameter change: more HPO jobs for kg-transe changes the model, so a retrain")
     edit(specs / "kg-transe.yaml", "maxHPONumberOfTrainingJobs: 12", "maxHPONumberOfTrainingJobs: 20")
@@ -215,11 +240,12 @@ def story(repo: Path, url: str, s3: Any) -> None:
     expect_actions(repo, {"kg-transe": "retrain", "kg-rotate": "record"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
 
-    say("8. A model is retired: remove its manifest; pruning needs --prune")
-    (specs / "churn-spot.yaml").unlink()
-    print(f"{DIM}rm specs/churn-spot.yaml{RESET}")
+    say("8. A model and the endpoint are retired: remove their manifests; pruning needs --prune")
+    for name in ("churn-spot", "fraud-endpoint"):
+        (specs / f"{name}.yaml").unlink()
+        print(f"{DIM}rm specs/{name}.yaml{RESET}")
     reconciler("plan", "--prune", expect=2, cwd=repo, label="plan-prune")
-    expect_actions(repo, {"churn-spot": "forget"}, "--prune")
+    expect_actions(repo, {"churn-spot": "forget", "fraud-endpoint": "delete"}, "--prune")
     reconciler("apply", "--auto-approve", "--prune", cwd=repo, label="apply-prune")
 
     say("9. In sync: the plan is empty (exit code 0)")

@@ -97,7 +97,7 @@ def graph_lines(rows: list[dict[str, Any]]) -> list[str]:
                     note += f"; its newest job {s['newest']['job']} is {s['newest']['status']}"
                 note += ")"
             lines.append(f"{r['name']} serves {s['job']}{note}")
-        if r.get("trainedOn"):
+        if r.get("trainedOn") and r["trainedOn"]["manifest"]:  # an edge of the graph in git
             t = r["trainedOn"]
             lines.append(
                 f"{r['name']} trained on {t['job']}" + (f" ({t['manifest']})" if t["manifest"] else "")
