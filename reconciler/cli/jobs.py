@@ -1,4 +1,5 @@
-"""``reconciler jobs``: the API's four operations, for operators (no ledger involved)."""
+"""``reconciler jobs``: the API's operations, for operators (no ledger involved): model training,
+and ``jobs dataprocessing`` / ``jobs endpoints`` for the other two resources."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 
 from ..errors import ReconcilerError
 from ..render import DataFormat
+from ..render.style import clean
 
 if TYPE_CHECKING:
     from ..neptune import NeptuneClient
@@ -22,7 +24,9 @@ RoleOpt = Annotated[
         "--neptune-iam-role-arn", metavar="ARN", help="Role for the call (when the cluster has no default)."
     ),
 ]
-jobs_app = typer.Typer(cls=Group, no_args_is_help=True, help="Imperative model-training job calls.")
+jobs_app = typer.Typer(
+    cls=Group, no_args_is_help=True, help="Imperative calls: model-training jobs, data processing, endpoints."
+)
 
 
 def _client(conn: Connection) -> NeptuneClient:
@@ -105,3 +109,65 @@ def create_job(
         raise ReconcilerError(f"{from_file}: the body must be a JSON object")
     doc = _client(conn).create_training_job(body)
     _emit(doc, fmt, f"created {doc['id']}\n")
+
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="Its id.")]
+CleanOpt = Annotated[bool, typer.Option("--clean", metavar="", help="Also delete its S3 artifacts.")]
+
+
+def _resource_commands(resource: str, what: str, remove: str) -> typer.Typer:
+    """``list``, ``get`` and ``stop`` (``delete`` for endpoints) of one more API resource."""
+    sub = typer.Typer(cls=Group, no_args_is_help=True, help=f"Imperative {what} calls (no ledger involved).")
+
+    @sub.command("list", cls=Command)
+    @connected(NEPTUNE, CONFIG)
+    def list_ids(
+        conn: Connection,
+        max_items: Annotated[int, typer.Option("--max-items", metavar="N", help="1 to 1024.")] = 10,
+        role: RoleOpt = None,
+        fmt: DataFormatOpt = DataFormat.TEXT,
+    ) -> None:
+        """List the ids the service returns, each with its status."""
+        from ..engine.observe import read_job
+
+        client = _client(conn)
+        ids = client.list_ids(resource, max_items, role)
+        views = {i: read_job(client, i, role, resource) for i in ids}
+        rows = [{"id": i, "status": v.status if v else "NotFound"} for i, v in views.items()]
+        text = "".join(f"{clean(r['id'])}  {r['status']}\n" for r in rows) or f"no {what}s listed\n"
+        _emit({"ids": ids, "items": rows}, fmt, text)
+
+    @sub.command("get", cls=Command)
+    @connected(NEPTUNE, CONFIG)
+    def get_one(
+        conn: Connection,
+        item_id: IdArg,
+        role: RoleOpt = None,
+        fmt: DataFormatOpt = DataFormat.TEXT,
+    ) -> None:
+        """Show its status (and any failure)."""
+        from ..render.job import render_job
+
+        doc = _client(conn).get(resource, item_id, role)
+        _emit(doc, fmt, render_job(doc))
+
+    @sub.command(remove, cls=Command)
+    @connected(NEPTUNE, CONFIG)
+    def remove_one(
+        conn: Connection,
+        item_id: IdArg,
+        clean_: CleanOpt = False,
+        role: RoleOpt = None,
+        fmt: DataFormatOpt = DataFormat.TEXT,
+    ) -> None:
+        """Stop it (an endpoint: delete it); --clean deletes its artifacts."""
+        doc = _client(conn).stop(resource, item_id, clean=clean_, role_arn=role)
+        _emit(
+            doc, fmt, f"{item_id}: {doc.get('status', remove + ' requested')}{' (clean)' if clean_ else ''}\n"
+        )
+
+    return sub
+
+
+jobs_app.add_typer(_resource_commands("dataprocessing", "data-processing job", "stop"), name="dataprocessing")
+jobs_app.add_typer(_resource_commands("endpoints", "inference endpoint", "delete"), name="endpoints")

@@ -30,7 +30,7 @@ def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
     blocked = d.kind.gate(d.name, d.spec, s.live)
     if blocked:
         return s.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=s.cur_id)
-    ep = endpoint_id(d.name)
+    ep = s.cur_id or endpoint_id(d.name)  # an imported endpoint keeps the id it has
     body = {k: v for k, v in d.sent.items() if k not in ("id", "update")}
     body["id"] = ep
     if kind is K.UPDATE:

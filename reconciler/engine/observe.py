@@ -69,11 +69,20 @@ def kinds_by_name(desired: Sequence[Desired], ledger: Ledger) -> dict[str, Kind]
     return kinds
 
 
-def resource_of(kinds: Mapping[str, Kind]) -> Callable[[str], str]:
-    """The API resource an id lives on: that of the manifest whose name it carries."""
+def resource_of(kinds: Mapping[str, Kind], ledger: Ledger | None = None) -> Callable[[str], str]:
+    """The API resource an id lives on: that of the ledger entry that holds it (an imported id
+    may carry no name), else that of the manifest whose name it carries."""
+    held: dict[str, Kind] = {}
+    if ledger is not None:
+        for name in ledger.names():
+            kind = kinds.get(name) or by_name(ledger.applied(name).get("kind"))
+            for g in ledger.generations(name):
+                held[g["jobId"]] = kind
+            for p in ledger.pending(name):
+                held[p["jobId"]] = kind
 
     def resource(job_id: str) -> str:
-        kind = kinds.get(name_of(job_id) or job_id) or kinds.get(job_id)
+        kind = held.get(job_id) or kinds.get(name_of(job_id) or job_id) or kinds.get(job_id)
         return kind.resource if kind is not None else TRAINING.resource
 
     return resource
@@ -139,7 +148,7 @@ def observe(
     list_jobs: bool = True,
 ) -> Live:
     roles = _roles(desired, ledger)
-    job, processing = _readers(client, roles, resource_of(kinds_by_name(desired, ledger)))
+    job, processing = _readers(client, roles, resource_of(kinds_by_name(desired, ledger), ledger))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         jobs_f = pool.submit(_parallel, job, ledger_ids(ledger), parallelism)

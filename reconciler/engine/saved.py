@@ -40,7 +40,7 @@ def saved_live(client: NeptuneClient, store: StateStore, saved: Plan, parallelis
                 roles[a.spec["dataProcessingJobId"]] = a.role
     kinds = {name: by_name(store.ledger.applied(name).get("kind")) for name in store.ledger.names()}
     kinds.update({a.name: by_name(a.kind) for a in saved.actions})
-    return read_ids(client, jobs, dps, parallelism, roles, resource_of(kinds))
+    return read_ids(client, jobs, dps, parallelism, roles, resource_of(kinds, store.ledger))
 
 
 def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live) -> None:

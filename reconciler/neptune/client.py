@@ -179,6 +179,9 @@ class NeptuneClient:
     def list_endpoints(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
         return self._list(ENDPOINTS, max_items, role_arn)
 
+    def list_ids(self, resource: str, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        return self._list(f"/ml/{resource}", max_items, role_arn)
+
     # -- by resource (what a manifest kind names) ---------------------------------
     def create(self, resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
         return {

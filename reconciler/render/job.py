@@ -12,12 +12,15 @@ from .style import clean
 
 
 def render_job(doc: dict[str, Any]) -> str:
-    """``jobs get`` text: the job, its three sub-jobs and any failure."""
+    """``jobs get`` text: the job (or endpoint), its sub-jobs and any failure."""
     rows = [("id", doc.get("id", "?")), ("status", doc.get("status", "?"))]
+    training = "mlModels" in doc or "hpoJob" in doc
     for key, label in SUB_JOBS:
         sub = doc.get(key)
-        rows.append((label, f"{sub.get('status', '?')} {sub.get('name', '')}".strip() if sub else "-"))
-    rows.append(("models", str(len(doc.get("mlModels") or []))))
+        if sub or (training and key != "endpoint"):
+            rows.append((label, f"{sub.get('status', '?')} {sub.get('name', '')}".strip() if sub else "-"))
+    if training:
+        rows.append(("models", str(len(doc.get("mlModels") or []))))
     reason, url = failure_of(doc)
     if reason:
         rows.append(("failure", reason))

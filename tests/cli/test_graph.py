@@ -233,3 +233,39 @@ def test_references_are_checked_offline_with_where_and_a_did_you_mean(in_tmp: An
         "specs/a.yaml:8:38: R008: references form a cycle: loop-a → loop-b → loop-a; break it at one of them"
         in r.out
     )
+
+
+def test_jobs_subcommands_reach_the_data_processing_and_endpoint_resources(graph: Workspace) -> None:
+    assert converge(graph).code == 0
+    dp = graph.current("data-11")
+    listed = run("jobs", "endpoints", "list")
+    assert listed.code == 0 and listed.lines == ["fraud-endpoint  InService"]
+    got = run("jobs", "endpoints", "get", "fraud-endpoint", "--format", "json")
+    assert got.code == 0 and '"status": "InService"' in got.out
+    assert run("jobs", "dataprocessing", "get", dp).lines[:2] == [
+        f"id:         {dp}",
+        "status:     Completed",
+    ]
+    assert run("jobs", "dataprocessing", "stop", dp).code == 1  # a Completed job can't be stopped
+    deleted = run("jobs", "endpoints", "delete", "fraud-endpoint", "--clean")
+    assert deleted.code == 0 and deleted.lines == ["fraud-endpoint: Deleting (clean)"]
+
+
+def test_import_adopts_an_existing_data_processing_job_and_endpoint(graph: Workspace) -> None:
+    graph.emu.emulator.store.create_processing(
+        {"id": "dp-made-by-hand", "inputDataS3Location": "s3://b/in", "processedDataS3Location": "s3://b/out"}
+    )
+    graph.emu.advance(1)
+    assert run("import", "data-11", "dp-made-by-hand").code == 0
+    assert graph.current("data-11") == "dp-made-by-hand"
+    assert run("import", "fraud-endpoint", "nope").code == 1  # checked with a GET on /ml/endpoints
+    assert converge(graph).code == 0
+    model = graph.current("fraud-rgcn")
+    assert graph.ledger().current("fraud-rgcn")["spec"]["dataProcessingJobId"] == "dp-made-by-hand"
+    store = graph.emu.emulator.store
+    store.create_endpoint({"id": "legacy-endpoint", "mlModelTrainingJobId": model})
+    graph.emu.advance(1)
+    r = run("import", "fraud-endpoint", "legacy-endpoint")
+    assert r.code == 0, r.err
+    # The import does not know what the endpoint serves: the next plan updates it in place.
+    assert graph.actions()["fraud-endpoint"] == "update"
