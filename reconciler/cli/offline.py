@@ -39,7 +39,10 @@ def validate_command(
 
 def schema_command(
     which: Annotated[
-        str, typer.Argument(metavar="WHICH", help="manifest, config, ledger or plan.")
+        str,
+        typer.Argument(
+            metavar="WHICH", help="manifest, dataprocessingjob, endpoint, config, ledger or plan."
+        ),
     ] = "manifest",
 ) -> None:
     """Print a JSON Schema (for editors: yaml-language-server)."""
@@ -47,6 +50,8 @@ def schema_command(
 
     names = {
         "manifest": schema.MANIFEST,
+        "dataprocessingjob": "dataprocessingjob.v1",
+        "endpoint": "endpoint.v1",
         "config": schema.CONFIG,
         "ledger": schema.LEDGER,
         "plan": schema.PLAN,
@@ -62,13 +67,15 @@ def explain_command(
     ] = "",
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
-    """Describe a manifest field: type, default, rules, cost of a change.
+    """Describe a manifest field (of any kind): type, default, rules, cost of a change.
 
     Examples:
 
     $ reconciler explain maxWaitTime
 
     $ reconciler explain policy.onDataChange
+
+    $ reconciler explain instanceCount   (an Endpoint's field: found in whichever kind has it)
     """
     from ..manifests import explain
 

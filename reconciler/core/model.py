@@ -64,6 +64,8 @@ class Plan:
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     commit: str | None = None
+    # The references between the planned manifests: (from, to, field) = ``from`` names ``to``.
+    edges: tuple[tuple[str, str, str], ...] = ()
 
     def summary(self) -> dict[ActionKind, int]:
         counts = dict.fromkeys(ActionKind, 0)

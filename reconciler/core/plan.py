@@ -64,6 +64,7 @@ def plan(
         fingerprints=live.fingerprints(),
         warnings=tuple(warnings),
         commit=commit,
+        edges=tuple(sorted((d.name, t, f) for d in desired for f, t in d.refs.items() if t in wanted)),
     )
 
 

@@ -74,6 +74,7 @@ def to_json(plan: Plan, *, state_location: str | None = None) -> dict[str, Any]:
         "costBound": {"instanceHours": total_cost(plan)},
         "warnings": list(plan.warnings),
         "actions": [action_to_json(a) for a in plan.actions],
+        "edges": [{"from": a, "to": b, "field": f} for a, b, f in plan.edges],
         "fingerprints": dict(plan.fingerprints),
     }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.kinds import KINDS, TRAINING
+from ..errors import ReconcilerError, closest
 from . import schema
 
 EFFECTS = {
@@ -42,10 +44,10 @@ CODE_RULES = {
 }
 
 
-def resolve_field(path: str) -> str:
+def resolve_field(path: str, name: str = schema.MANIFEST) -> str:
     """``maxWaitTime`` means ``spec.maxWaitTime``: a bare name is looked up under spec, policy
     and metadata, in that order; anything else is taken as written."""
-    top = schema.load(schema.MANIFEST)["properties"]
+    top = schema.load(name)["properties"]
     if path and "." not in path and path not in top:
         for section in ("spec", "policy", "metadata"):
             if path in top[section].get("properties", {}):
@@ -53,16 +55,41 @@ def resolve_field(path: str) -> str:
     return path
 
 
+def _kind_of(path: str) -> tuple[str, str]:
+    """(schema, kind) that has ``path``: the training job's first, then the other kinds'; a
+    path none has is explained (and refused, with a did-you-mean) against the training job."""
+    for kind in sorted(KINDS, key=lambda k: k is not TRAINING):
+        try:
+            schema.node(resolve_field(path, kind.schema), kind.schema)
+        except ReconcilerError:
+            continue
+        return kind.schema, kind.name
+    if path and "." not in path:  # a bare name none has: the nearest field of any kind
+        known = {
+            f"{section}.{field}"
+            for kind in KINDS
+            for section in ("spec", "policy", "metadata")
+            for field in schema.load(kind.schema)["properties"][section].get("properties", {})
+        }
+        match = closest(path, {k.split(".", 1)[1]: k for k in known})
+        if match:
+            full = next(k for k in sorted(known) if k.endswith("." + match))
+            raise ReconcilerError(f"no field {path!r} in any manifest kind", f"did you mean {full!r}?")
+    return schema.MANIFEST, TRAINING.name
+
+
 def describe(path: str) -> dict[str, Any]:
-    path = resolve_field(path)
-    node = schema.node(path)
-    parent = schema.node(".".join(path.split(".")[:-1])) if "." in path else schema.load(schema.MANIFEST)
+    name, kind_name = _kind_of(path)
+    path = resolve_field(path, name)
+    node = schema.node(path, name)
+    parent = schema.node(".".join(path.split(".")[:-1]), name) if "." in path else schema.load(name)
     leaf = path.split(".")[-1] if path else ""
     kind = node.get("type", "const" if "const" in node else "any")
     if "x-ref" in node:
         kind = f"string (an id) or {{ref: NAME}} of a {' or '.join(node['x-ref'])} manifest"
     info: dict[str, Any] = {
         "field": path or "(manifest)",
+        "kind": kind_name,
         "type": kind,
         "required": leaf in parent.get("required", []),
         "default": node.get("default"),
@@ -80,7 +107,11 @@ def describe(path: str) -> dict[str, Any]:
 
 def as_text(info: dict[str, Any]) -> str:
     rows = [
-        ("field", info["field"]),
+        (
+            "field",
+            info["field"]
+            + ("" if info.get("kind", TRAINING.name) == TRAINING.name else f" (kind: {info['kind']})"),
+        ),
         ("type", info["type"] + (" (required)" if info["required"] else "")),
         ("default", "(none)" if info["default"] is None else json.dumps(info["default"])),
     ]

@@ -145,9 +145,9 @@ def with_defaults(schema: dict[str, Any], data: Any) -> Any:
     return out
 
 
-def node(path: str) -> dict[str, Any]:
-    """The schema node of a dotted field path such as ``spec.maxWaitTime``."""
-    current = load(MANIFEST)
+def node(path: str, name: str = MANIFEST) -> dict[str, Any]:
+    """The schema node of a dotted field path such as ``spec.maxWaitTime`` (in schema ``name``)."""
+    current = load(name)
     walked: list[str] = []
     for part in [p for p in path.split(".") if p]:
         props = current.get("properties", {})

@@ -82,6 +82,36 @@ def _md(text: str) -> str:
     return clean(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
+MAX_EDGES = 300  # a bigger diagram is unreadable (and GitHub renders Mermaid up to a size)
+
+
+def mermaid(plan: Plan) -> str:
+    """The part of the graph this plan changes, as a Mermaid diagram GitHub draws: every
+    reference with an end that has something to do, each node labelled with its action."""
+    by_name = {a.name: a for a in plan.actions}
+
+    def busy(name: str) -> bool:
+        a = by_name.get(name)
+        return a is not None and a.action is not ActionKind.NOOP
+
+    edges = [(a, b, f) for a, b, f in plan.edges if busy(a) or busy(b)][:MAX_EDGES]
+    if not edges:
+        return ""
+    names = sorted({n for a, b, _ in edges for n in (a, b)})
+
+    def node(name: str) -> str:
+        return "n_" + name.replace("-", "_")
+
+    lines = ["```mermaid", "graph LR"]
+    for name in names:
+        a = by_name.get(name)
+        label = f"{a.symbol.strip() or '·'} {name}: {a.action}" if a else name
+        lines.append(f'  {node(name)}["{label}"]')
+    lines += [f"  {node(b)} -->|{f}| {node(a)}" for a, b, f in edges]
+    lines.append("```")
+    return "**What this plan changes, as a graph** (data → model → endpoint):\n\n" + "\n".join(lines)
+
+
 def render_markdown(plan: Plan, out: TextIO, *, state: str = "", limit: int = GITHUB_LIMIT) -> None:
     """A PR comment: summary table first, details folded, always under ``limit`` characters."""
     head = [f"### reconciler plan: {summary_line(plan)}", ""]
@@ -111,6 +141,9 @@ def render_markdown(plan: Plan, out: TextIO, *, state: str = "", limit: int = GI
         lines += ["", "</details>"]
         details.append("\n".join(lines))
     warnings = [f"> ⚠️ {_md(w)}" for w in plan.warnings]
+    diagram = mermaid(plan)
+    if diagram:
+        details.insert(0, diagram)
     note = "\n\n_Cut to fit a GitHub comment: {n} more {what}; the JSON plan artifact has everything._"
     budget = limit - len(note) - 64
     text = "\n".join(head)

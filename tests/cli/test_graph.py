@@ -269,3 +269,18 @@ def test_import_adopts_an_existing_data_processing_job_and_endpoint(graph: Works
     assert r.code == 0, r.err
     # The import does not know what the endpoint serves: the next plan updates it in place.
     assert graph.actions()["fraud-endpoint"] == "update"
+
+
+def test_explain_and_schema_know_every_kind() -> None:
+    r = run("explain", "instanceCount")
+    assert r.code == 0 and r.lines[0] == "field:       spec.instanceCount (kind: Endpoint)"
+    assert "on change:   update: an endpoint is updated in place (same id) to take the change" in r.lines
+    assert run("explain", "processingTimeOutInSeconds").lines[0].endswith("(kind: DataProcessingJob)")
+    assert run("explain", "maxWaitTime").lines[0] == "field:       spec.maxWaitTime"  # training first
+    typo = run("explain", "instanceCont")
+    assert typo.code == 1 and "did you mean 'spec.instanceCount'?" in typo.err
+    for which in ("dataprocessingjob", "endpoint"):
+        assert (
+            f'"title": "{ {"dataprocessingjob": "DataProcessingJob", "endpoint": "Endpoint"}[which] }"'
+            in run("schema", which).out
+        )

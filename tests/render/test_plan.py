@@ -54,3 +54,33 @@ def test_no_color_is_respected(monkeypatch: pytest.MonkeyPatch) -> None:
     assert use_colour(Tty())
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_colour(Tty())
+
+
+def test_markdown_draws_the_part_of_the_graph_the_plan_changes() -> None:
+    from ..core.test_graph import data, endpoint, model
+
+    p = plan([data(), model(), endpoint(), data("other")], ledger(), live())
+    out = io.StringIO()
+    render_markdown(p, out)
+    text = out.getvalue()
+    block = text[text.index("```mermaid") : text.index("```", text.index("```mermaid") + 3) + 3]
+    assert block.splitlines() == [
+        "```mermaid",
+        "graph LR",
+        '  n_data["+ data: create"]',
+        '  n_ep["… ep: wait"]',
+        '  n_model["… model: wait"]',
+        "  n_model -->|mlModelTrainingJobId| n_ep",
+        "  n_data -->|dataProcessingJobId| n_model",
+        "```",
+    ]
+    assert len(text) < GITHUB_LIMIT and "n_other" not in text  # no edge: not drawn
+
+
+def test_a_big_graph_stays_under_githubs_limit() -> None:
+    from ..core.test_graph import data, model
+
+    ds = [data(f"d-{i:04d}") for i in range(1500)] + [model(f"m-{i:04d}", f"d-{i:04d}") for i in range(1500)]
+    out = io.StringIO()
+    render_markdown(plan(ds, ledger(), live()), out)
+    assert len(out.getvalue()) < GITHUB_LIMIT
