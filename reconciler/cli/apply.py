@@ -162,7 +162,8 @@ def _converge(
     poll: float,
 ) -> None:
     """``apply --converge``: rounds of apply and wait; exit 0 in sync, 1 blocked, failed or timed out."""
-    from ..engine.converge import run_converge, stage_line
+    from ..engine.converge import run_converge
+    from ..engine.wait import WaitTimeout, fmt_duration
     from ..engine.workflow import ApplyResult, wait_started
     from ..render.apply import render_summary
     from ..render.progress import display_for
@@ -170,11 +171,14 @@ def _converge(
 
     out = sys.stdout
 
-    def wait(result: ApplyResult, left: float) -> dict[str, JobView | None]:
+    def wait(result: ApplyResult, left: float) -> dict[str, JobView | None] | None:
         render_summary(result, out)
         out.write(f"Waiting for {len(result.started)} job(s) this round started...\n")
         display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
-        return wait_started(client, result, display, timeout=left, interval=poll)
+        try:
+            return wait_started(client, result, display, timeout=left, interval=poll)
+        except WaitTimeout:
+            return None
 
     try:
         done = run_converge(client, settings, request, view, timeout=timeout, interval=poll, wait=wait)
@@ -190,8 +194,10 @@ def _converge(
         return
     render_summary(done.last, out)
     if done.ending == "timeout":
+        still = [f"{', '.join(done.running)} running"] if done.running else []
+        still += [f"{a.name} waiting ({a.reason})" for a in done.waiting]
         raise ReconcilerError(
-            f"--converge timed out after {rounds}; still {stage_line(done.last.plan)}",
+            f"--converge timed out after {fmt_duration(timeout)} ({rounds}): still {'; '.join(still) or 'not in sync'}",
             "the jobs keep running; run `reconciler apply --converge` again to go on, or `reconciler status`",
         )
     if done.ending == "rounds":

@@ -30,6 +30,7 @@ class ConvergeResult:
     rounds: int
     last: ApplyResult
     waiting: Sequence[Action] = field(default_factory=tuple)
+    running: Sequence[str] = ()  # jobs the last round started that were still running at the timeout
 
     @property
     def held(self) -> list[Action]:
@@ -44,16 +45,19 @@ def run_converge(
     *,
     timeout: float,
     interval: float,
-    wait: Callable[[ApplyResult, float], dict[str, JobView | None]],
+    wait: Callable[[ApplyResult, float], dict[str, JobView | None] | None],
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ConvergeResult:
-    """Apply rounds until the plan is in sync, blocked, failed or out of time."""
+    """Apply rounds until the plan is in sync, blocked, failed or out of time. ``wait`` polls the
+    jobs a round started for at most the time left, and answers None when that ran out."""
     start = clock()
     result = ApplyResult(Plan(()))
     for round_no in range(1, MAX_ROUNDS + 1):
         view.say(f"── round {round_no} ──")
         result = run_apply(client, settings, request, view)
+        if result.plan.edges:
+            view.say(graph_line(result.plan))
         waiting = [a for a in result.plan.actions if a.action is ActionKind.WAIT]
         if result.failed:
             return ConvergeResult("failed", round_no, result, waiting)
@@ -66,7 +70,10 @@ def run_converge(
         if left <= 0:
             return ConvergeResult("timeout", round_no, result, waiting)
         if result.started:
-            wait(result, left)  # a failed job is the next round's to decide (retry or blocked)
+            # A failed job is the next round's to decide (retry or blocked); None: out of time.
+            if wait(result, left) is None:
+                running = [w.job for w in result.started]
+                return ConvergeResult("timeout", round_no, result, waiting, running)
         elif not acted:
             view.say(stage_line(result.plan))
             sleep(min(interval, left))
@@ -77,3 +84,32 @@ def stage_line(plan: Plan) -> str:
     """What the graph waits on, one manifest each: ``waiting: fraud-rgcn (…), fraud-endpoint (…)``."""
     waits = [f"{a.name} ({a.reason})" for a in plan.actions if a.action is ActionKind.WAIT]
     return "waiting: " + "; ".join(waits)
+
+
+def graph_line(plan: Plan) -> str:
+    """Which stage each manifest of the graph is in, by depth: what is referred to first.
+    ``graph: + fraud-data-2026-11 → … aml-vpc, … fraud-rgcn → … fraud-endpoint``"""
+    refers: dict[str, set[str]] = {}
+    for a, b, _ in plan.edges:
+        refers.setdefault(a, set()).add(b)
+    depth: dict[str, int] = {}
+
+    def level(name: str, seen: frozenset[str] = frozenset()) -> int:
+        if name not in depth:
+            targets = refers.get(name, set()) - seen - {name}
+            depth[name] = 1 + max((level(t, seen | {name}) for t in targets), default=-1)
+        return depth[name]
+
+    names = sorted({n for a, b, _ in plan.edges for n in (a, b)})
+    for name in names:
+        level(name)
+    by_name = {a.name: a for a in plan.actions}
+    layers = []
+    for d in range(max(depth.values(), default=-1) + 1):
+        cells = [
+            f"{(by_name[n].symbol.strip() or '✓') if n in by_name else '?'} {n}"
+            for n in names
+            if depth[n] == d
+        ]
+        layers.append(", ".join(cells))
+    return "graph: " + " → ".join(layers)

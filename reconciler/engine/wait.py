@@ -14,6 +14,10 @@ from .observe import read_job
 SERVING = ("InService", "Failed")  # where an endpoint's create or update ends
 
 
+class WaitTimeout(ReconcilerError):
+    """The jobs did not settle within the time given (they keep running)."""
+
+
 class Watched(NamedTuple):
     """A job (or endpoint) an apply started: its manifest, id, role for the status call, resource."""
 
@@ -69,7 +73,7 @@ def wait_for(
             if not pending:
                 break
             if clock() - start > timeout:
-                raise ReconcilerError(
+                raise WaitTimeout(
                     f"timed out after {fmt_duration(timeout)} waiting for {', '.join(sorted(pending))}",
                     "the jobs keep running; check them later with `reconciler status`",
                 )
