@@ -3,6 +3,7 @@ Endpoint manifests, references, ``apply --converge``, promotion, prune, an inter
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -100,6 +101,13 @@ def test_converge_from_an_empty_cluster_ends_with_the_endpoint_serving_the_compl
     status = run("status")
     assert f"fraud-endpoint serves {model} (fraud-rgcn's latest Completed)" in status.out
     assert f"fraud-rgcn trained on {graph.current('data-11')} (data-11)" in status.out
+    rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
+    assert rows["fraud-endpoint"]["serves"] == {
+        "job": model,
+        "manifest": "fraud-rgcn",
+        "latestCompleted": True,
+    }
+    assert rows["fraud-rgcn"]["trainedOn"] == {"job": graph.current("data-11"), "manifest": "data-11"}
 
 
 def test_new_data_gives_an_incremental_job_and_the_same_endpoint_updated_to_serve_it(
@@ -293,3 +301,20 @@ def test_converge_gives_up_at_its_timeout_saying_what_still_waits(graph: Workspa
     assert r.err.startswith("error: --converge timed out after 1s (1 round(s)): still data-11-")
     assert "fraud-rgcn waiting (new model: no job yet; waits for data-processing job data-11-" in r.err
     assert graph.emu.ids("processing") and not graph.emu.ids("training")  # nothing ran ahead of its data
+
+
+def test_a_running_data_processing_job_is_stopped_on_its_own_resource_when_pruned(graph: Workspace) -> None:
+    graph.emu.options(job_seconds=600.0)
+    assert graph.apply("--target", "data-11").code == 0
+    job = graph.current("data-11")
+    (graph.specs / "data-11.yaml").unlink()
+    (graph.specs / "fraud-rgcn.yaml").unlink()
+    (graph.specs / "fraud-endpoint.yaml").unlink()
+    (graph.specs / "other.yaml").write_text(dp_manifest("other"))
+    r = graph.apply("--prune")
+    assert r.code == 0, r.out + r.err
+    assert f"data-11: stopped {job} and forgot it" in r.out
+    stops = graph.emu.log("DELETE")
+    assert [e["path"] for e in stops] == [f"/ml/dataprocessing/{job}"]
+    rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
+    assert rows["other"]["kind"] == "DataProcessingJob"
