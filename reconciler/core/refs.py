@@ -89,3 +89,18 @@ def _current(
     if status == "Completed" or (status in (None, "Unknown") and cur.get("finalStatus") == "Completed"):
         return job, ""
     return job, f"{noun} {job} of {target}, which is {status or 'not yet read'}"
+
+
+def by_ledger(d: Desired, ledger: Ledger) -> Desired | None:
+    """``d`` with each reference replaced by its target's current job in the ledger (what observe
+    probes for: the id a create would use, to adopt rather than duplicate after a lost ledger);
+    None when a target has no job there yet (the plan then waits for it anyway)."""
+    if not d.refs:
+        return d
+    spec, written = dict(d.spec), dict(d.sent)
+    for field, target in d.refs.items():
+        cur = ledger.current(target)
+        if cur is None:
+            return None
+        spec[field] = written[field] = cur["jobId"]
+    return dataclasses.replace(d, spec=spec, written=written)

@@ -94,8 +94,8 @@ def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[st
             if ledger.current(d.name) is None:
                 ids[d.name] = d  # an endpoint's id is its name: does one exist already?
             continue
-        if d.refs or not may_start(d, ledger):
-            continue  # a referenced id resolves only while planning; the journal covers a crash
+        if not may_start(d, ledger):
+            continue
         prev = last_completed(d.name, ledger, live) if _data_only(d, ledger) else None
         # New data with a Completed job to build on: the create takes the incremental id only.
         ids[job_id(d.name, d.spec, prev, d.kind)] = d

@@ -18,6 +18,7 @@ from ..core.identity import MAX_SUFFIX
 from ..core.kinds import TRAINING, Kind, by_name
 from ..core.ledger import Ledger
 from ..core.live import JobView, Live
+from ..core.refs import by_ledger
 from ..core.settle import last_completed, probe_ids
 from ..neptune import NeptuneClient, NotFoundError
 from ..neptune.models import job_view
@@ -163,8 +164,10 @@ def observe(
         listed = tuple(listed_f.result()) if listed_f else ()
         problems = {k: v for k, v in pre_f.result().items() if v}
     first = Live(jobs=jobs, processing=dps, listed=listed)
-    # Second pass: the ids a create would use, so an existing one is adopted, not duplicated.
-    probes = probe_ids(desired, ledger, first)
+    # Second pass: the ids a create would use, so an existing one is adopted, not duplicated
+    # (references resolved as far as the ledger knows their targets).
+    resolved = [r for d in desired if (r := by_ledger(d, ledger)) is not None]
+    probes = probe_ids(resolved, ledger, first)
     for job_id, d in probes.items():
         if d.spec.get("neptuneIamRoleArn"):
             roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])

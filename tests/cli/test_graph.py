@@ -318,3 +318,15 @@ def test_a_running_data_processing_job_is_stopped_on_its_own_resource_when_prune
     assert [e["path"] for e in stops] == [f"/ml/dataprocessing/{job}"]
     rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
     assert rows["other"]["kind"] == "DataProcessingJob"
+
+
+def test_a_lost_ledger_starts_nothing_twice_along_the_graph(graph: Workspace) -> None:
+    assert converge(graph).code == 0
+    made = {k: graph.emu.ids(k) for k in ("processing", "training", "endpoint")}
+    graph.state.unlink()
+    r = converge(graph)
+    assert r.code == 0, r.out + r.err
+    assert {k: graph.emu.ids(k) for k in made} == made  # adopted, round by round, never made again
+    assert "+ fraud-rgcn: create" not in r.out and "= fraud-rgcn: record" in r.out  # the plan says so too
+    assert graph.current("fraud-rgcn") == made["training"][0]
+    assert endpoint_serves(graph) == made["training"][0]
