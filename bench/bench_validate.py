@@ -17,11 +17,16 @@ SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
 def _fleet_of_files(root: Path, count: int) -> None:
+    """``count`` files: copies of specs/, each copy's names (and the references between them)
+    suffixed with the copy's number, so every copy is a valid graph of its own."""
     texts = [p.read_text() for p in sorted(SPECS.glob("*.yaml"))]
+    names = [t.split("name: ", 1)[1].split("\n", 1)[0] for t in texts]
     for i in range(count):
-        text = texts[i % len(texts)]
-        name = text.split("name: ", 1)[1].split("\n", 1)[0]
-        (root / f"m{i:05d}.yaml").write_text(text.replace(f"name: {name}\n", f"name: {name[:20]}-{i}\n", 1))
+        copy, text = i // len(texts), texts[i % len(texts)]
+        for name in names:
+            text = text.replace(f"name: {name}\n", f"name: {name[:20]}-{copy}\n", 1)
+            text = text.replace(f"{{ref: {name}}}", f"{{ref: {name[:20]}-{copy}}}")
+        (root / f"m{i:05d}.yaml").write_text(text)
 
 
 def throughput(count: int = 10_000) -> list[Row]:

@@ -102,6 +102,7 @@ def discover(paths: Iterable[str]) -> list[str]:
 
 def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> LoadResult:
     """Load and validate every manifest under ``paths``; ``defaults`` are the config defaults."""
+    paths = list(paths)
     files = discover(paths)
     manifests: list[Manifest] = []
     problems: list[Problem] = []
@@ -126,9 +127,10 @@ def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> Loa
     problems.extend(duplicate_names(manifests))
     bad = {(p.file, p.line) for p in problems if p.code == "R005"}
     manifests = [m for m in manifests if (m.file, m.line) not in bad]
-    broken = reference_problems(manifests)
+    partial = any(not Path(p).is_dir() for p in paths)
+    broken = reference_problems(manifests, partial=partial)
     problems.extend(broken)
-    refused = {p.file for p in broken}
+    refused = {p.file for p in broken if p.severity != WARNING}
     manifests = [m for m in manifests if m.file not in refused or not m.refs]
     return LoadResult(manifests, sorted(problems), files)
 
@@ -196,9 +198,10 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
     )
 
 
-def reference_problems(manifests: list[Manifest]) -> list[Problem]:
+def reference_problems(manifests: list[Manifest], *, partial: bool = False) -> list[Problem]:
     """Offline checks of ``{ref: NAME}``: the name exists, is of a kind the field may name, and
-    no chain of references comes back to where it started."""
+    no chain of references comes back to where it started. ``partial``: files were named one by
+    one (a pre-commit hook passes the changed ones), so a name outside them is only a warning."""
     by_name = {m.name: m for m in manifests}
     out: list[Problem] = []
     for m in manifests:
@@ -212,6 +215,13 @@ def reference_problems(manifests: list[Manifest]) -> list[Problem]:
                     if near
                     else f"; add a {' or '.join(allowed)} manifest named {target!r}"
                 )
+                if partial and near is None:
+                    message = (
+                        f"spec.{field_name} refers to {target!r}, which is not among the files given "
+                        "(validate the folder to check it)"
+                    )
+                    out.append(Problem(m.file, line, column, "R006", message, WARNING))
+                    continue
                 message = f"spec.{field_name} refers to {target!r}, which no manifest is named{hint}"
                 out.append(Problem(m.file, line, column, "R006", message))
             elif other.kind.name not in allowed:

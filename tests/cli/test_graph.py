@@ -330,3 +330,20 @@ def test_a_lost_ledger_starts_nothing_twice_along_the_graph(graph: Workspace) ->
     assert "+ fraud-rgcn: create" not in r.out and "= fraud-rgcn: record" in r.out  # the plan says so too
     assert graph.current("fraud-rgcn") == made["training"][0]
     assert endpoint_serves(graph) == made["training"][0]
+
+
+def test_a_file_named_alone_may_refer_outside_it_a_folder_may_not(in_tmp: Any) -> None:
+    """A pre-commit hook passes only the changed files: a reference outside them is a warning."""
+    specs = in_tmp / "specs"
+    specs.mkdir()
+    (specs / "model.yaml").write_text(model_manifest("data-11"))
+    alone = run("validate", "specs/model.yaml")
+    assert (
+        alone.code == 0
+        and "R006: warning: spec.dataProcessingJobId refers to 'data-11', which is not" in alone.out
+    )
+    folder = run("validate", "specs")
+    assert (
+        folder.code == 1
+        and "R006: spec.dataProcessingJobId refers to 'data-11', which no manifest" in folder.out
+    )
