@@ -16,10 +16,12 @@ from reconciler.manifests.load import load
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
-def _fleet_of_files(root: Path, count: int) -> None:
+def _fleet_of_files(root: Path, count: int) -> int:
     """``count`` files: copies of specs/, each copy's names (and the references between them)
-    suffixed with the copy's number, so every copy is a valid graph of its own."""
+    suffixed with the copy's number, so every copy is a valid graph of its own (whole copies only:
+    returns how many files that makes)."""
     texts = [p.read_text() for p in sorted(SPECS.glob("*.yaml"))]
+    count -= count % len(texts)
     names = [t.split("name: ", 1)[1].split("\n", 1)[0] for t in texts]
     for i in range(count):
         copy, text = i // len(texts), texts[i % len(texts)]
@@ -27,12 +29,13 @@ def _fleet_of_files(root: Path, count: int) -> None:
             text = text.replace(f"name: {name}\n", f"name: {name[:20]}-{copy}\n", 1)
             text = text.replace(f"{{ref: {name}}}", f"{{ref: {name[:20]}-{copy}}}")
         (root / f"m{i:05d}.yaml").write_text(text)
+    return count
 
 
 def throughput(count: int = 10_000) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        _fleet_of_files(root, count)
+        count = _fleet_of_files(root, count)
         start = time.perf_counter()
         for p in sorted(root.iterdir()):
             list(yaml.load_all(p.read_bytes(), Loader=yaml.CSafeLoader))

@@ -12,7 +12,6 @@ import typer
 
 from ..errors import ReconcilerError
 from ..render import DataFormat
-from ..render.style import clean
 
 if TYPE_CHECKING:
     from ..neptune import NeptuneClient
@@ -129,6 +128,7 @@ def _resource_commands(resource: str, what: str, remove: str) -> typer.Typer:
     ) -> None:
         """List the ids the service returns, each with its status."""
         from ..engine.observe import read_job
+        from ..render.style import clean
 
         client = _client(conn)
         ids = client.list_ids(resource, max_items, role)
