@@ -63,6 +63,17 @@ def referenced_processing(desired: Sequence[Desired]) -> set[str]:
     return ids
 
 
+def served_literals(desired: Sequence[Desired]) -> set[str]:
+    """Training jobs endpoints name by a literal id: read, so the gate can say one is not Completed."""
+    return {
+        str(d.spec["mlModelTrainingJobId"])
+        for d in desired
+        if d.kind.lifecycle == "service"
+        and "mlModelTrainingJobId" not in d.refs
+        and isinstance(d.spec.get("mlModelTrainingJobId"), str)
+    }
+
+
 def kinds_by_name(desired: Sequence[Desired], ledger: Ledger) -> dict[str, Kind]:
     """Each manifest's kind, from git or (for a manifest gone from git) the ledger."""
     kinds = {name: by_name(ledger.applied(name).get("kind")) for name in ledger.names()}
@@ -172,10 +183,9 @@ def observe(
         if d.spec.get("neptuneIamRoleArn"):
             roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])
     more = set(probes) | {g for name in ledger.names() if (g := last_completed(name, ledger, first))}
+    more |= served_literals(desired)
     jobs.update(_parallel(job, more - set(jobs), parallelism))
-    unknown = [
-        d for d in desired if not ledger.generations(d.name) and d.kind.lifecycle == "job" and not d.refs
-    ]
+    unknown = [d for d in resolved if not ledger.generations(d.name) and d.kind.lifecycle == "job"]
     _discover(job, unknown, jobs, dps, listed, roles, parallelism)
     return Live(jobs=jobs, processing=dps, listed=listed, preflight=problems)
 

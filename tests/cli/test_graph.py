@@ -347,3 +347,18 @@ def test_a_file_named_alone_may_refer_outside_it_a_folder_may_not(in_tmp: Any) -
         folder.code == 1
         and "R006: spec.dataProcessingJobId refers to 'data-11', which no manifest" in folder.out
     )
+
+
+def test_an_endpoint_naming_a_literal_job_waits_until_it_is_completed(graph: Workspace) -> None:
+    graph.emu.options(job_seconds=600.0)
+    graph.emu.seed_dp("dp-lit")
+    graph.emu.emulator.store.create_training(
+        {"id": "lit-model", "dataProcessingJobId": "dp-lit", "trainModelS3Location": "s3://b/m"}
+    )
+    (graph.specs / "fraud-endpoint.yaml").write_text(
+        endpoint_manifest().replace("{ref: fraud-rgcn}", "lit-model")
+    )
+    act = {a["name"]: a for a in graph.plan_json("--target", "fraud-endpoint")["actions"]}["fraud-endpoint"]
+    assert act["action"] == "wait" and "model-training job lit-model is InProgress" in act["reason"]
+    graph.emu.advance(601)
+    assert graph.actions("--target", "fraud-endpoint")["fraud-endpoint"] == "create"
