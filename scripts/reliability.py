@@ -136,7 +136,9 @@ class Repo:
         return json.loads(r.stdout) if r.returncode == 0 else {}
 
 
-def converge(repo: Repo, row: Row, *args: str, reruns: int = 12) -> bool:
+def converge(
+    repo: Repo, row: Row, *args: str, reruns: int = 12, plan_args: tuple[str, ...] | None = None
+) -> bool:
     """Rerun apply until it succeeds and the plan is in sync; what it took is counted."""
     for _ in range(reruns):
         row.runs += 1
@@ -144,7 +146,10 @@ def converge(repo: Repo, row: Row, *args: str, reruns: int = 12) -> bool:
         if "is locked by" in r.stderr and "expires in" in r.stderr:
             time.sleep(0.5)  # a live holder: wait for it, as a user would
             continue
-        if r.returncode == 0 and repo.run("plan", *args).returncode == 0:
+        if (
+            r.returncode == 0
+            and repo.run("plan", *(args if plan_args is None else plan_args)).returncode == 0
+        ):
             return True
         time.sleep(0.2)
     row.manual += 1
@@ -249,6 +254,69 @@ def scenario_kills(kind: str, trials: int, models: int, seed: int, s3: tuple[str
     for _ in range(trials):
         with trial(kind, s3) as repo:
             lifecycle(repo, row, rng, models)
+    return row
+
+
+GRAPH = {
+    "data": """apiVersion: neptune-ml.reconciler/v1
+kind: DataProcessingJob
+metadata:
+  name: data
+spec:
+  inputDataS3Location: s3://ml-artifacts/exports/{export}
+  processedDataS3Location: s3://ml-artifacts/processed/{export}
+""",
+    "model": MANIFEST.replace("{dp}", "{{ref: data}}"),
+    "ep": """apiVersion: neptune-ml.reconciler/v1
+kind: Endpoint
+metadata:
+  name: ep
+spec:
+  mlModelTrainingJobId: {ref: model}
+""",
+}
+
+
+def graph_ids(cluster: Cluster) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"processing": [], "training": [], "endpoint": []}
+    for j in cluster.admin("GET", "jobs")["jobs"]:
+        found.setdefault(j["kind"], []).append(j["id"])
+    return found
+
+
+def scenario_graph(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> Row:
+    """data → model → endpoint, then new data: each `apply --converge` SIGKILLed at a random moment
+    (faults on) and rerun until it converges; then exactly the jobs the story needs, all in the ledger."""
+    row = Row(f"SIGKILL during apply --converge (data → model → endpoint), {kind} state")
+    rng = random.Random(seed)
+    args = ("--converge", "--poll-interval", "0.2", "--timeout", "2m")
+    for _ in range(trials):
+        with trial(kind, s3) as repo:
+            specs = repo.root / "specs"
+            for export, expected in (("2026-11", (1, 1, 1)), ("2026-12", (2, 2, 1))):
+                (specs / "data.yaml").write_text(GRAPH["data"].format(export=export))
+                (specs / "model.yaml").write_text(GRAPH["model"].format(name="model", hpo=2))
+                (specs / "ep.yaml").write_text(GRAPH["ep"])
+                repo.cluster.faults(**FAULTS, seed=rng.randrange(1 << 30))
+                proc = repo.start("apply", "--auto-approve", *args)
+                time.sleep(rng.uniform(0.5, 6.0))
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    row.kills += 1
+                proc.communicate()
+                row.runs += 1
+                repo.cluster.faults(**NO_FAULTS)
+                converge(repo, row, *args, plan_args=())
+                ids = graph_ids(repo.cluster)
+                counts = (len(ids["processing"]), len(ids["training"]), len(ids["endpoint"]))
+                row.duplicates += sum(max(0, c - e) for c, e in zip(counts, expected, strict=True))
+                ledger = repo.ledger().get("resources", {})
+                known = {g["jobId"] for res in ledger.values() for g in res["generations"]}
+                on_cluster = {i for group in ids.values() for i in group}
+                row.untracked += len(on_cluster - known)
+                row.lost += len(known - on_cluster)
+                if counts != expected or on_cluster != known:
+                    row.notes.append(f"{export}: cluster {ids} ledger {sorted(known)} expected {expected}")
     return row
 
 
@@ -462,6 +530,7 @@ def main() -> int:
             if kind == "file":  # an S3 object's age can't be set back, so the empty-lock race is a file one
                 plan.append(lambda k=kind: scenario_concurrent(k, 4, 1, args.seed, s3, empty_lock=True))
             plan.append(lambda k=kind: scenario_lost_ledger(k, args.seed, s3))
+            plan.append(lambda k=kind: scenario_graph(k, 1 if args.quick else 3, args.seed, s3))
         plan.append(lambda: scenario_hostile(args.quick))
         for build in plan:
             started = time.monotonic()

@@ -16,3 +16,4 @@ def test_quick_reliability_suite() -> None:
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     assert r.stdout.rstrip().endswith("every row 0 duplicates, 0 untracked, 0 lost, 0 manual")
     assert "SIGKILL during create/incremental/retrain/prune, file state" in r.stdout
+    assert "SIGKILL during apply --converge (data → model → endpoint), file state" in r.stdout
