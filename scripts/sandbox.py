@@ -36,6 +36,7 @@ ADMIN_HELP = """\
 Play with failure (the emulator's admin routes; JOB is a job id from `reconciler status`):
   curl -s -XPOST {url}/__emulator/dataprocessing -d '{{"id": "dp-new"}}'     # seed a data-processing job
   curl -s -XPOST {url}/__emulator/fail -d '{{"id": "JOB", "reason": "OOM"}}'  # fail a job
+  curl -s -XPOST {url}/__emulator/fail -d '{{"id": "fraud-endpoint", "resource": "endpoints"}}'  # fail the endpoint
   curl -s -XPOST {url}/__emulator/delete -d '{{"id": "JOB"}}'                 # drift: the job is gone
   curl -s -XPOST {url}/__emulator/advance -d '{{"seconds": 60}}'              # move the clock on
   curl -s {url}/__emulator/jobs                                               # every job it holds"""
