@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -166,10 +167,19 @@ def _converge(
     from ..engine.wait import WaitTimeout, fmt_duration
     from ..engine.workflow import ApplyResult, wait_started
     from ..render.apply import render_summary
+    from ..render.plan import render_text
     from ..render.progress import display_for
     from ..render.style import use_colour
 
     out = sys.stdout
+    rounds_shown = [0]
+
+    def show(plan: Plan, state: str) -> None:
+        """The first round's plan whole; later rounds only what changes (the summary counts all)."""
+        render_text(plan, out, state=state, quiet_in_sync=rounds_shown[0] > 0)
+        rounds_shown[0] += 1
+
+    view = dataclasses.replace(view, show=show)
 
     def wait(result: ApplyResult, left: float) -> dict[str, JobView | None] | None:
         render_summary(result, out)

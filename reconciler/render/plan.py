@@ -35,7 +35,11 @@ def headline(a: Action) -> str:
     return text
 
 
-def render_text(plan: Plan, out: TextIO, *, state: str = "", colour: bool | None = None) -> None:
+def render_text(
+    plan: Plan, out: TextIO, *, state: str = "", colour: bool | None = None, quiet_in_sync: bool = False
+) -> None:
+    """The plan as text; ``quiet_in_sync`` leaves out the in-sync rows (converge's later rounds:
+    the summary line still counts them)."""
     colour = use_colour(out) if colour is None else colour
 
     def line(text: str, kind: ActionKind | None = None) -> None:
@@ -53,7 +57,8 @@ def render_text(plan: Plan, out: TextIO, *, state: str = "", colour: bool | None
     out.write("\n")
     for a in plan.actions:
         if a.action is ActionKind.NOOP and not a.changes:
-            line(f"  {a.name}: {a.reason}")
+            if not quiet_in_sync:
+                line(f"  {a.name}: {a.reason}")
             continue
         line(f"{a.symbol:>3} {headline(a)}", a.action)
         line(f"      {a.reason}")
