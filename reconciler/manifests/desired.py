@@ -40,7 +40,7 @@ def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | No
             written={**kind_defaults(defaults, m.kind), **m.spec},
             complete=completer(m.kind.schema),
             source=os.path.normpath(m.file),
-            refs={f: target for f, (target, _, _) in m.refs.items()},
+            refs=dict(m.refs),
         )  # fmt: skip
         for m in sorted(manifests, key=lambda m: m.name)
     ]

@@ -7,7 +7,7 @@ uniqueness, managed fields) live here, each with its own code. Every problem is 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,14 @@ class Manifest:
     line: int = 1
     column: int = 1
     kind: Kind = TRAINING
-    # Id fields written as ``{ref: NAME}``: field -> (NAME, line, column of the name).
-    refs: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)
+    # Id fields written as ``{ref: NAME}``: field -> NAME; ``where`` finds a field's line and
+    # column when a reference problem is reported (only then: it parses the file's positions).
+    refs: Mapping[str, str] = field(default_factory=dict)
+    where: Callable[..., tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+
+    def ref_at(self, field_name: str) -> tuple[int, int]:
+        """Line and column of the name in ``spec.<field_name>: {ref: NAME}``."""
+        return self.where(("spec", field_name, "ref")) if self.where else (self.line, self.column)
 
     @property
     def location(self) -> str:
@@ -175,11 +181,7 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
     if has_errors(problems):
         return None, problems
     line, column = doc.where(("metadata", "name"))
-    refs = {
-        f: (str(v["ref"]), *doc.where(("spec", f, "ref")))
-        for f in kind.refs
-        if isinstance(v := data["spec"].get(f), dict) and "ref" in v
-    }
+    refs = {f: str(v["ref"]) for f in kind.refs if isinstance(v := data["spec"].get(f), dict) and "ref" in v}
     return (
         Manifest(
             name=data["metadata"]["name"],
@@ -193,6 +195,7 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
             column=column,
             kind=kind,
             refs=refs,
+            where=doc.where if refs else None,
         ),
         problems,
     )
@@ -205,9 +208,12 @@ def reference_problems(manifests: list[Manifest], *, partial: bool = False) -> l
     by_name = {m.name: m for m in manifests}
     out: list[Problem] = []
     for m in manifests:
-        for field_name, (target, line, column) in sorted(m.refs.items()):
+        for field_name, target in sorted(m.refs.items()):
             allowed = m.kind.refs[field_name]
             other = by_name.get(target)
+            if other is not None and other.kind.name in allowed:
+                continue
+            line, column = m.ref_at(field_name)
             if other is None:
                 near = closest(target, [n for n, o in by_name.items() if o.kind.name in allowed])
                 hint = (
@@ -232,9 +238,8 @@ def reference_problems(manifests: list[Manifest], *, partial: bool = False) -> l
                 out.append(Problem(m.file, line, column, "R007", message))
     for cycle in _cycles(manifests):
         m = by_name[cycle[0]]
-        field_name, (_, line, column) = next(
-            (f, r) for f, r in sorted(m.refs.items()) if r[0] == cycle[1 % len(cycle)]
-        )
+        field_name = next(f for f, t in sorted(m.refs.items()) if t == cycle[1 % len(cycle)])
+        line, column = m.ref_at(field_name)
         path = " → ".join([*cycle, cycle[0]])
         out.append(
             Problem(m.file, line, column, "R008", f"references form a cycle: {path}; break it at one of them")
@@ -243,19 +248,30 @@ def reference_problems(manifests: list[Manifest], *, partial: bool = False) -> l
 
 
 def _cycles(manifests: list[Manifest]) -> list[list[str]]:
-    """Each cycle of references once (as the names along it, smallest name first)."""
-    edges = {m.name: sorted({t for t, _, _ in m.refs.values()}) for m in manifests}
+    """Each cycle of references once, starting at its smallest name: a depth-first walk that meets
+    a name still on its path (linear in manifests and references)."""
+    edges = {m.name: sorted(set(m.refs.values())) for m in manifests}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
     found: dict[tuple[str, ...], list[str]] = {}
     for start in sorted(edges):
-        stack = [(start, [start])]
-        while stack:
-            node, path = stack.pop()
-            for nxt in edges.get(node, []):
-                if nxt == start:
-                    i = path.index(min(path))
-                    found.setdefault(tuple(path[i:] + path[:i]), path[i:] + path[:i])
-                elif nxt not in path and nxt in edges:
-                    stack.append((nxt, [*path, nxt]))
+        if start in state:
+            continue
+        path: list[str] = [start]
+        todo: list[Iterator[str]] = [iter(edges[start])]
+        state[start] = 1
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                todo.pop()
+            elif state.get(nxt) == 1:
+                loop = path[path.index(nxt) :]
+                i = loop.index(min(loop))
+                found.setdefault(tuple(loop[i:] + loop[:i]), loop[i:] + loop[:i])
+            elif nxt not in state and nxt in edges:
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter(edges[nxt]))
     return list(found.values())
 
 

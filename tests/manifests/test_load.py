@@ -296,3 +296,17 @@ def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
         return
     for doc in docs:
         check_document(doc, {})
+
+
+def test_reference_cycles_are_each_found_once_and_a_long_chain_is_no_cycle() -> None:
+    from reconciler.core.kinds import DATA_PROCESSING
+    from reconciler.manifests.load import Manifest, _cycles
+
+    def dp(name: str, previous: str | None) -> Manifest:
+        refs = {"previousDataProcessingJobId": previous} if previous else {}
+        return Manifest(name, {}, {}, kind=DATA_PROCESSING, refs=refs)
+
+    chain = [dp(f"c{i:04d}", f"c{i - 1:04d}" if i else None) for i in range(3000)]
+    assert _cycles(chain) == []
+    loops = [dp("a", "b"), dp("b", "c"), dp("c", "a"), dp("self", "self"), dp("x", "a")]
+    assert sorted(_cycles(loops)) == [["a", "b", "c"], ["self"]]
