@@ -33,7 +33,8 @@ def plan(
     options: Options | None = None,
     commit: str | None = None,
 ) -> Plan:
-    """Decide one action per manifest (and per pruned ledger entry)."""
+    """Decide one action per manifest (and per pruned ledger entry), listed in the graph's order:
+    data-processing jobs, then models, then endpoints, each by name."""
     options = options or Options()
     view = settled(ledger, live)
     taken = Taken(view.job_ids() | set(live.listed) | {k for k, v in live.jobs.items() if v is not None})
@@ -58,7 +59,7 @@ def plan(
     for name in sorted(options.replace - wanted):
         warnings.append(f"--replace {name}: no manifest of that name is selected")
     return Plan(
-        actions=tuple(sorted(actions, key=lambda a: a.name)),
+        actions=tuple(sorted(actions, key=lambda a: (refs.RANK.get(a.kind, 0), a.name))),
         state_serial=ledger.serial,
         lineage=ledger.lineage if ledger.exists else None,
         fingerprints=live.fingerprints(),

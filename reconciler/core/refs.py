@@ -20,7 +20,7 @@ from .live import Live
 from .model import Action
 from .settle import last_completed
 
-_RANK = {k.name: i for i, k in enumerate(KINDS)}
+RANK = {k.name: i for i, k in enumerate(KINDS)}  # data → model → endpoint
 
 
 def order(desired: Sequence[Desired]) -> list[Desired]:
@@ -32,7 +32,7 @@ def order(desired: Sequence[Desired]) -> list[Desired]:
     for name, targets in needs.items():
         for t in targets:
             users.setdefault(t, []).append(name)
-    key = {d.name: (_RANK.get(d.kind.name, 0), d.name) for d in desired}
+    key = {d.name: (RANK.get(d.kind.name, 0), d.name) for d in desired}
     ready = [key[n] for n, t in needs.items() if not t]
     heapq.heapify(ready)
     out: list[Desired] = []

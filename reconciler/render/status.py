@@ -69,6 +69,9 @@ def _graph(run: PlanRun, name: str, cur: Any) -> dict[str, Any]:
         model = refs.get("mlModelTrainingJobId")
         serves: dict[str, Any] = {"job": job, "manifest": model}
         if model:
+            gens = [g["jobId"] for g in run.ledger.generations(model)]
+            if job in gens:
+                serves["generation"] = gens.index(job) + 1
             newest = run.ledger.current(model)
             serves["latestCompleted"] = last_completed(model, run.ledger, run.live) == job
             if newest is not None and newest["jobId"] != job:
@@ -91,8 +94,9 @@ def graph_lines(rows: list[dict[str, Any]]) -> list[str]:
             s = r["serves"]
             note = ""
             if s.get("manifest"):
-                latest = "latest Completed" if s.get("latestCompleted") else "not the latest Completed"
-                note = f" ({s['manifest']}'s {latest}"
+                latest = "its latest Completed" if s.get("latestCompleted") else "not its latest Completed"
+                gen = f" generation {s['generation']}" if s.get("generation") else ""
+                note = f" ({s['manifest']}{gen}, {latest}"
                 if s.get("newest"):
                     note += f"; its newest job {s['newest']['job']} is {s['newest']['status']}"
                 note += ")"

@@ -99,12 +99,13 @@ def test_converge_from_an_empty_cluster_ends_with_the_endpoint_serving_the_compl
     after = run("plan")
     assert after.code == 0 and "Plan: 3 unchanged." in after.out
     status = run("status")
-    assert f"fraud-endpoint serves {model} (fraud-rgcn's latest Completed)" in status.out
+    assert f"fraud-endpoint serves {model} (fraud-rgcn generation 1, its latest Completed)" in status.out
     assert f"fraud-rgcn trained on {graph.current('data-11')} (data-11)" in status.out
     rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
     assert rows["fraud-endpoint"]["serves"] == {
         "job": model,
         "manifest": "fraud-rgcn",
+        "generation": 1,
         "latestCompleted": True,
     }
     assert rows["fraud-rgcn"]["trainedOn"] == {"job": graph.current("data-11"), "manifest": "data-11"}
@@ -148,7 +149,7 @@ def test_a_failed_new_model_leaves_the_endpoint_serving_the_old_one_and_status_s
     assert endpoint_serves(graph) == old
     status = run("status")
     assert (
-        f"fraud-endpoint serves {old} (fraud-rgcn's latest Completed; its newest job {new} is Failed)"
+        f"fraud-endpoint serves {old} (fraud-rgcn generation 1, its latest Completed; its newest job {new} is Failed)"
         in status.out
     )
     actions = {a["name"]: a for a in graph.plan_json()["actions"]}

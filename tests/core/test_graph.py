@@ -148,14 +148,17 @@ def test_an_endpoint_being_updated_is_waited_for_a_vanished_one_recreated_a_fail
     failed = plan(eps, state, live({old: "Completed", "ep": "Failed"})).action_for("ep")
     assert failed is not None and failed.action is K.BLOCKED and "--replace ep" in failed.reason
     again = plan(eps, state, live({old: "Completed", "ep": "Failed"}), Options(replace=frozenset({"ep"})))
-    assert again.actions[0].action is K.UPDATE
+    again_ep = again.action_for("ep")
+    assert again_ep is not None and again_ep.action is K.UPDATE
 
 
 def test_an_endpoint_the_ledger_does_not_know_is_taken_over_by_an_update_not_a_second_create() -> None:
     m = model()
     state = ledger((m, [gen(m, "model-aaaaaaaaaa", dict(m.spec), finalStatus="Completed")]))
-    act = plan([endpoint()], state, live({"model-aaaaaaaaaa": "Completed", "ep": "InService"})).actions[0]
-    assert act.action is K.UPDATE and "does not know it" in act.reason
+    act = plan([endpoint()], state, live({"model-aaaaaaaaaa": "Completed", "ep": "InService"})).action_for(
+        "ep"
+    )
+    assert act is not None and act.action is K.UPDATE and "does not know it" in act.reason
 
 
 def test_a_pruned_endpoint_is_deleted_with_its_deletion_policy_and_a_gone_one_forgotten() -> None:
@@ -166,3 +169,8 @@ def test_a_pruned_endpoint_is_deleted_with_its_deletion_policy_and_a_gone_one_fo
     assert act is not None and act.action is K.DELETE and act.clean and act.forget and act.kind == "Endpoint"
     gone = plan([model()], state, live({"ep": None}), Options(prune=True)).action_for("ep")
     assert gone is not None and gone.action is K.FORGET
+
+
+def test_the_plan_lists_data_then_models_then_endpoints() -> None:
+    p = plan([endpoint("a-ep"), model("b-model", "z-data"), data("z-data")], ledger(), live())
+    assert [a.name for a in p.actions] == ["z-data", "b-model", "a-ep"]
