@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_emulator  # noqa: E402
+import bench_graph  # noqa: E402
 import bench_ledger  # noqa: E402
 import bench_validate  # noqa: E402
 import fleet  # noqa: E402
@@ -24,7 +25,7 @@ def main() -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     for step in (bench_validate.startup, bench_validate.throughput, fleet.run, fleet.memory_and_slope,
-                 bench_emulator.rows, bench_ledger.rows):  # fmt: skip
+                 bench_graph.rows, bench_emulator.rows, bench_ledger.rows):  # fmt: skip
         rows += step()
         print(
             f"  … {step.__module__}.{step.__name__} done ({time.perf_counter() - started:.0f} s)",
