@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..core.records import JournalOp, applied, generation
 from ..errors import ReconcilerError, StateError
 from ..render import DataFormat
 
@@ -77,6 +76,8 @@ def rm(
     conn: Connection, name: Annotated[str, typer.Argument(metavar="NAME", help="Manifest name to forget.")]
 ) -> None:
     """Forget a manifest's jobs without touching the cluster."""
+    from ..core.records import JournalOp
+
     store = _store(conn)
     with store.held(f"state rm {name}"):
         ledger = store.load()
@@ -162,6 +163,7 @@ def import_command(
 
     Example: reconciler import fraud-endpoint my-old-endpoint
     """
+    from ..core.records import JournalOp, applied, generation
     from ..engine.workflow import Selection, git_commit, load_desired, open_store
 
     settings = conn.settings()
