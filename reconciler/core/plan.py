@@ -15,7 +15,7 @@ from .actions import ActionKind
 from .adopt import index
 from .desired import Desired
 from .identity import Taken
-from .kinds import by_name
+from .kinds import TRAINING, by_name
 from .ledger import Ledger
 from .live import Live
 from .model import Action, Options, Plan
@@ -41,6 +41,10 @@ def plan(
     owned = index(live)
     decided: dict[str, Action] = {}
     for d in refs.order(desired):  # what a manifest refers to is decided before it
+        was = view.applied(d.name).get("kind") or (TRAINING.name if view.current(d.name) else d.kind.name)
+        if was != d.kind.name:
+            decided[d.name] = _kind_changed(d, view, was)
+            continue
         resolved, unresolved = refs.resolve(d, decided, view, live)
         if unresolved is not None:
             decided[d.name] = _unresolved(d, view, unresolved)
@@ -67,6 +71,18 @@ def plan(
         commit=commit,
         edges=tuple(sorted((d.name, t, f) for d in desired for f, t in d.refs.items() if t in wanted)),
     )
+
+
+def _kind_changed(d: Desired, ledger: Ledger, was: str) -> Action:
+    """A name the ledger knows as another kind: its jobs live on another resource, so nothing is
+    guessed: blocked until the user renames it or prunes the old one."""
+    cur = ledger.current(d.name)
+    cur_id = cur["jobId"] if cur else None
+    return Action(
+        d.name, ActionKind.BLOCKED, job_id=cur_id, current_job_id=cur_id, location=d.location, kind=d.kind.name,
+        reason=f"{d.name} is a {d.kind.name} in git but a {was} in the ledger; a manifest can't change kind: "
+        f"give it another name, or remove it, apply --prune, and add it back",
+    )  # fmt: skip
 
 
 def _unresolved(d: Desired, ledger: Ledger, why: str) -> Action:

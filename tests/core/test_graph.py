@@ -174,3 +174,11 @@ def test_a_pruned_endpoint_is_deleted_with_its_deletion_policy_and_a_gone_one_fo
 def test_the_plan_lists_data_then_models_then_endpoints() -> None:
     p = plan([endpoint("a-ep"), model("b-model", "z-data"), data("z-data")], ledger(), live())
     assert [a.name for a in p.actions] == ["z-data", "b-model", "a-ep"]
+
+
+def test_a_name_cannot_change_kind() -> None:
+    m = model("data")  # the ledger knows "data" as a training job
+    state = ledger((m, [gen(m, "data-aaaaaaaaaa", dict(m.spec))]))
+    act = plan([data()], state, live({"data-aaaaaaaaaa": "Completed"})).action_for("data")
+    assert act is not None and act.action is K.BLOCKED
+    assert "is a DataProcessingJob in git but a ModelTrainingJob in the ledger" in act.reason
