@@ -41,4 +41,5 @@ def test_example_workflows_and_hooks_exist() -> None:
     pr = (ROOT / "examples/github/reconciler-pr.yml").read_text()
     assert "reconciler validate" in pr and "--format markdown" in pr and "--out plan.json" in pr
     assert "id-token: write" in pr
-    assert "apply --auth iam --plan plan.json" in (ROOT / "examples/github/reconciler-apply.yml").read_text()
+    apply = (ROOT / "examples/github/reconciler-apply.yml").read_text()
+    assert "apply --auth iam --plan plan.json" in apply and "--auto-approve --converge --timeout 5h" in apply
