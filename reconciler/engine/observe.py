@@ -63,10 +63,11 @@ def referenced_processing(desired: Sequence[Desired]) -> set[str]:
     return ids
 
 
-def served_literals(desired: Sequence[Desired]) -> set[str]:
-    """Training jobs endpoints name by a literal id: read, so the gate can say one is not Completed."""
+def served_literals(desired: Sequence[Desired]) -> dict[str, Desired]:
+    """Training jobs endpoints name by a literal id (and the endpoint naming each): read, so the
+    gate can say one is not Completed."""
     return {
-        str(d.spec["mlModelTrainingJobId"])
+        str(d.spec["mlModelTrainingJobId"]): d
         for d in desired
         if d.kind.lifecycle == "service"
         and "mlModelTrainingJobId" not in d.refs
@@ -183,7 +184,10 @@ def observe(
         if d.spec.get("neptuneIamRoleArn"):
             roles.setdefault(job_id, d.spec["neptuneIamRoleArn"])
     more = set(probes) | {g for name in ledger.names() if (g := last_completed(name, ledger, first))}
-    more |= served_literals(desired)
+    for literal, d in served_literals(desired).items():
+        more.add(literal)
+        if d.spec.get("neptuneIamRoleArn"):
+            roles.setdefault(literal, d.spec["neptuneIamRoleArn"])
     jobs.update(_parallel(job, more - set(jobs), parallelism))
     unknown = [d for d in resolved if not ledger.generations(d.name) and d.kind.lifecycle == "job"]
     _discover(job, unknown, jobs, dps, listed, roles, parallelism)

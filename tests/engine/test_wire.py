@@ -43,3 +43,37 @@ def test_creates_send_only_what_was_set_and_every_call_carries_the_role(ws: Work
     stops = ws.emu.log("DELETE")
     assert lists and len(stops) == 2
     assert all(e["query"].get("neptuneIamRoleArn") == ROLE for e in lists + stops), lists + stops
+
+
+def test_the_graph_sends_only_what_was_written_and_every_call_carries_the_role(ws: Workspace) -> None:
+    """Data processing, training and endpoint calls: resolved references, no schema defaults."""
+    (ws.root / "reconciler.yaml").write_text(f"defaults:\n  neptuneIamRoleArn: {ROLE}\n")
+    ws.emu.options(job_seconds=0.2)
+    (ws.specs / "d.yaml").write_text(
+        "apiVersion: neptune-ml.reconciler/v1\nkind: DataProcessingJob\nmetadata: {name: d}\n"
+        "spec: {inputDataS3Location: 's3://bkt/in', processedDataS3Location: 's3://bkt/out'}\n"
+    )
+    (ws.specs / "m.yaml").write_text(
+        "apiVersion: neptune-ml.reconciler/v1\nkind: ModelTrainingJob\nmetadata: {name: m}\n"
+        "spec: {dataProcessingJobId: {ref: d}, trainModelS3Location: 's3://bkt/m'}\n"
+    )
+    (ws.specs / "e.yaml").write_text(
+        "apiVersion: neptune-ml.reconciler/v1\nkind: Endpoint\nmetadata: {name: e}\n"
+        "spec: {mlModelTrainingJobId: {ref: m}}\n"
+    )
+    r = ws.apply("--converge", "--poll-interval", "0.05", "--timeout", "1m")
+    assert r.code == 0, r.out + r.err
+    (ws.specs / "e.yaml").unlink()
+    assert ws.apply("--prune").code == 0
+    posts = {e["path"]: e["body"] for e in ws.emu.log("POST")}
+    dp, model = ws.current("d"), ws.current("m")
+    assert posts["/ml/dataprocessing"] == {
+        "inputDataS3Location": "s3://bkt/in", "processedDataS3Location": "s3://bkt/out",
+        "neptuneIamRoleArn": ROLE, "id": dp,
+    }  # fmt: skip
+    assert posts["/ml/modeltraining"]["dataProcessingJobId"] == dp  # the reference, resolved
+    assert posts["/ml/endpoints"] == {"mlModelTrainingJobId": model, "neptuneIamRoleArn": ROLE, "id": "e"}
+    reads = [e for e in ws.emu.log("GET") if e["path"].startswith(("/ml/dataprocessing/", "/ml/endpoints/"))]
+    deletes = [e for e in ws.emu.log("DELETE") if e["path"] == "/ml/endpoints/e"]
+    assert reads and deletes
+    assert all(e["query"].get("neptuneIamRoleArn") == ROLE for e in reads + deletes), reads + deletes
