@@ -363,3 +363,19 @@ def test_an_endpoint_naming_a_literal_job_waits_until_it_is_completed(graph: Wor
     assert act["action"] == "wait" and "model-training job lit-model is InProgress" in act["reason"]
     graph.emu.advance(601)
     assert graph.actions("--target", "fraud-endpoint")["fraud-endpoint"] == "create"
+
+
+def test_a_saved_graph_plan_matches_its_schema_and_applies_exactly(graph: Workspace) -> None:
+    from reconciler.manifests import schema
+
+    assert run("plan", "--out", "plan.json").code == 2
+    doc = json.loads((graph.root / "plan.json").read_text())
+    assert list(schema.validator(schema.PLAN).iter_errors(doc)) == []
+    assert [a["kind"] for a in doc["actions"]] == ["DataProcessingJob", "ModelTrainingJob", "Endpoint"]
+    assert doc["edges"] == [
+        {"from": "fraud-endpoint", "to": "fraud-rgcn", "field": "mlModelTrainingJobId"},
+        {"from": "fraud-rgcn", "to": "data-11", "field": "dataProcessingJobId"},
+    ]
+    r = graph.apply("--plan", "plan.json")
+    assert r.code == 0, r.out + r.err
+    assert graph.emu.ids("processing") == [graph.current("data-11")] and graph.emu.ids("training") == []
