@@ -107,9 +107,10 @@ def _intent(ledger: Ledger, res: Resource, entry: Entry) -> None:
 def _created(ledger: Ledger, res: Resource, entry: Entry) -> None:
     _drop_pending(res, entry.get("jobId"), "create")
     gen = entry["generation"]
-    if gen["action"] == "update":
-        # An endpoint keeps its id: each update is a generation of it (a replayed one is not).
-        last = res["generations"][-1] if res["generations"] else None
+    last = res["generations"][-1] if res["generations"] else None
+    if gen["action"] == "update" or (gen["action"] == "recreate" and last and last["jobId"] == gen["jobId"]):
+        # An endpoint keeps its id: each update (or re-creation after drift) is a generation of
+        # it, unless it is the same as the last one (a replayed entry).
         if last is None or (last["jobId"], last["specHash"]) != (gen["jobId"], gen["specHash"]):
             res["generations"].append(gen)
     elif not any(g["jobId"] == gen["jobId"] for g in res["generations"]):

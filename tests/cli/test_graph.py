@@ -379,3 +379,25 @@ def test_a_saved_graph_plan_matches_its_schema_and_applies_exactly(graph: Worksp
     r = graph.apply("--plan", "plan.json")
     assert r.code == 0, r.out + r.err
     assert graph.emu.ids("processing") == [graph.current("data-11")] and graph.emu.ids("training") == []
+
+
+def test_a_vanished_endpoint_is_created_again_and_the_ledger_says_what_it_serves(graph: Workspace) -> None:
+    assert converge(graph).code == 0
+    old = graph.current("fraud-rgcn")
+    graph.emu.options(job_seconds=60.0)
+    repoint(graph)
+    graph.apply()
+    graph.emu.advance(61)
+    graph.apply()
+    graph.emu.advance(61)  # the incremental job is Completed; the endpoint still serves the old one
+    graph.emu.admin("POST", "delete", id="fraud-endpoint", resource="endpoints")  # drift
+    act = {a["name"]: a for a in graph.plan_json()["actions"]}["fraud-endpoint"]
+    assert act["action"] == "recreate" and act["spec"]["mlModelTrainingJobId"] != old
+    assert graph.apply().code == 0
+    new = graph.current("fraud-rgcn")
+    assert endpoint_serves(graph) == new
+    gens = graph.ledger().generations("fraud-endpoint")
+    assert [g["action"] for g in gens] == ["create", "recreate"] and gens[-1]["spec"][
+        "mlModelTrainingJobId"
+    ] == new
+    assert f"fraud-endpoint serves {new} (fraud-rgcn generation 2, its latest Completed)" in run("status").out
