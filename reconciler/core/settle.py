@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from .desired import Desired
 from .identity import job_id, new_job_fields
+from .kinds import by_name
 from .ledger import Ledger
 from .live import TERMINAL, Live
 from .records import Entry, JournalOp, entry, generation
@@ -47,6 +48,8 @@ def finals(ledger: Ledger, live: Live) -> list[Entry]:
     """``final`` entries for generations seen in a terminal state that the ledger lacks."""
     out = []
     for name in ledger.names():
+        if by_name(ledger.applied(name).get("kind")).lifecycle == "service":
+            continue  # an endpoint has no final state: it serves until deleted
         for g in ledger.generations(name):
             status = live.status(g["jobId"])
             if status in TERMINAL and g.get("finalStatus") != status:

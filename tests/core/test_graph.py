@@ -182,3 +182,10 @@ def test_a_name_cannot_change_kind() -> None:
     act = plan([data()], state, live({"data-aaaaaaaaaa": "Completed"})).action_for("data")
     assert act is not None and act.action is K.BLOCKED
     assert "is a DataProcessingJob in git but a ModelTrainingJob in the ledger" in act.reason
+
+
+def test_an_endpoint_has_no_final_status_in_the_ledger() -> None:
+    from reconciler.core.settle import finals
+
+    eps, state, old, _ = _served()
+    assert finals(state, live({old: "Completed", "ep": "Failed"})) == []
