@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,8 +12,6 @@ from ..errors import ReconcilerError, StateError
 from ..render import DataFormat
 
 if TYPE_CHECKING:
-    from ..core.desired import Desired
-    from ..core.ledger import Ledger
     from ..state import StateStore
 from .options import (
     CONFIG,
@@ -132,20 +130,6 @@ def unlock(
     sys.stdout.write(f"unlocked {store.location} (was {describe_lease(held)})\n")
 
 
-def _resolved_for_import(d: Desired, ledger: Ledger) -> dict[str, Any]:
-    """The manifest's spec with each ``{ref: NAME}`` replaced by NAME's current job in the ledger."""
-    spec = dict(d.spec)
-    for field, target in d.refs.items():
-        cur = ledger.current(target)
-        if cur is None:
-            raise ReconcilerError(
-                f"{d.name}.spec.{field} refers to {target!r}, which has no job in the ledger yet",
-                f"apply or import {target} first",
-            )
-        spec[field] = cur["jobId"]
-    return spec
-
-
 @connected(NEPTUNE, STATE, CONFIG)
 def import_command(
     conn: Connection,
@@ -163,7 +147,7 @@ def import_command(
 
     Example: reconciler import fraud-endpoint my-old-endpoint
     """
-    from ..core.records import JournalOp, applied, generation
+    from ..engine.rebuild import record_existing
     from ..engine.workflow import Selection, git_commit, load_desired, open_store
 
     settings = conn.settings()
@@ -174,17 +158,7 @@ def import_command(
     doc = client_from(settings, 2).get(d.kind.resource, job_id, d.spec.get("neptuneIamRoleArn"))
     store = open_store(settings)
     with store.held(f"import {name} {job_id}"):
-        ledger = store.load()
-        if job_id in ledger.job_ids() and d.kind.lifecycle == "job":
-            raise StateError(f"job {job_id} is already in the ledger")
-        commit = git_commit()
-        spec = _resolved_for_import(d, ledger)
-        view = {**d.applied_view(), "spec": spec}
-        if d.kind.lifecycle == "service":
-            # What an existing endpoint serves is not in its GET: record nothing of it, so the
-            # next plan updates it to serve what git says (an update, never a second endpoint).
-            spec, view = {}, {**view, "spec": {}}
-        gen = generation(job_id, spec, "import", commit, kind=d.kind)
-        store.commit(JournalOp.ADOPT, name, jobId=job_id, generation=gen, applied=applied(view, commit))
+        store.load()
+        record_existing(store, d, job_id, "import", git_commit())
         store.compact()
     sys.stdout.write(f"imported {job_id} ({doc.get('status', '?')}) as the current job of {name}\n")

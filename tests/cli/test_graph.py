@@ -401,3 +401,19 @@ def test_a_vanished_endpoint_is_created_again_and_the_ledger_says_what_it_serves
         "mlModelTrainingJobId"
     ] == new
     assert f"fraud-endpoint serves {new} (fraud-rgcn generation 2, its latest Completed)" in run("status").out
+
+
+def test_state_rebuild_finds_the_whole_graph_again(graph: Workspace) -> None:
+    assert converge(graph).code == 0
+    before = {n: graph.current(n) for n in ("data-11", "fraud-rgcn", "fraud-endpoint")}
+    graph.state.unlink()
+    r = run("state", "rebuild")
+    assert r.code == 0, r.out + r.err
+    assert "Rebuild complete: 3 adopted, 0 unchanged." in r.out
+    assert {n: graph.current(n) for n in before} == before
+    # The endpoint was recorded without a spec: the next apply updates it in place, nothing else.
+    assert graph.actions() == {"data-11": "noop", "fraud-rgcn": "noop", "fraud-endpoint": "update"}
+    assert converge(graph).code == 0
+    assert {k: len(graph.emu.ids(k)) for k in ("processing", "training", "endpoint")} == {
+        "processing": 1, "training": 1, "endpoint": 1,
+    }  # fmt: skip
