@@ -22,6 +22,12 @@ def render_ledger(ledger: Ledger, location: str, out: TextIO) -> None:
             previous = g["spec"].get(TRAINING.previous_field)
             if previous:
                 flags.append(f"from {previous}")
+            served = g["spec"].get("mlModelTrainingJobId") or g["spec"].get("mlModelTransformJobId")
+            if served:
+                flags.append(f"serving {served}")
+            data = g["spec"].get("dataProcessingJobId")
+            if data and ledger.applied(name).get("refs", {}).get("dataProcessingJobId"):
+                flags.append(f"on {data}")
             if g.get("finalStatus"):
                 flags.append(g["finalStatus"])
             if g.get("stopped"):
