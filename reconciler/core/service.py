@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .actions import ActionKind
-from .kinds.endpoint import MODEL_FIELDS
+from .kinds.endpoint import MODEL_FIELDS, served_model
 from .model import Action
 from .rules import Situation
 
@@ -39,7 +39,7 @@ def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
 
 
 def _serving(s: Situation) -> str:
-    model = next((s.d.spec.get(f) for f in MODEL_FIELDS if s.d.spec.get(f)), None)
+    model = served_model(s.d.spec)
     return f"serving {model}" if model else "serving"
 
 

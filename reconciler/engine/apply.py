@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..core.actions import ActionKind
 from ..core.kinds import by_name
+from ..core.kinds.endpoint import served_model
 from ..core.live import TERMINAL, Live
 from ..core.model import Action, Plan
 from ..core.records import JournalOp, applied, create_intent, generation, stop_intent
@@ -186,7 +187,7 @@ class Executor:
         )
         _pause("create-intent", job)
         if kind.lifecycle == "service":
-            what = f"serving {body.get('mlModelTrainingJobId') or body.get('mlModelTransformJobId')}"
+            what = f"serving {served_model(body)}"
             note = f"{'updated' if a.action is K.UPDATE else 'created'} endpoint {job}, {what}"
         else:
             note = f"started {job}" + (f" from {a.previous_job_id}" if a.previous_job_id else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..core.kinds import TRAINING
+from ..core.kinds.endpoint import served_model
 from ..core.ledger import Ledger
 from .style import clean
 
@@ -22,7 +23,7 @@ def render_ledger(ledger: Ledger, location: str, out: TextIO) -> None:
             previous = g["spec"].get(TRAINING.previous_field)
             if previous:
                 flags.append(f"from {previous}")
-            served = g["spec"].get("mlModelTrainingJobId") or g["spec"].get("mlModelTransformJobId")
+            served = served_model(g["spec"])
             if served:
                 flags.append(f"serving {served}")
             data = g["spec"].get("dataProcessingJobId")

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from ..core.actions import ActionKind
 from ..core.kinds import by_name
+from ..core.kinds.endpoint import served_model
 from ..core.settle import last_completed
 from ..engine.workflow import PlanRun
 from .style import clean, use_colour
@@ -65,7 +66,7 @@ def _graph(run: PlanRun, name: str, cur: Any) -> dict[str, Any]:
     refs, spec = applied.get("refs", {}), cur.get("spec", {})
     kind = by_name(applied.get("kind"))
     if kind.lifecycle == "service":
-        job = spec.get("mlModelTrainingJobId") or spec.get("mlModelTransformJobId")
+        job = served_model(spec)
         model = refs.get("mlModelTrainingJobId")
         serves: dict[str, Any] = {"job": job, "manifest": model}
         if model:

@@ -26,6 +26,11 @@ CATALOGUE: dict[str, Effect] = {
 MODEL_FIELDS = ("mlModelTrainingJobId", "mlModelTransformJobId")
 
 
+def served_model(spec: Mapping[str, Any]) -> str | None:
+    """The training (or transform) job an endpoint's spec serves."""
+    return next((str(spec[f]) for f in MODEL_FIELDS if spec.get(f)), None)
+
+
 def gate(name: str, spec: Mapping[str, Any], live: Live) -> tuple[str, str] | None:
     """A literal training job must be Completed before an endpoint can serve it."""
     model = spec.get("mlModelTrainingJobId")
