@@ -83,11 +83,9 @@ class Situation:
     ) -> Action:
         """A new job (``job`` given: that exact id), unless the kind's gate holds it back."""
         d = self.d
-        if d.waiting:
-            return self.act(K.WAIT, f"{reason}; waits for {d.waiting}", job_id=self.cur_id)
-        blocked = d.kind.gate(d.name, d.spec, self.live)
-        if blocked:
-            return self.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=self.cur_id)
+        held = self.held_back(reason)
+        if held is not None:
+            return held
         target = job or identity.job_id(d.name, d.spec, previous, d.kind)
         if job is None and target not in self.ledger.job_ids() and self.live.exists(target):
             return self.adopt(target, previous)
@@ -104,6 +102,23 @@ class Situation:
             cost=d.kind.cost(d.spec), spec=identity.create_body(d.sent, target, previous, d.kind),
             applied=d.applied_view(),
         )  # fmt: skip
+
+    def held_back(self, reason: str) -> Action | None:
+        """Wait or blocked instead of sending anything: a referenced job is not ready, or the
+        kind's gate says no (data not Completed, sources missing, a model not Completed)."""
+        d = self.d
+        if d.waiting:
+            return self.act(K.WAIT, f"{reason}; waits for {d.waiting}", job_id=self.cur_id)
+        blocked = d.kind.gate(d.name, d.spec, self.live)
+        if blocked:
+            return self.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=self.cur_id)
+        return None
+
+    @property
+    def failure(self) -> str:
+        """``": <reason>"`` of the current job's failure, or ``""``."""
+        view = self.live.jobs.get(str(self.cur_id))
+        return f": {view.failure_reason}" if view and view.failure_reason else ""
 
     def adopt(self, job: str, previous: str | None, earlier: tuple[str, ...] = ()) -> Action:
         """Record an existing job of the desired spec as the current generation; start nothing."""
@@ -221,8 +236,7 @@ def failed(s: Situation) -> Action | None:
     if s.status != "Failed":
         return None
     assert s.current is not None
-    view = s.live.jobs.get(str(s.cur_id))
-    reason = f": {view.failure_reason}" if view and view.failure_reason else ""
+    view, reason = s.live.jobs.get(str(s.cur_id)), s.failure
     used, limit = _retries_used(s.ledger.generations(s.d.name)), int(s.d.policy["retries"])
     if used < limit:
         job = identity.next_free(identity.base_of(str(s.cur_id)), s.taken)

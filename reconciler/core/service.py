@@ -27,9 +27,9 @@ def endpoint_id(name: str) -> str:
 def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
     """A create or update of the endpoint with the desired spec (the kind's gate permitting)."""
     d = s.d
-    blocked = d.kind.gate(d.name, d.spec, s.live)
-    if blocked:
-        return s.act(K(blocked[0]), f"{reason}; but {blocked[1]}", job_id=s.cur_id)
+    held = s.held_back(reason)
+    if held is not None:
+        return held
     ep = s.cur_id or endpoint_id(d.name)  # an imported endpoint keeps the id it has
     body = {k: v for k, v in d.sent.items() if k not in ("id", "update")}
     body["id"] = ep
@@ -97,11 +97,9 @@ def update(s: Situation) -> Action | None:
 def failed(s: Situation) -> Action | None:
     if s.status != "Failed":
         return None
-    view = s.live.jobs.get(str(s.cur_id))
-    reason = f": {view.failure_reason}" if view and view.failure_reason else ""
     return s.act(
         K.BLOCKED, job_id=s.cur_id,
-        reason=f"endpoint {s.cur_id} Failed{reason}; fix the cause, then change the spec or "
+        reason=f"endpoint {s.cur_id} Failed{s.failure}; fix the cause, then change the spec or "
         f"`--replace {s.d.name}` to update it again",
     )  # fmt: skip
 
