@@ -56,7 +56,7 @@ def resolve(
     (then the second value is the reason and the spec is unusable)."""
     if not d.refs:
         return d, None
-    spec, written, waits = dict(d.spec), dict(d.sent), []
+    ids, waits = {}, []
     for field, target in sorted(d.refs.items()):
         if d.kind.lifecycle == "service":
             job = last_completed(target, ledger, live)
@@ -68,8 +68,13 @@ def resolve(
                 return d, why
             if why:
                 waits.append(why)
-        spec[field] = written[field] = job
-    return dataclasses.replace(d, spec=spec, written=written, waiting="; ".join(waits)), None
+        ids[field] = job
+    return _with_ids(d, ids, waiting="; ".join(waits)), None
+
+
+def _with_ids(d: Desired, ids: Mapping[str, str], waiting: str = "") -> Desired:
+    """``d`` with these id fields set, in the effective spec and in what is sent alike."""
+    return dataclasses.replace(d, spec={**d.spec, **ids}, written={**d.sent, **ids}, waiting=waiting)
 
 
 def _current(
@@ -97,10 +102,7 @@ def by_ledger(d: Desired, ledger: Ledger) -> Desired | None:
     None when a target has no job there yet (the plan then waits for it anyway)."""
     if not d.refs:
         return d
-    spec, written = dict(d.spec), dict(d.sent)
-    for field, target in d.refs.items():
-        cur = ledger.current(target)
-        if cur is None:
-            return None
-        spec[field] = written[field] = cur["jobId"]
-    return dataclasses.replace(d, spec=spec, written=written)
+    current = {field: ledger.current(target) for field, target in d.refs.items()}
+    if any(cur is None for cur in current.values()):
+        return None
+    return _with_ids(d, {field: cur["jobId"] for field, cur in current.items() if cur is not None})
