@@ -23,6 +23,7 @@ RoleOpt = Annotated[
         "--neptune-iam-role-arn", metavar="ARN", help="Role for the call (when the cluster has no default)."
     ),
 ]
+MaxItemsOpt = Annotated[int, typer.Option("--max-items", metavar="N", help="1 to 1024.")]
 jobs_app = typer.Typer(
     cls=Group, no_args_is_help=True, help="Imperative calls: model-training jobs, data processing, endpoints."
 )
@@ -40,7 +41,7 @@ def _emit(doc: Any, fmt: DataFormat, text: str) -> None:
 @connected(NEPTUNE, CONFIG)
 def list_jobs(
     conn: Connection,
-    max_items: Annotated[int, typer.Option("--max-items", metavar="N", help="1 to 1024.")] = 10,
+    max_items: MaxItemsOpt = 10,
     role: RoleOpt = None,
     fmt: DataFormatOpt = DataFormat.TEXT,
 ) -> None:
@@ -122,18 +123,18 @@ def _resource_commands(resource: str, what: str, remove: str) -> typer.Typer:
     @connected(NEPTUNE, CONFIG)
     def list_ids(
         conn: Connection,
-        max_items: Annotated[int, typer.Option("--max-items", metavar="N", help="1 to 1024.")] = 10,
+        max_items: MaxItemsOpt = 10,
         role: RoleOpt = None,
         fmt: DataFormatOpt = DataFormat.TEXT,
     ) -> None:
         """List the ids the service returns, each with its status."""
-        from ..engine.observe import read_job
+        from ..engine.observe import read_jobs
         from ..render.style import clean
 
         client = _client(conn)
         ids = client.list_ids(resource, max_items, role)
-        views = {i: read_job(client, i, role, resource) for i in ids}
-        rows = [{"id": i, "status": v.status if v else "NotFound"} for i, v in views.items()]
+        views = read_jobs(client, ids, role, resource=resource)
+        rows = [{"id": i, "status": v.status if (v := views.get(i)) else "NotFound"} for i in ids]
         text = "".join(f"{clean(r['id'])}  {r['status']}\n" for r in rows) or f"no {what}s listed\n"
         _emit({"ids": ids, "items": rows}, fmt, text)
 

@@ -112,10 +112,14 @@ def read_job(
 
 
 def read_jobs(
-    client: NeptuneClient, ids: Sequence[str], role: str | None = None, workers: int = 8
+    client: NeptuneClient,
+    ids: Sequence[str],
+    role: str | None = None,
+    workers: int = 8,
+    resource: str = TRAINING.resource,
 ) -> dict[str, JobView | None]:
     """Each id's status, read concurrently (``None`` where the job vanished since it was listed)."""
-    return _parallel(lambda job: read_job(client, job, role), ids, workers)
+    return _parallel(lambda job: read_job(client, job, role, resource), ids, workers)
 
 
 def _readers(
