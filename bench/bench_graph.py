@@ -17,20 +17,15 @@ from reconciler.core.kinds import DATA_PROCESSING, ENDPOINT, TRAINING, Kind
 from reconciler.core.ledger import Ledger
 from reconciler.core.live import JobView, Live
 from reconciler.core.plan import plan
+from reconciler.manifests import schema
 from reconciler.manifests.desired import effective_spec
 
 AT = "2026-11-30T00:00:00Z"
-POLICY = {
-    "onDataChange": "incremental",
-    "onSupersede": "wait",
-    "retries": 0,
-    "deletion": "retain",
-    "suspend": False,
-}
 
 
 def _desired(name: str, kind: Kind, spec: dict[str, Any], refs: dict[str, str]) -> Desired:
-    policy = {"promote": "auto", "deletion": "retain"} if kind is ENDPOINT else POLICY
+    """As the manifest layer builds it: schema defaults in the spec and the policy."""
+    policy = schema.with_defaults(schema.load(kind.schema)["properties"]["policy"], {})
     return Desired(name, effective_spec(spec, None, kind), policy, kind=kind, refs=refs)
 
 

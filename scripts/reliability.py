@@ -157,10 +157,12 @@ def converge(
     return False
 
 
-def killed_apply(repo: Repo, row: Row, rng: random.Random, *args: str) -> None:
-    """Start apply and SIGKILL it at a random moment (possibly after it finished)."""
+def killed_apply(
+    repo: Repo, row: Row, rng: random.Random, *args: str, window: tuple[float, float] = (0.3, 2.0)
+) -> None:
+    """Start apply and SIGKILL it at a random moment of ``window`` seconds (possibly after it finished)."""
     proc = repo.start("apply", "--auto-approve", *args)
-    time.sleep(rng.uniform(0.3, 2.0))
+    time.sleep(rng.uniform(*window))
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
         row.kills += 1
@@ -298,13 +300,7 @@ def scenario_graph(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> Ro
                 (specs / "model.yaml").write_text(GRAPH["model"].format(name="model", hpo=2))
                 (specs / "ep.yaml").write_text(GRAPH["ep"])
                 repo.cluster.faults(**FAULTS, seed=rng.randrange(1 << 30))
-                proc = repo.start("apply", "--auto-approve", *args)
-                time.sleep(rng.uniform(0.5, 6.0))
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGKILL)
-                    row.kills += 1
-                proc.communicate()
-                row.runs += 1
+                killed_apply(repo, row, rng, *args, window=(0.5, 6.0))  # converge runs for seconds
                 repo.cluster.faults(**NO_FAULTS)
                 converge(repo, row, *args, plan_args=())
                 ids = graph_ids(repo.cluster)
