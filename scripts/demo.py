@@ -240,13 +240,17 @@ def story(repo: Path, url: str, s3: Any) -> None:
     expect_actions(repo, {"kg-transe": "retrain", "kg-rotate": "record"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
 
-    say("8. A model and the endpoint are retired: remove their manifests; pruning needs --prune")
+    say("8. A model and the endpoint are retired: remove their manifests; pruning needs --prune,")
+    say("   and deleting an endpoint (or stopping a running job) needs it named: --confirm-prune NAME")
     for name in ("churn-spot", "fraud-endpoint"):
         (specs / f"{name}.yaml").unlink()
         print(f"{DIM}rm specs/{name}.yaml{RESET}")
     reconciler("plan", "--prune", expect=2, cwd=repo, label="plan-prune")
-    expect_actions(repo, {"churn-spot": "forget", "fraud-endpoint": "delete"}, "--prune")
-    reconciler("apply", "--auto-approve", "--prune", cwd=repo, label="apply-prune")
+    expect_actions(repo, {"churn-spot": "forget", "fraud-endpoint": "hold"}, "--prune")
+    expect_actions(
+        repo, {"churn-spot": "forget", "fraud-endpoint": "delete"}, "--confirm-prune", "fraud-endpoint"
+    )
+    reconciler("apply", "--auto-approve", "--confirm-prune", "fraud-endpoint", cwd=repo, label="apply-prune")
 
     say("9. In sync: the plan is empty (exit code 0)")
     reconciler("plan", "--prune", cwd=repo, label="plan-in-sync")

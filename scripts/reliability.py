@@ -201,7 +201,8 @@ def lifecycle(repo: Repo, row: Row, rng: random.Random, models: int) -> None:
     for phase, change, expected in phases:
         change()
         emu.faults(**FAULTS, seed=rng.randrange(1 << 30))
-        extra = ("--prune",) if phase == "prune" else ()
+        confirm = [arg for n in sorted(pruned) for arg in ("--confirm-prune", n)]
+        extra = ("--prune", *confirm) if phase == "prune" else ()
         killed_apply(repo, row, rng, *extra)
         converge(repo, row, *extra)
         if phase == "create":

@@ -197,7 +197,9 @@ def _converge(
     rounds = f"{done.rounds} round(s)"
     if done.ending == "in-sync":
         held = "".join(
-            f"\n{a.name}: held for promotion; `reconciler apply --promote {a.name}` rolls it out"
+            f"\n{a.name}: {a.reason}"
+            if a.orphan
+            else f"\n{a.name}: held for promotion; `reconciler apply --promote {a.name}` rolls it out"
             for a in done.held
         )
         out.write(f"Converged after {rounds}: git and the cluster agree.{held}\n")

@@ -87,6 +87,14 @@ PruneAllOpt = Annotated[
         "--prune-all", metavar="", help="Like --prune, also when it removes more than half of the manifests."
     ),
 ]
+ConfirmPruneOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--confirm-prune",
+        metavar="NAME",
+        help="Let --prune delete endpoint NAME or stop its running job (implies --prune; repeatable).",
+    ),
+]
 NoPreflightOpt = Annotated[
     bool, typer.Option("--no-s3-preflight", metavar="", help="Skip checking custom-model sources in S3.")
 ]
@@ -248,18 +256,25 @@ def scoped(fn: F) -> F:
     return _bundle("scope", Scope, _SCOPE_OPTIONS)(fn)
 
 
-def _options(replace: list[str] | None, prune: bool, prune_all: bool, promote: list[str] | None) -> Options:
+def _options(
+    replace: list[str] | None,
+    prune: bool,
+    prune_all: bool,
+    promote: list[str] | None,
+    confirm_prune: list[str] | None,
+) -> Options:
     return Options(
-        replace=frozenset(replace or []), prune=prune or prune_all, prune_all=prune_all,
-        promote=frozenset(promote or []),
+        replace=frozenset(replace or []), prune=prune or prune_all or bool(confirm_prune), prune_all=prune_all,
+        promote=frozenset(promote or []), confirm_prune=frozenset(confirm_prune or []),
     )  # fmt: skip
 
 
 def planning(fn: F) -> F:
-    """Declare --replace, --prune, --prune-all and --promote on a command that takes ``options: Options``."""
+    """Declare --replace, --prune, --prune-all, --confirm-prune and --promote on a command that
+    takes ``options: Options``."""
     flags = {
         "replace": (ReplaceOpt, None), "prune": (PruneOpt, False), "prune_all": (PruneAllOpt, False),
-        "promote": (PromoteOpt, None),
+        "promote": (PromoteOpt, None), "confirm_prune": (ConfirmPruneOpt, None),
     }  # fmt: skip
     return _bundle("options", _options, flags)(fn)
 

@@ -151,7 +151,7 @@ def import_command(
     from ..engine.workflow import Selection, git_commit, load_desired, open_store
 
     settings = conn.settings()
-    desired = {d.name: d for d in load_desired(Selection(tuple(paths or ["specs/"])), settings)}
+    desired = {d.name: d for d in load_desired(Selection(tuple(paths or ["specs/"])), settings)[0]}
     if name not in desired:
         raise ReconcilerError(f"no manifest named {name!r}", "import needs the manifest the job belongs to")
     d = desired[name]

@@ -25,7 +25,7 @@ class ActionKind(StrEnum):
     RECORD = "record"
     UPDATE = "update"  # an endpoint updated in place (same id) to serve another model or instances
     DELETE = "delete"  # an endpoint deleted (its manifest pruned)
-    HOLD = "hold"  # an endpoint update held for `apply --promote NAME` (policy.promote: manual)
+    HOLD = "hold"  # held for the user: an endpoint update (`--promote NAME`) or a destructive prune
     NOOP = "noop"
 
     @property
@@ -77,5 +77,5 @@ _WORDS = {
     ActionKind.RETRY: "to retry", ActionKind.RECREATE: "to recreate", ActionKind.STOP: "to stop",
     ActionKind.FORGET: "to forget", ActionKind.WAIT: "waiting", ActionKind.BLOCKED: "blocked",
     ActionKind.RECORD: "to record", ActionKind.UPDATE: "to update", ActionKind.DELETE: "to delete",
-    ActionKind.HOLD: "held for --promote", ActionKind.NOOP: "unchanged",
+    ActionKind.HOLD: "held", ActionKind.NOOP: "unchanged",
 }  # fmt: skip

@@ -27,7 +27,7 @@ class Desired:
     location: str = ""
     kind: Kind = TRAINING
     written: Mapping[str, Any] | None = None  # None: the same as ``spec``
-    source: str = ""  # the manifest's file (normalised, relative): what prune's path scope checks
+    source: str = ""  # the manifest's file, from the repository root: what prune's path scope checks
     complete: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(
         default=None, compare=False, repr=False
     )

@@ -92,9 +92,14 @@ class Options:
     targets: frozenset[str] = frozenset()
     selector: Mapping[str, str] = field(default_factory=dict)
     prune_all: bool = False  # let --prune remove more than half of the managed manifests
-    # The manifest paths given (normalised): prune touches only ledger entries whose recorded
+    # The manifest paths given, relative to the repository root: prune touches only ledger entries whose recorded
     # file lies inside them. ``paths_exact``: a file was named, so an entry recorded without
     # its file (an older ledger) is out of scope.
     paths: tuple[str, ...] = ()
     paths_exact: bool = False
+    # Paths (from the repository root) discovery did not read: what lies there is never pruned.
+    skipped: tuple[str, ...] = ()
     promote: frozenset[str] = frozenset()  # endpoints whose held update (policy.promote: manual) may go
+    # Pruned manifests whose endpoint may be deleted or whose running job may be stopped: those
+    # prunes destroy work, so each is held until named (a missing file alone never does it).
+    confirm_prune: frozenset[str] = frozenset()

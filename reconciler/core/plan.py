@@ -98,7 +98,11 @@ def _unresolved(d: Desired, ledger: Ledger, why: str) -> Action:
 def _prune_guard(orphans: list[Action], managed: int, options: Options) -> list[Action]:
     """Refuse to prune more than half of the managed manifests at once without ``--prune-all``:
     a wrong path or emptied files must not stop a fleet (a single removal is always allowed)."""
-    pruning = [a for a in orphans if a.action in (ActionKind.STOP, ActionKind.DELETE, ActionKind.FORGET)]
+    pruning = [
+        a
+        for a in orphans
+        if a.action in (ActionKind.STOP, ActionKind.DELETE, ActionKind.FORGET, ActionKind.HOLD)
+    ]
     if options.prune_all or len(pruning) <= 1 or 2 * len(pruning) <= managed:
         return orphans
     why = (
@@ -124,6 +128,8 @@ def _in_scope(name: str, ledger: Ledger, options: Options) -> bool:
     if not all(labels.get(k) == v for k, v in options.selector.items()):
         return False
     source = applied.get("source")
+    if source and any(_inside(str(source), p) for p in options.skipped):
+        return False  # discovery did not read where its manifest lives: absent is not removed
     if not options.paths:
         return True
     if not source:
@@ -132,7 +138,8 @@ def _in_scope(name: str, ledger: Ledger, options: Options) -> bool:
 
 
 def _inside(source: str, path: str) -> bool:
-    """``source`` is ``path`` or lies under it (both normalised, relative, '/'-separated)."""
+    """``source`` is ``path`` or lies under it (both relative to the repository root,
+    '/'-separated; ``.`` is the root)."""
     if path == ".":
         return not source.startswith("../")
     return source == path or source.startswith(path.rstrip("/") + "/")
@@ -140,7 +147,7 @@ def _inside(source: str, path: str) -> bool:
 
 def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
     """A ledger entry whose manifest is gone: kept, stopped (prune, running), deleted (an
-    endpoint) or forgotten."""
+    endpoint) or forgotten. A stop or a deletion is held until ``--confirm-prune NAME``."""
     cur = ledger.current(name)
     cur_id = cur["jobId"] if cur else None
     status = live.status(cur_id)
@@ -150,30 +157,28 @@ def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
             name, ActionKind.NOOP, "manifest removed; --prune would stop or forget it", current_job_id=cur_id,
             kind=kind.name,
         )  # fmt: skip
+    clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
     if kind.lifecycle == "service" and status not in (None, "Missing", "Deleting"):
-        clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
-        return Action(
-            name, ActionKind.DELETE,
-            f"manifest removed (--prune): delete endpoint {cur_id}" + (" with clean=true" if clean else "")
-            + ", then forget it",
-            job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
-            applied=ledger.applied(name) or None, kind=kind.name,
-        )  # fmt: skip
-    if status == "InProgress":
-        clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
+        act, what = ActionKind.DELETE, f"delete endpoint {cur_id}" + (" with clean=true" if clean else "")
+    elif status == "InProgress":
         how = " with clean=true (deletion: clean)" if clean else " (deletion: retain keeps its artifacts)"
+        act, what = ActionKind.STOP, f"stop running job {cur_id}{how}"
+    else:
+        done = f"job {cur_id} is {status or 'unknown'}" if cur_id else "no job"
         return Action(
-            name, ActionKind.STOP,
-            f"manifest removed (--prune): stop running job {cur_id}{how}, then forget it",
-            job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
-            applied=ledger.applied(name) or None,  # the role the stop call carries
-            kind=kind.name,
+            name, ActionKind.FORGET, f"manifest removed (--prune); {done}: drop it from the ledger, touch nothing",
+            current_job_id=cur_id, kind=kind.name,
         )  # fmt: skip
-    what = f"job {cur_id} is {status or 'unknown'}" if cur_id else "no job"
+    if name not in options.confirm_prune:
+        return Action(
+            name, ActionKind.HOLD,
+            f"manifest removed (--prune) would {what}; held: a prune that destroys work needs "
+            f"`--confirm-prune {name}`",
+            current_job_id=cur_id, kind=kind.name,
+        )  # fmt: skip
     return Action(
-        name,
-        ActionKind.FORGET,
-        f"manifest removed (--prune); {what}: drop it from the ledger, touch nothing",
-        current_job_id=cur_id,
+        name, act, f"manifest removed (--prune): {what}, then forget it",
+        job_id=cur_id, current_job_id=cur_id, stop_job_id=cur_id, clean=clean, forget=True,
+        applied=ledger.applied(name) or None,  # the role the stop or delete call carries
         kind=kind.name,
-    )
+    )  # fmt: skip

@@ -24,6 +24,7 @@ from ..core.plan import plan
 from ..errors import ManifestError, ReconcilerError, closest
 from ..manifests.config import Settings
 from ..manifests.desired import desired_from
+from ..manifests.discover import repo_path
 from ..manifests.load import load, require_valid
 from ..neptune import NeptuneClient
 from ..state import StateStore, open_state
@@ -54,10 +55,11 @@ def parse_selector(items: Sequence[str] | None) -> dict[str, str]:
 
 def load_desired(
     selection: Selection, settings: Settings, *, prune: bool = False, known: frozenset[str] = frozenset()
-) -> list[Desired]:
-    """Valid manifests, selected; refuses an empty set (a typo must not prune everything), with
-    ``prune`` an empty manifest file, and a --target that names neither a manifest nor one of
-    ``known`` (the ledger's: a removed manifest may be targeted to prune it)."""
+) -> tuple[list[Desired], list[str]]:
+    """Valid manifests, selected, and the paths discovery skipped (prune leaves them alone);
+    refuses an empty set (a typo must not prune everything), with ``prune`` an empty manifest
+    file, and a --target that names neither a manifest nor one of ``known`` (the ledger's: a
+    removed manifest may be targeted to prune it)."""
     result = load(selection.paths, settings.defaults)
     manifests = require_valid(result, prune=prune)
     if not result.files:
@@ -71,7 +73,7 @@ def load_desired(
         desired = [d for d in desired if d.name in selection.targets]
     if selection.selector:
         desired = [d for d in desired if all(d.labels.get(k) == v for k, v in selection.selector.items())]
-    return desired
+    return desired, result.skipped
 
 
 def known_names(asked: frozenset[str], names: set[str], flag: str) -> None:
@@ -127,7 +129,7 @@ def run_plan(
     """Observe and plan. Reads only: neither the cluster nor the ledger changes."""
     store = store or open_store(settings)
     ledger = store.load()
-    desired = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
+    desired, skipped = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
     known_names(options.replace, {d.name for d in desired}, "--replace")
     endpoints = {d.name for d in desired if d.kind.lifecycle == "service"}
     known_names(options.promote, endpoints, "--promote")
@@ -137,8 +139,8 @@ def run_plan(
     live = observe(client, desired, ledger, parallelism=parallelism, preflight=preflight)
     scoped = dataclasses.replace(
         options, targets=selection.targets, selector=dict(selection.selector),
-        paths=tuple(os.path.normpath(p) for p in selection.paths),
-        paths_exact=any(not os.path.isdir(p) for p in selection.paths),
+        paths=tuple(repo_path(p) for p in selection.paths),
+        paths_exact=any(not os.path.isdir(p) for p in selection.paths), skipped=tuple(skipped),
     )  # fmt: skip
     result = plan(desired, ledger, live, scoped, commit=git_commit())
     return PlanRun(desired, store, ledger, live, result)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ConfigError
 from . import schema
-from .load import CONFIG_NAMES
+from .discover import CONFIG_NAMES
 from .messages import describe_error
 from .yamlsource import YamlProblem, load_documents, read_limited
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from ..core.desired import Desired
 from ..core.kinds import TRAINING, Kind
 from . import schema
+from .discover import repo_path
 from .load import Manifest
 
 
@@ -39,7 +39,7 @@ def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | No
             m.kind,
             written={**kind_defaults(defaults, m.kind), **m.spec},
             complete=completer(m.kind.schema),
-            source=os.path.normpath(m.file),
+            source=repo_path(m.file),
             refs=dict(m.refs),
         )  # fmt: skip
         for m in sorted(manifests, key=lambda m: m.name)

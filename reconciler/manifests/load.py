@@ -6,7 +6,6 @@ uniqueness, managed fields) live here, each with its own code. Every problem is 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,20 +14,21 @@ from typing import Any
 from ..core.kinds import TRAINING, Kind, registry
 from ..errors import ManifestError, closest
 from . import schema
+from .discover import discover
 from .messages import describe_error, kind_of
 from .problems import WARNING, Problem, has_errors
 from .rules import cross_field
 from .yamlsource import Document, YamlProblem, load_documents, quick_document, read_limited
 
 API_VERSION = "neptune-ml.reconciler/v1"
-CONFIG_NAMES = ("reconciler.yaml", "reconciler.yml")
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Problem codes, one per rule (the README lists them).
 CODES = {
     "M000": "file holds no manifest (warning; an error for --prune)",
     "M001": "document is not a mapping",
     "M002": "unknown apiVersion",
     "M003": "unknown kind",
+    "M004": "folder skipped: a dot-folder, or one already read through a link (warning)",
+    "M005": "a link that leaves the repository (not read)",
     "M010": "unknown field",
     "M011": "field managed by the reconciler",
     "M012": "missing required field",
@@ -79,39 +79,20 @@ class LoadResult:
     manifests: list[Manifest]
     problems: list[Problem]
     files: list[str]
+    skipped: list[str] = field(default_factory=list)  # paths (from the repository root) not read
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.problems)
 
 
-def discover(paths: Iterable[str]) -> list[str]:
-    """Every ``*.yaml``/``*.yml``/``*.json`` file under ``paths`` (recursive), sorted; config files
-    skipped. A path given by name is read whatever it is (reading refuses what is not a file)."""
-    found: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.endswith(MANIFEST_SUFFIXES) and name not in CONFIG_NAMES:
-                        found.append(str(Path(root) / name))
-        elif path.exists() or path.is_symlink():
-            found.append(str(path))
-        else:
-            raise ManifestError(
-                f"{raw}: no such file or directory", "pass the files or folders holding manifests"
-            )
-    return sorted(dict.fromkeys(found))
-
-
 def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> LoadResult:
     """Load and validate every manifest under ``paths``; ``defaults`` are the config defaults."""
     paths = list(paths)
-    files = discover(paths)
+    discovered = discover(paths)
+    files = discovered.files
     manifests: list[Manifest] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(discovered.problems)
     for file in files:
         try:
             raw = read_limited(file)
@@ -138,7 +119,7 @@ def load(paths: Iterable[str], defaults: Mapping[str, Any] | None = None) -> Loa
     problems.extend(broken)
     refused = {p.file for p in broken if p.severity != WARNING}
     manifests = [m for m in manifests if m.file not in refused or not m.refs]
-    return LoadResult(manifests, sorted(problems), files)
+    return LoadResult(manifests, sorted(problems), files, discovered.skipped)
 
 
 def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest | None, list[Problem]]:

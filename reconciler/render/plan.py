@@ -62,7 +62,7 @@ def render_text(
             continue
         line(f"{a.symbol:>3} {headline(a)}", a.action)
         line(f"      {a.reason}")
-        if a.stop_job_id and a.action is not ActionKind.STOP:
+        if a.stop_job_id and a.action.starts_job:
             line(f"      then: stop {a.stop_job_id} before the new job starts")
         for c in a.changes:
             line(f"      {c.describe()}")

@@ -186,8 +186,12 @@ def test_manual_promotion_holds_the_new_model_until_promote(graph: Workspace) ->
 def test_pruning_an_endpoint_deletes_it(graph: Workspace) -> None:
     assert converge(graph).code == 0
     (graph.specs / "fraud-endpoint.yaml").unlink()
-    assert graph.actions("--prune")["fraud-endpoint"] == "delete"
-    r = graph.apply("--prune")
+    assert graph.actions("--prune")["fraud-endpoint"] == "hold"
+    r = converge(graph, "--prune")
+    assert r.code == 0 and "held: a prune that destroys work needs `--confirm-prune fraud-endpoint`" in r.out
+    assert graph.emu.emulator.store.get("endpoint", "fraud-endpoint")["status"] == "InService"
+    assert graph.actions("--confirm-prune", "fraud-endpoint")["fraud-endpoint"] == "delete"
+    r = graph.apply("--confirm-prune", "fraud-endpoint")
     assert r.code == 0 and "fraud-endpoint: deleted fraud-endpoint and forgot it" in r.out
     assert graph.emu.emulator.store.get("endpoint", "fraud-endpoint")["status"] == "Deleting"
     assert "fraud-endpoint" not in graph.ledger().names()
@@ -315,7 +319,7 @@ def test_a_running_data_processing_job_is_stopped_on_its_own_resource_when_prune
     (graph.specs / "fraud-rgcn.yaml").unlink()
     (graph.specs / "fraud-endpoint.yaml").unlink()
     (graph.specs / "other.yaml").write_text(dp_manifest("other"))
-    r = graph.apply("--prune")
+    r = graph.apply("--prune-all", "--confirm-prune", "data-11", "--confirm-prune", "fraud-endpoint")
     assert r.code == 0, r.out + r.err
     assert f"data-11: stopped {job} and forgot it" in r.out
     stops = graph.emu.log("DELETE")

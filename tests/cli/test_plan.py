@@ -115,8 +115,9 @@ def test_prune_stop_and_forget(ws: Workspace) -> None:
     assert "warning: a: manifest removed; plan with --prune to stop or forget its job" in r.out
     # Both managed manifests are gone: more than half, so --prune alone refuses.
     assert ws.actions("--prune") == {"a": "blocked", "b": "blocked", "keep": "create"}
-    assert ws.actions("--prune-all") == {"a": "stop", "b": "forget", "keep": "create"}
-    converge(ws, "--prune-all")
+    assert ws.actions("--prune-all") == {"a": "hold", "b": "forget", "keep": "create"}
+    assert ws.actions("--prune-all", "--confirm-prune", "a") == {"a": "stop", "b": "forget", "keep": "create"}
+    converge(ws, "--prune-all", "--confirm-prune", "a")
     assert ws.emu.status(running) == "Stopping"
     assert ws.ledger().names() == ["keep"]
 

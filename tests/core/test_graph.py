@@ -165,7 +165,10 @@ def test_a_pruned_endpoint_is_deleted_with_its_deletion_policy_and_a_gone_one_fo
     eps, state, old, _ = _served()
     data_ = state.data
     data_["resources"]["ep"]["applied"]["policy"]["deletion"] = "clean"
-    act = plan([model()], state, live({"ep": "InService"}), Options(prune=True)).action_for("ep")
+    held = plan([model()], state, live({"ep": "InService"}), Options(prune=True)).action_for("ep")
+    assert held is not None and held.action is K.HOLD and not held.action.executes
+    yes = Options(prune=True, confirm_prune=frozenset({"ep"}))
+    act = plan([model()], state, live({"ep": "InService"}), yes).action_for("ep")
     assert act is not None and act.action is K.DELETE and act.clean and act.forget and act.kind == "Endpoint"
     gone = plan([model()], state, live({"ep": None}), Options(prune=True)).action_for("ep")
     assert gone is not None and gone.action is K.FORGET

@@ -215,10 +215,14 @@ def test_removed_manifest_without_prune_is_left_alone_with_a_warning() -> None:
 
 
 def test_removed_manifest_with_prune() -> None:
-    running = plan([], ledger((D, [G])), live({J: "InProgress"}), Options(prune=True)).actions[0]
+    held = plan([], ledger((D, [G])), live({J: "InProgress"}), Options(prune=True)).actions[0]
+    assert (held.action, held.stop_job_id, held.forget) == ("hold", None, False)
+    assert "needs `--confirm-prune m`" in held.reason
+    yes = Options(prune=True, confirm_prune=frozenset({"m"}))
+    running = plan([], ledger((D, [G])), live({J: "InProgress"}), yes).actions[0]
     assert (running.action, running.stop_job_id, running.clean, running.forget) == ("stop", J, False, True)
     d = desired(policy={"deletion": "clean"})
-    clean = plan([], ledger((d, [generation(d)])), live({J: "InProgress"}), Options(prune=True)).actions[0]
+    clean = plan([], ledger((d, [generation(d)])), live({J: "InProgress"}), yes).actions[0]
     assert clean.clean
     done = plan([], ledger((D, [G])), live({J: "Completed"}), Options(prune=True)).actions[0]
     assert (done.action, done.job_id) == ("forget", None)

@@ -143,7 +143,8 @@ def test_prune_with_max_stops(ws: Workspace) -> None:
     r = ws.apply("--prune", "--max-stops", "2")
     assert r.code == 1 and ws.emu.log("DELETE") == []  # 3 of 4: more than half needs --prune-all
     assert "(more than half), so nothing is pruned; if they are all meant to go, pass --prune-all" in r.out
-    r = ws.apply("--prune-all", "--max-stops", "2")
+    confirm = ("--confirm-prune", "a", "--confirm-prune", "b", "--confirm-prune", "c")
+    r = ws.apply("--prune-all", "--max-stops", "2", *confirm)
     assert r.code == 1
     assert f"a: stopped {jobs['a']} (clean) and forgot it" in r.lines
     assert f"b: stopped {jobs['b']} and forgot it" in r.lines
@@ -151,7 +152,7 @@ def test_prune_with_max_stops(ws: Workspace) -> None:
     assert ws.emu.status(jobs["c"]) == "InProgress"
     deletes = {e["path"].rsplit("/", 1)[1]: e["query"]["clean"] for e in ws.emu.log("DELETE")}
     assert deletes == {jobs["a"]: "true", jobs["b"]: "false"}
-    assert ws.apply("--prune-all", "--max-stops", "2").code == 0
+    assert ws.apply("--prune-all", "--max-stops", "2", *confirm).code == 0
     assert ws.ledger().names() == ["keep"]
     assert run("plan", "--prune").code == 0
 
@@ -284,7 +285,7 @@ def test_killed_stop_resumes(ws: Workspace) -> None:
     ws.emu.seed_dp("dp-other")
     env = {**os.environ, "RECONCILER_PAUSE_AT": "stop-intent", "RECONCILER_PAUSE_SECONDS": "30"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--prune"],
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--confirm-prune", "m"],
         cwd=ws.root,
         env=env,
         stdout=subprocess.PIPE,
@@ -295,7 +296,7 @@ def test_killed_stop_resumes(ws: Workspace) -> None:
     proc.kill()
     proc.communicate(timeout=10)
     open_state(str(ws.state)).force_unlock()
-    assert ws.apply("--prune").code == 0
+    assert ws.apply("--confirm-prune", "m").code == 0
     assert ws.emu.status(job) == "Stopping" and "m" not in ws.ledger().names()
 
 

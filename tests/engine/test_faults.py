@@ -36,7 +36,7 @@ def test_retryable_faults_end_in_the_right_state(
     converge(ws)  # creates, gets, lists
     ws.write("a", dp="dp-1", policy="suspend: true")  # a stop
     ws.remove("b")  # a prune stop (1 of 3)
-    converge(ws, "--prune")
+    converge(ws, "--confirm-prune", "b")
     ws.emu.faults(error_rate=0.0)
     ids = ws.emu.training_ids()
     assert len(ids) == 3  # one job per manifest, never two
@@ -55,6 +55,6 @@ def test_dropped_answers_on_every_call(ws: Workspace) -> None:
     ws.emu.faults(drop_rate=0.3, seed=3)
     converge(ws)
     ws.remove("c")
-    converge(ws, "--prune")
+    converge(ws, "--confirm-prune", "c")
     ws.emu.faults(drop_rate=0.0)
     assert len(ws.emu.training_ids()) == 3 and sorted(ws.ledger().names()) == ["a", "b"]

@@ -22,7 +22,7 @@ def test_creates_send_only_what_was_set_and_every_call_carries_the_role(ws: Work
     assert ws.apply().code == 0
     ws.write("a", dp="dp-2", policy="suspend: true")  # a stop of the running incremental job
     ws.remove("c")
-    assert ws.apply("--prune").code == 0
+    assert ws.apply("--confirm-prune", "c").code == 0
     assert run("jobs", "list", "--neptune-iam-role-arn", ROLE).code == 0
 
     written = {"a": {"dataProcessingJobId", "trainModelS3Location"}}
@@ -64,7 +64,7 @@ def test_the_graph_sends_only_what_was_written_and_every_call_carries_the_role(w
     r = ws.apply("--converge", "--poll-interval", "0.05", "--timeout", "1m")
     assert r.code == 0, r.out + r.err
     (ws.specs / "e.yaml").unlink()
-    assert ws.apply("--prune").code == 0
+    assert ws.apply("--confirm-prune", "e").code == 0
     posts = {e["path"]: e["body"] for e in ws.emu.log("POST")}
     dp, model = ws.current("d"), ws.current("m")
     assert posts["/ml/dataprocessing"] == {
