@@ -8,6 +8,7 @@ failed, or when ``timeout`` passes (then it says what is still waiting).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ def run_converge(
     for round_no in range(1, MAX_ROUNDS + 1):
         view.say(f"── round {round_no} ──")
         result = run_apply(client, settings, request, view)
+        request = _replaced(request, result)
         if result.plan.edges:
             view.say(graph_line(result.plan))
         waiting = [a for a in result.plan.actions if a.action is ActionKind.WAIT]
@@ -78,6 +80,16 @@ def run_converge(
             view.say(stage_line(result.plan))
             sleep(min(interval, left))
     return ConvergeResult("rounds", MAX_ROUNDS, result)
+
+
+def _replaced(request: ApplyRequest, result: ApplyResult) -> ApplyRequest:
+    """``--replace NAME`` is one act: once a round has carried it out (started the new job or
+    updated the endpoint), later rounds converge instead of replacing again."""
+    done = {o.name for o in result.succeeded if o.action.executes} & request.options.replace
+    if not done:
+        return request
+    options = dataclasses.replace(request.options, replace=request.options.replace - done)
+    return dataclasses.replace(request, options=options)
 
 
 def stage_line(plan: Plan) -> str:

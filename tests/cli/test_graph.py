@@ -424,3 +424,20 @@ def test_state_rebuild_finds_the_whole_graph_again(graph: Workspace) -> None:
     assert {k: len(graph.emu.ids(k)) for k in ("processing", "training", "endpoint")} == {
         "processing": 1, "training": 1, "endpoint": 1,
     }  # fmt: skip
+
+
+def test_replace_under_converge_is_one_act(graph: Workspace) -> None:
+    """`--replace NAME` with --converge retrains once (round one) and then converges; it used to
+    replace again every round (-r2 … -r9, then blocked)."""
+    assert converge(graph).code == 0
+    first = graph.current("fraud-rgcn")
+    r = converge(graph, "--replace", "fraud-rgcn")
+    assert r.code == 0, r.out + r.err
+    models = graph.emu.ids("training")
+    assert len(models) == 2 and first in models, models
+    assert endpoint_serves(graph) == graph.current("fraud-rgcn") != first
+    updates = [e for e in graph.emu.log("POST") if e["path"] == "/ml/endpoints" and e["body"].get("update")]
+    r = converge(graph, "--replace", "fraud-endpoint")
+    assert r.code == 0, r.out + r.err
+    again = [e for e in graph.emu.log("POST") if e["path"] == "/ml/endpoints" and e["body"].get("update")]
+    assert len(again) == len(updates) + 1
