@@ -117,7 +117,12 @@ _OPTIONS: dict[str, Any] = {
             show_default=False,
         ),
     ],
-    "auth": Annotated[str | None, typer.Option("--auth", metavar="iam|none", help="iam (SigV4) or none.")],
+    "auth": Annotated[
+        str | None,
+        typer.Option(
+            "--auth", metavar="iam|none", help="iam (SigV4-signed requests) or none (the default: unsigned)."
+        ),
+    ],
     "region": Annotated[
         str | None, typer.Option("--region", metavar="REGION", help="AWS region (env AWS_REGION).")
     ],

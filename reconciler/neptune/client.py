@@ -269,7 +269,7 @@ class NeptuneClient:
                 log.debug("%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000)
                 if response.status_code < 300:
                     return _json(what, response)
-                error: ApiError = from_response(what, response)
+                error: ApiError = from_response(what, response, signed=self.session.auth is not None)
                 retry_after = _retry_after(response)
             except requests.RequestException as e:
                 log.debug("%s -> %s", what, type(e).__name__)

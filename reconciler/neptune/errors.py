@@ -49,6 +49,10 @@ class BadRequestError(ApiError):
 # (its 404 twin is MLResourceNotFoundException), and a GET can't be confirmed by another GET.
 # Creates and stops never decide by text: the client and apply confirm them with a GET.
 MISSING_ID = "resource with the given ID"
+UNSIGNED_HINT = (
+    "the request was not signed (auth defaults to none): for an IAM-enabled cluster set `auth: iam` "
+    "in reconciler.yaml or pass --auth iam"
+)
 THROTTLING = frozenset({"TooManyRequestsException", "ThrottlingException"})
 # Used when botocore's service model can't be read (it is the source of the retryable list).
 _FALLBACK_RETRYABLE = frozenset({"ClientTimeoutException", "ThrottlingException", "TooManyRequestsException",
@@ -69,8 +73,11 @@ def retryable_codes() -> frozenset[str]:
     return frozenset(found | THROTTLING | {"InternalFailureException"})
 
 
-def from_response(what: str, response: requests.Response) -> ApiError:
-    """The error for a non-2xx answer to ``what`` (``"GET /ml/modeltraining/x"``)."""
+def from_response(what: str, response: requests.Response, *, signed: bool = True) -> ApiError:
+    """The error for a non-2xx answer to ``what`` (``"GET /ml/modeltraining/x"``). The status
+    decides first: only a 4xx can say an id does not exist; a 5xx is a server failure whatever
+    its body names (a retry or a GET settles it). ``signed``: whether the request was signed
+    (an unsigned one refused with 401/403 says to set ``auth: iam``)."""
     status = response.status_code
     request_id = response.headers.get("x-amzn-RequestId", "")
     code, detail = "", ""
@@ -86,25 +93,28 @@ def from_response(what: str, response: requests.Response) -> ApiError:
     if not code:
         text = shorten(response.text or response.reason or "", 120)
         fallback = ServerError if status >= 500 or status == 429 else BadRequestError
+        unsigned = status in (401, 403) and not signed
         return fallback(
             f"{what}: HTTP {status} without a Neptune error envelope: {text!r}",
             status=status,
-            hint="is the endpoint a Neptune cluster (https://<cluster>:8182)?",
+            hint=UNSIGNED_HINT if unsigned else "is the endpoint a Neptune cluster (https://<cluster>:8182)?",
         )
     rid = f" (request id {request_id})" if request_id else ""
     message = f"{what}: {code}: {shorten(detail)}{rid}"
     kind: type[ApiError] = BadRequestError
     hint = None
-    if code == "MLResourceNotFoundException" or (
+    if status >= 500 or status == 408:
+        kind = ServerError  # retryable; for a create, an unknown outcome settled by a GET
+    elif code == "MLResourceNotFoundException" or (
         code == "InvalidParameterException" and MISSING_ID.lower() in detail.lower()
     ):
         kind = NotFoundError
     elif status == 429 or code in THROTTLING:
         kind = ThrottledError
-    elif status >= 500 or status == 408 or code in retryable_codes():
-        kind = ServerError  # retryable; for a create, an unknown outcome settled by a GET
+    elif code in retryable_codes():
+        kind = ServerError
     elif status in (401, 403) or "AccessDenied" in code or "Signature" in code:
-        hint = "check auth: iam, the region and the role's neptune-db permissions"
+        hint = "check the region and the role's neptune-db permissions" if signed else UNSIGNED_HINT
     return kind(message, code=code, status=status, request_id=request_id, hint=hint)
 
 

@@ -58,3 +58,17 @@ def test_dropped_answers_on_every_call(ws: Workspace) -> None:
     converge(ws, "--confirm-prune", "c")
     ws.emu.faults(drop_rate=0.0)
     assert len(ws.emu.training_ids()) == 3 and sorted(ws.ledger().names()) == ["a", "b"]
+
+
+def test_a_5xx_saying_not_found_never_recreates(ws: Workspace) -> None:
+    """Defect: a 5xx whose body names MLResourceNotFoundException read as 'vanished', so apply
+    recreated (a duplicate -r2) while the original ran. Now the plan fails and starts nothing."""
+    ws.emu.seed_dp("dp-1")
+    ws.write("a", dp="dp-1")
+    assert ws.apply().code == 0
+    ws.emu.faults(error_rate=1.0, error_status=503, error_code="MLResourceNotFoundException")
+    r = ws.apply()
+    assert r.code == 1 and "MLResourceNotFoundException" in r.err
+    ws.emu.faults(error_rate=0.0)
+    assert ws.emu.training_ids() == [ws.current("a")]
+    assert ws.actions() == {"a": "noop"}

@@ -415,3 +415,24 @@ def test_a_trickling_server_cannot_hold_a_call_past_its_deadline(where: str) -> 
     finally:
         stop.set()
         listener.close()
+
+
+def test_a_5xx_naming_a_missing_resource_is_a_server_error_never_not_found(emu: Emu) -> None:
+    """A 5xx whose body carries MLResourceNotFoundException is a failing server, not evidence that
+    the job is gone (it used to count as vanished: a recreate while the job existed)."""
+    emu.seed_dp("dp-1")
+    emu.faults(error_rate=1.0, error_status=503, error_code="MLResourceNotFoundException")
+    c, _ = client(emu)
+    c.retry = RetryPolicy(attempts=2)
+    with pytest.raises(ServerError, match="MLResourceNotFoundException"):
+        c.get_processing_job("dp-1")
+
+
+def test_an_unsigned_request_refused_says_to_set_auth_iam(emu: Emu) -> None:
+    emu.options(auth_keys={"AKIAFAKEFAKEFAKE0000": "fake-secret-never-printed-0000000000000"})
+    c, _ = client(emu)
+    with pytest.raises(BadRequestError) as info:
+        c.list_training_jobs()
+    assert info.value.status == 403 and "set `auth: iam`" in (info.value.hint or "")
+    signed, _ = client(emu, auth="iam")
+    assert signed.list_training_jobs() == []
