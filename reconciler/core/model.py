@@ -32,6 +32,7 @@ class Action:
     orphan: bool = False  # the manifest is gone from the paths given; only the ledger knows it
     location: str = ""
     kind: str = "ModelTrainingJob"  # the manifest's kind: which API resource its calls go to
+    waits_on: str = ""  # an unresolved reference: the manifest at the root of the chain it waits on
 
     @property
     def symbol(self) -> str:

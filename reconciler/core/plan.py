@@ -85,13 +85,13 @@ def _kind_changed(d: Desired, ledger: Ledger, was: str) -> Action:
     )  # fmt: skip
 
 
-def _unresolved(d: Desired, ledger: Ledger, why: str) -> Action:
+def _unresolved(d: Desired, ledger: Ledger, why: refs.Unresolved) -> Action:
     """A manifest whose reference can't resolve yet: nothing to send; it waits for the graph."""
     cur = ledger.current(d.name)
     cur_id = cur["jobId"] if cur else None
     return Action(
-        d.name, ActionKind.WAIT, f"waits: {why}", job_id=cur_id, current_job_id=cur_id,
-        location=d.location, kind=d.kind.name,
+        d.name, ActionKind.WAIT, f"waits: {why.why}", job_id=cur_id, current_job_id=cur_id,
+        location=d.location, kind=d.kind.name, waits_on=why.root,
     )  # fmt: skip
 
 

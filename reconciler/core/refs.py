@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from .desired import Desired
 from .kinds import KINDS, by_name
@@ -49,11 +50,21 @@ def order(desired: Sequence[Desired]) -> list[Desired]:
     return out
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """Why a manifest's reference can't resolve yet, and the manifest at the root of the chain
+    it waits along (a reason names that root, never the reasons of the links between: a chain of
+    N references then costs N short reasons, not N nested ones)."""
+
+    why: str
+    root: str
+
+
 def resolve(
     d: Desired, decided: Mapping[str, Action], ledger: Ledger, live: Live
-) -> tuple[Desired, str | None]:
+) -> tuple[Desired, Unresolved | None]:
     """``d`` with its references replaced by ids, and why it must wait if one can't resolve
-    (then the second value is the reason and the spec is unusable)."""
+    (then the spec is unusable)."""
     if not d.refs:
         return d, None
     ids, waits = {}, []
@@ -61,11 +72,12 @@ def resolve(
         if d.kind.lifecycle == "service":
             job = last_completed(target, ledger, live)
             if job is None:
-                return d, f"{target} has no Completed job yet"
+                return d, Unresolved(f"{target} has no Completed job yet", target)
         else:
             job, why = _current(target, decided, ledger, live)
             if job is None:
-                return d, why
+                act = decided.get(target)
+                return d, Unresolved(why, act.waits_on if act is not None and act.waits_on else target)
             if why:
                 waits.append(why)
         ids[field] = job
@@ -87,8 +99,9 @@ def _current(
         return act.job_id, f"{noun} {act.job_id} of {target}, which starts in this apply"
     cur = ledger.current(target)
     if cur is None:
-        why = f"{target} has no job yet" + (f" ({act.reason})" if act is not None and act.reason else "")
-        return None, why
+        if act is not None and act.waits_on:
+            return None, f"{target} has no job yet (it waits on {act.waits_on})"
+        return None, f"{target} has no job yet" + (f" ({act.reason})" if act is not None and act.reason else "")
     job = cur["jobId"]
     status = live.processing_status(job) if job not in live.jobs else live.status(job)
     if status == "Completed" or (status in (None, "Unknown") and cur.get("finalStatus") == "Completed"):

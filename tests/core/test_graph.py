@@ -192,3 +192,16 @@ def test_an_endpoint_has_no_final_status_in_the_ledger() -> None:
 
     eps, state, old, _ = _served()
     assert finals(state, live({old: "Completed", "ep": "Failed"})) == []
+
+
+def test_reasons_along_a_reference_chain_stay_short() -> None:
+    """Defect: each waiting manifest quoted the reason of the one it referred to, so a chain of
+    3,000 gave 132 MB of reasons. Now each names its root: the text grows linearly."""
+    chain = [data("d0000")] + [
+        data(f"d{i:04d}", previousDataProcessingJobId={"ref": f"d{i - 1:04d}"}) for i in range(1, 400)
+    ]
+    p = plan(chain, ledger(), live())
+    reasons = [a.reason for a in p.actions]
+    assert max(len(r) for r in reasons) < 200, max(reasons, key=len)[:300]
+    last = p.action_for("d0399")
+    assert last is not None and last.action is K.WAIT and "it waits on d0001" in last.reason
