@@ -101,7 +101,9 @@ def _current(
     if cur is None:
         if act is not None and act.waits_on:
             return None, f"{target} has no job yet (it waits on {act.waits_on})"
-        return None, f"{target} has no job yet" + (f" ({act.reason})" if act is not None and act.reason else "")
+        return None, f"{target} has no job yet" + (
+            f" ({act.reason})" if act is not None and act.reason else ""
+        )
     job = cur["jobId"]
     status = live.processing_status(job) if job not in live.jobs else live.status(job)
     if status == "Completed" or (status in (None, "Unknown") and cur.get("finalStatus") == "Completed"):

@@ -205,6 +205,8 @@ class _QuickLoader(_Loader):  # type: ignore[misc,valid-type]
     merge keys at all: a text that has one goes the positional way)."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if not all(isinstance(k, yaml.ScalarNode) for k, _ in node.value):  # `? [a, b]`: a complex key
+            raise yaml.constructor.ConstructorError(None, None, "complex key", node.start_mark)
         keys = [k.value for k, _ in node.value]
         if len(set(keys)) != len(keys):
             raise yaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
@@ -242,20 +244,19 @@ def quick_document(file: str, raw: bytes) -> Document | None:
 
 
 def _syntax_error(file: str, e: yaml.MarkedYAMLError) -> YamlProblem:
-    """A syntax error placed where the user has to look: an unclosed bracket or quote is reported
-    where it was opened (libyaml notices it only lines later), with where it noticed."""
+    """A syntax error placed where the parser stopped (where an editor or an annotation should
+    jump); an unclosed bracket or quote also names where it was opened, since that is usually
+    what to fix."""
     what = " ".join(x for x in (e.context, e.problem) if x)
     opened = (
         e.context_mark
         if (e.context or "").startswith(("while parsing a flow", "while scanning a quoted"))
         else None
     )
-    mark = opened or e.problem_mark or e.context_mark
+    mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if opened is not None and e.problem_mark is not None and e.problem_mark.line != opened.line:
-        what += (
-            f" (noticed at line {e.problem_mark.line + 1}, column {e.problem_mark.column + 1}); is it closed?"
-        )
+        what += f" (opened at line {opened.line + 1}, column {opened.column + 1}; is it closed?)"
     return YamlProblem(file, line, col, "Y001", f"YAML syntax error: {what}")
 
 

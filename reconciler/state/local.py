@@ -69,6 +69,11 @@ class LocalBackend:
             text = self.journal.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
+        except UnicodeDecodeError as e:
+            raise StateError(
+                f"journal {self.journal} is damaged (not UTF-8 at byte {e.start}); the ledger was not used",
+                "inspect the file; every line is one JSON entry",
+            ) from None
         lines = text.split("\n")
         entries: list[Any] = []
         for number, line in enumerate(lines, 1):

@@ -56,10 +56,17 @@ class StateStore:
         where = self.location
         ledger = Ledger(check(base, where), exists=True) if base is not None else Ledger(None, exists=False)
         replayed = 0
+        seen: dict[int, Any] = {}
         for raw in sorted(entries, key=lambda e: e.get("serial", 0) if isinstance(e, dict) else 0):
             entry = check_entry(raw, f"{where} (journal)")
+            if seen.setdefault(entry["serial"], entry) != entry:
+                raise StateError(
+                    f"ledger journal at {where} holds two different entries with serial {entry['serial']} "
+                    "(two writers without the lock?); it was not used",
+                    "inspect the journal and keep the entry that matches the cluster, then `reconciler state show`",
+                )
             if entry["serial"] <= ledger.serial:
-                continue  # already folded into the base by a compaction that then crashed
+                continue  # already folded into the base by a compaction that then crashed, or a repeat
             if entry["serial"] != ledger.serial + 1:
                 raise StateError(
                     f"ledger journal at {where} skips from serial {ledger.serial} to {entry['serial']}; "

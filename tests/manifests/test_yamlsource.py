@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.manifests.yamlsource import MAX_FILE_BYTES, YamlProblem, load_documents
+from reconciler.manifests.yamlsource import MAX_FILE_BYTES, YamlProblem, load_documents, quick_document
 
 
 def problem(text: bytes | str) -> YamlProblem:
@@ -33,12 +33,21 @@ def test_duplicate_keys_are_refused_with_both_positions() -> None:
 
 
 def test_syntax_error_has_position() -> None:
+    """Where the parser stopped (an editor jumps there), naming where the bracket was opened."""
     p = problem("a: [1, 2\nb: 3\n")
-    assert (p.code, p.line, p.column) == (
-        "Y001",
-        1,
-        4,
-    )  # where the bracket was opened, not where libyaml noticed
+    assert (p.code, p.line, p.column) == ("Y001", 2, 2)
+    assert "(opened at line 1, column 4; is it closed?)" in p.message
+    p = problem("metadata:\n  name: a\n  labels: x\n    bad: 1\n")
+    assert (p.code, p.line, p.column) == ("Y001", 4, 8)
+
+
+def test_a_complex_key_is_a_located_problem_not_a_crash() -> None:
+    """`? [a, b]` crashed the quick path (an unhashable key): exit 3 instead of a problem."""
+    text = "apiVersion: neptune-ml.reconciler/v1\nspec:\n  ? [a, b]\n  : 1\n"
+    doc = quick_document("f.yaml", text.encode())
+    assert doc is None  # the quick path declines; the positional one says what and where
+    p = problem(text)
+    assert (p.code, p.line, p.column) == ("Y005", 3, 5)
 
 
 def test_alias_bomb_is_refused() -> None:
@@ -133,9 +142,9 @@ def test_the_quick_path_reads_what_the_positional_one_does() -> None:
         assert quick_document("f.yaml", refused.encode()) is None
 
 
-def test_an_unclosed_bracket_is_reported_where_it_was_opened() -> None:
+def test_an_unclosed_bracket_is_reported_where_the_parser_stopped_naming_the_opener() -> None:
     text = "spec:\n  modelName: [rgcn\n  maxHPONumberOfTrainingJobs: 10\n"
     with pytest.raises(YamlProblem) as info:
         load_documents("m.yaml", text.encode())
-    assert (info.value.line, info.value.column) == (2, 14)
-    assert "noticed at line 3" in info.value.message and "is it closed?" in info.value.message
+    assert (info.value.line, info.value.column) == (3, 29)
+    assert "(opened at line 2, column 14; is it closed?)" in info.value.message

@@ -129,6 +129,52 @@ def test_gap_in_serials_is_refused(tmp_path: Path) -> None:
         StateStore(LocalBackend(str(path))).load()
 
 
+def test_a_journal_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    store = StateStore(LocalBackend(str(path)))
+    store.load()
+    create(store)
+    with open(path.with_name("state.json.journal"), "ab") as f:
+        f.write(b'{"serial": 3, "op": "forget", "name": "\xff\xfe"}\n')
+    with pytest.raises(StateError, match="not UTF-8 at byte"):
+        StateStore(LocalBackend(str(path))).load()
+
+
+@pytest.mark.parametrize(
+    ("entry", "missing"),
+    [
+        ({"op": "intent", "jobId": "m-1"}, "'pending' is a required property"),
+        ({"op": "created", "jobId": "m-1"}, "'generation' is a required property"),
+        ({"op": "record"}, "'applied' is a required property"),
+        ({"op": "final", "jobId": "m-1"}, "'status' is a required property"),
+    ],
+)
+def test_a_journal_entry_missing_what_its_op_needs_is_refused(
+    tmp_path: Path, entry: dict[str, Any], missing: str
+) -> None:
+    """Schema-valid entries that lacked their op's field crashed the replay (exit 3)."""
+    path = tmp_path / "state.json"
+    StateStore(LocalBackend(str(path))).load()
+    path.with_name("state.json.journal").write_text(json.dumps({"serial": 1, "name": "m", **entry}) + "\n")
+    with pytest.raises(StateError, match=missing):
+        StateStore(LocalBackend(str(path))).load()
+
+
+def test_two_different_entries_with_one_serial_are_refused_a_repeat_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    store = StateStore(LocalBackend(str(path)))
+    store.load()
+    create(store)
+    journal = path.with_name("state.json.journal")
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join([*lines, lines[1]]) + "\n")  # the same entry twice: harmless
+    assert StateStore(LocalBackend(str(path))).load().serial == 2
+    other = {**json.loads(lines[1]), "jobId": "m-9999999999"}
+    journal.write_text("\n".join([*lines, json.dumps(other)]) + "\n")
+    with pytest.raises(StateError, match="two different entries with serial 2"):
+        StateStore(LocalBackend(str(path))).load()
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
