@@ -98,7 +98,7 @@ def lock_show(conn: Connection) -> None:
     if held is None:
         sys.stdout.write(f"{store.location}: not locked\n")
     else:
-        sys.stdout.write(f"{store.location}: locked by {describe_lease(held)}\n")
+        sys.stdout.write(f"{store.location}: locked by {describe_lease(held, store.lock_age())}\n")
         if held.get("plan"):
             sys.stdout.write(f"plan: {held['plan']}\n")
 
@@ -112,22 +112,22 @@ def unlock(
     ] = False,
 ) -> None:
     """Break the state lock left by an apply that died."""
-    import time
-
     from ..state import describe_lease, holder_gone
+    from ..state.lease import expired
 
     store = _store(conn)
     held = store.read_lock()
     if held is None:
         sys.stdout.write(f"{store.location}: not locked\n")
         return
-    if float(held.get("expires", 0)) > time.time() and not force and not holder_gone(held):
+    age = store.lock_age()
+    if not expired(held, age) and not force and not holder_gone(held):
         raise StateError(
-            f"the lock is held by {describe_lease(held)} and has not expired",
+            f"the lock is held by {describe_lease(held, age)} and has not expired",
             "make sure that apply is dead, then `reconciler state unlock --force`",
         )
     store.force_unlock()
-    sys.stdout.write(f"unlocked {store.location} (was {describe_lease(held)})\n")
+    sys.stdout.write(f"unlocked {store.location} (was {describe_lease(held, age)})\n")
 
 
 @connected(NEPTUNE, STATE, CONFIG)

@@ -14,6 +14,8 @@ from ..core.records import now_iso
 # A run renews its lease every ttl/3, so the ttl can be short: a holder that dies on another
 # host blocks others for at most this long (on this host, a dead holder is taken over at once).
 DEFAULT_TTL = 120.0
+# What a lease may claim, whatever it says: a lock file claiming ten years blocks nobody longer.
+MAX_TTL = 300.0
 
 
 class Lease(TypedDict, total=False):
@@ -52,6 +54,28 @@ def damaged_lease(what: str, mtime: float) -> Lease:
     return {"id": "?", "owner": f"unknown (damaged or empty {what})", "expires": mtime + DEFAULT_TTL}
 
 
+def lease_ttl(lease: Lease) -> float:
+    """How long a lease lasts after its last write: what it claims, capped at ``MAX_TTL``."""
+    try:
+        ttl = float(lease.get("ttl", DEFAULT_TTL))
+    except (TypeError, ValueError):
+        ttl = DEFAULT_TTL
+    return min(max(ttl, 0.0), MAX_TTL) if ttl == ttl else DEFAULT_TTL  # NaN: the default
+
+
+def time_left(lease: Lease, age: float | None) -> float:
+    """Seconds until the lease expires. ``age`` is how long ago the backend says the lease was
+    last written (S3's LastModified against S3's own Date, a file's mtime against a file written
+    now): the holder's ``expires`` is its clock's claim and is not trusted when ``age`` is known."""
+    if age is None:
+        return min(float(lease.get("expires", 0)) - time.time(), MAX_TTL)
+    return lease_ttl(lease) - age
+
+
+def expired(lease: Lease, age: float | None) -> bool:
+    return time_left(lease, age) <= 0
+
+
 def process_start(pid: int) -> int | None:
     """When process ``pid`` started (clock ticks since boot, Linux), or None when unknown."""
     try:
@@ -78,10 +102,10 @@ def holder_gone(lease: Lease) -> bool:
     return recorded is not None and now is not None and recorded != now
 
 
-def describe_lease(lease: Lease | None) -> str:
+def describe_lease(lease: Lease | None, age: float | None = None) -> str:
     if not lease:
         return "nobody"
-    left = float(lease.get("expires", 0)) - time.time()
+    left = time_left(lease, age)
     state = f"expires in {int(left)}s" if left > 0 else "expired"
     if holder_gone(lease):
         state += "; that process is gone"

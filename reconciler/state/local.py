@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,7 @@ class LocalBackend:
         self.journal = self.path.with_name(self.path.name + ".journal")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.guard_path = self.path.with_name(self.path.name + ".lock.guard")
+        self.lock_mtime: float | None = None
 
     def describe(self) -> str:
         return str(self.path)
@@ -149,7 +151,9 @@ class LocalBackend:
             raw = self.lock_path.read_bytes()
             mtime = self.lock_path.stat().st_mtime
         except FileNotFoundError:
+            self.lock_mtime = None
             return None
+        self.lock_mtime = mtime
         try:
             data = json.loads(raw)
         except ValueError:
@@ -157,6 +161,21 @@ class LocalBackend:
         if isinstance(data, dict) and isinstance(data.get("id"), str):
             return cast(Lease, data)
         return damaged_lease("lock file", mtime)
+
+    def lock_age(self) -> float | None:
+        """How old the lock file read last is, by the file system's clock (the mtime of a file
+        written now), not by any process's: a holder or taker with a skewed clock can't matter."""
+        if self.lock_mtime is None:
+            return None
+        probe = self.lock_path.with_name(f".{self.lock_path.name}.{uuid.uuid4().hex}.now")
+        try:
+            probe.write_bytes(b"")
+            now = probe.stat().st_mtime
+        except OSError:
+            now = time.time()
+        finally:
+            probe.unlink(missing_ok=True)
+        return max(0.0, now - self.lock_mtime)
 
     def replace_lock(self, old: Lease, lease: Lease) -> bool:
         """Write ``lease`` only if the file still holds ``old`` (an expired or renewed lease)."""

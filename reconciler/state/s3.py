@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from email.utils import parsedate_to_datetime
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -47,6 +48,7 @@ class S3Backend:
         self.lock_key = f"{self.key}.lock"
         self.etag: str | None = None
         self.lock_etag: str | None = None
+        self.lock_written: tuple[float, float] | None = None  # (LastModified, Date) of the lock read last
 
     def describe(self) -> str:
         return self.location
@@ -79,8 +81,9 @@ class S3Backend:
                 entries.append(parse(item[0], f"s3://{self.bucket}/{key}", "journal entry"))
         return base, entries
 
-    def _get(self, key: str) -> tuple[bytes, str, float] | None:
-        """Body, ETag and last-modified time of ``key``, or None when it does not exist."""
+    def _get(self, key: str) -> tuple[bytes, str, float, float] | None:
+        """Body, ETag and last-modified time of ``key``, and the time S3 answered by its own
+        clock (the Date header), or None when it does not exist."""
         try:
             out = self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as e:
@@ -88,7 +91,12 @@ class S3Backend:
                 return None
             raise
         modified = out.get("LastModified")
-        return out["Body"].read(), str(out["ETag"]), modified.timestamp() if modified else time.time()
+        date = out.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        try:
+            now = parsedate_to_datetime(date).timestamp() if date else time.time()
+        except (TypeError, ValueError):
+            now = time.time()
+        return out["Body"].read(), str(out["ETag"]), modified.timestamp() if modified else now, now
 
     def _journal_keys(self) -> list[str]:
         return self._call("ListObjectsV2", partial(list_keys, self.client, self.bucket, self.journal_prefix))
@@ -159,8 +167,10 @@ class S3Backend:
     def read_lock(self) -> Lease | None:
         got = self._call("GetObject", partial(self._get, self.lock_key))
         if got is None:
+            self.lock_written = None
             return None
         self.lock_etag = got[1]
+        self.lock_written = (got[2], got[3])
         try:
             data = json.loads(got[0])
         except ValueError:
@@ -168,6 +178,14 @@ class S3Backend:
         if isinstance(data, dict) and isinstance(data.get("id"), str):
             return cast(Lease, data)
         return damaged_lease("lock object", got[2])
+
+    def lock_age(self) -> float | None:
+        """How old the lock object read last is by S3's clock: LastModified against the Date of
+        the same answer (no process's clock is trusted)."""
+        if self.lock_written is None:
+            return None
+        modified, now = self.lock_written
+        return max(0.0, now - modified)
 
     def replace_lock(self, old: Lease, lease: Lease) -> bool:
         if self.read_lock() != old or self.lock_etag is None:

@@ -16,7 +16,7 @@ from ..core.ledger import Ledger
 from ..core.records import Entry, JournalOp, now_iso
 from ..errors import LockError, StateError
 from .journal import GroupCommit
-from .lease import DEFAULT_TTL, Lease, describe_lease, holder_gone, new_lease
+from .lease import DEFAULT_TTL, Lease, describe_lease, expired, holder_gone, new_lease
 from .validate import check, check_entry
 
 MAX_RUN = 3600.0  # a run that holds the lease longer than this stops renewing it
@@ -33,6 +33,7 @@ class Backend(Protocol):
     def replace_lock(self, old: Lease, lease: Lease) -> bool: ...
     def delete_lock(self, lease: Lease | None) -> bool: ...
     def owns(self, lease: Lease) -> bool: ...
+    def lock_age(self) -> float | None: ...
     def append_many(self, entries: list[dict[str, Any]]) -> None: ...
 
 
@@ -135,17 +136,17 @@ class StateStore:
         held = self.backend.read_lock()
         if held is None and self.backend.create_lock(lease):
             return lease
+        age = self.backend.lock_age() if held is not None else None
         if held is not None:
             gone = holder_gone(held)
-            if (gone or float(held.get("expires", 0)) < time.time()) and self.backend.replace_lock(
-                held, lease
-            ):
+            if (gone or expired(held, age)) and self.backend.replace_lock(held, lease):
                 why = "its process is gone" if gone else "it had expired"
-                self.notices.append(f"took over the state lock of {describe_lease(held)}: {why}")
+                self.notices.append(f"took over the state lock of {describe_lease(held, age)}: {why}")
                 return lease
             held = self.backend.read_lock() or held
+            age = self.backend.lock_age()
         raise LockError(
-            f"state {self.location} is locked by {describe_lease(held)}",
+            f"state {self.location} is locked by {describe_lease(held, age)}",
             "wait for it to finish; if it died, `reconciler state unlock` (or --force)",
         )
 
@@ -206,6 +207,10 @@ class StateStore:
 
     def read_lock(self) -> Lease | None:
         return self.backend.read_lock()
+
+    def lock_age(self) -> float | None:
+        """Seconds since the lease read last was written, by the backend's own clock."""
+        return self.backend.lock_age()
 
     def force_unlock(self) -> Lease | None:
         held = self.backend.read_lock()

@@ -115,3 +115,69 @@ def test_a_reused_pid_is_not_mistaken_for_the_holder() -> None:
     assert process_start(me) is not None and not holder_gone(lease)
     assert holder_gone({**lease, "pidStart": (process_start(me) or 0) + 1})
     assert not holder_gone({**lease, "host": socket.gethostname() + "-elsewhere", "pid": _dead_pid()})
+
+
+class _SkewedTime:
+    """``time`` as a process whose clock runs ``skew`` seconds ahead sees it."""
+
+    def __init__(self, skew: float) -> None:
+        self.skew = skew
+
+    def time(self) -> float:
+        return time.time() + self.skew
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_taker_whose_clock_runs_ahead_cannot_take_a_live_lease(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """The holder wrote its lease a moment ago; a taker 300 s ahead used to see it expired (3 of
+    4 races). Expiry is judged by the backend's clock: the file's mtime, S3's LastModified."""
+    if where == "local":
+        location, endpoint = str(tmp_path / "state.json"), None
+    else:
+        s3 = request.getfixturevalue("s3")
+        s3.create_bucket(Bucket="skew")
+        location, endpoint = "s3://skew/state.json", request.getfixturevalue("s3_endpoint")
+    holder = open_state(location, s3_endpoint=endpoint)
+    holder.lock("apply", ttl=120)
+    import reconciler.state.lease as lease_module
+    import reconciler.state.store as store_module
+
+    skewed = _SkewedTime(300)
+    monkeypatch.setattr(lease_module, "time", skewed)
+    monkeypatch.setattr(store_module, "time", skewed)
+    taker = open_state(location, s3_endpoint=endpoint)
+    with pytest.raises(LockError, match=r"expires in \d+s"):
+        taker.lock("apply")
+
+
+def test_a_lease_claiming_ten_years_lasts_at_most_the_cap(ws: Workspace) -> None:
+    """A lock file claiming a ten-year ttl blocked everyone and `state unlock` refused without
+    --force; a lease lasts at most MAX_TTL after its last write, whatever it claims."""
+    from reconciler.state.lease import MAX_TTL
+
+    ws.write("m")
+    ws.emu.seed_dp("dp-m")
+    decade = 10 * 365 * 86400.0
+    lease = {**new_lease("apply", "", decade), "host": "elsewhere", "expires": time.time() + decade}
+    lock = ws.state.with_name("state.json.lock")
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps(lease))
+    r = ws.apply()
+    assert (
+        r.code == 1 and f"expires in {int(MAX_TTL) - 1}s" in r.err or f"expires in {int(MAX_TTL)}s" in r.err
+    )
+    old = time.time() - MAX_TTL - 5
+    os.utime(lock, (old, old))
+    from ..helpers import run
+
+    r = run("state", "unlock")
+    assert r.code == 0 and "unlocked" in r.out, r.err
+    lock.write_text(json.dumps(lease))
+    os.utime(lock, (old, old))
+    r = ws.apply()
+    assert r.code == 0 and "took over the state lock" in r.out and "it had expired" in r.out, r.err
