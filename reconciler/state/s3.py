@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from email.utils import parsedate_to_datetime
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any, TypeVar, cast
 
