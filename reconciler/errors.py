@@ -46,6 +46,12 @@ class ReconcilerError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+class UsageError(ReconcilerError):
+    """The command line asks for what can't be (a duration without a unit, a --target that names
+    no manifest): exit 2 like the parser's own usage errors (1 for ``plan``, whose 2 means
+    "changes to make")."""
+
+
 class ManifestError(ReconcilerError):
     """Manifests or config that cannot be loaded."""
 

@@ -185,7 +185,7 @@ def story(repo: Path, url: str, s3: Any) -> None:
 
     say("4. Apply and converge: rounds of apply and wait until the endpoint serves a trained model")
     reconciler(
-        "apply", "--auto-approve", "--converge", "--poll-interval", "0.5", cwd=repo, label="apply-converge"
+        "apply", "--auto-approve", "--converge", "--poll-interval", "500ms", cwd=repo, label="apply-converge"
     )
 
     say("5. Status: git against reality, and the graph")
@@ -213,7 +213,13 @@ def story(repo: Path, url: str, s3: Any) -> None:
     reconciler("plan", expect=2, cwd=repo, label="plan-new-data")
     expect_actions(repo, {"fraud-data-2026-12": "create", "fraud-rgcn": "wait", "fraud-endpoint": "noop"})
     reconciler(
-        "apply", "--auto-approve", "--converge", "--poll-interval", "0.5", cwd=repo, label="converge-new-data"
+        "apply",
+        "--auto-approve",
+        "--converge",
+        "--poll-interval",
+        "500ms",
+        cwd=repo,
+        label="converge-new-data",
     )
     shown = reconciler(
         "state", "show", cwd=repo, label="state-show"
@@ -238,7 +244,7 @@ def story(repo: Path, url: str, s3: Any) -> None:
     )
     reconciler("plan", expect=2, cwd=repo, label="plan-change")
     expect_actions(repo, {"kg-transe": "retrain", "kg-rotate": "record"})
-    reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "0.5", cwd=repo)
+    reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "500ms", cwd=repo)
 
     say("8. A model and the endpoint are retired: remove their manifests; pruning needs --prune,")
     say("   and deleting an endpoint (or stopping a running job) needs it named: --confirm-prune NAME")

@@ -292,7 +292,7 @@ def scenario_graph(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> Ro
     (faults on) and rerun until it converges; then exactly the jobs the story needs, all in the ledger."""
     row = Row(f"SIGKILL during apply --converge (data → model → endpoint), {kind} state")
     rng = random.Random(seed)
-    args = ("--converge", "--poll-interval", "0.2", "--timeout", "2m")
+    args = ("--converge", "--poll-interval", "200ms", "--timeout", "2m")
     for _ in range(trials):
         with trial(kind, s3) as repo:
             specs = repo.root / "specs"

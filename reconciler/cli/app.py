@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from typing import Annotated, Any
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
-from ..errors import ReconcilerError, redact
+from ..errors import ReconcilerError, UsageError, redact
 from ..render.style import clean
 from .apply import apply_command, status_command
 from .emulator import emulator_command
@@ -49,8 +50,8 @@ class ReconcilerGroup(Group):
             where = (
                 f"`{usage.ctx.command_path} --help`" if getattr(usage, "ctx", None) else "`reconciler --help`"
             )
-            typer.echo(clean(f"error: {usage.format_message()} (see {where})"), err=True)
-            code = usage.exit_code
+            typer.echo(clean(f"error: {plain_words(usage.format_message())} (see {where})"), err=True)
+            code = 1 if _is_plan(getattr(usage, "ctx", None)) else usage.exit_code
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -67,6 +68,8 @@ class ReconcilerGroup(Group):
             return super().invoke(ctx)
         except _PASS_THROUGH:
             raise
+        except UsageError as e:
+            _fail(f"error: {e}", 1 if ctx.invoked_subcommand == "plan" else 2)
         except ReconcilerError as e:
             _fail(f"error: {e}", 1)
         except KeyboardInterrupt:
@@ -79,6 +82,34 @@ class ReconcilerGroup(Group):
                 "(this is a bug; rerun with --debug for the traceback and report it)",
                 3,
             )
+
+
+# The parser's validation speaks pydantic ("Input should be …", "Value error, …"); users get ours.
+_WORDING = (
+    (re.compile(r"Input should be a valid integer[^(]*"), "expected a whole number"),
+    (re.compile(r"Input should be a valid number[^(]*"), "expected a number"),
+    (re.compile(r"Input should be a valid boolean[^(]*"), "expected true or false"),
+    (re.compile(r"Input should be greater than or equal to "), "must be at least "),
+    (re.compile(r"Input should be less than or equal to "), "must be at most "),
+    (re.compile(r"Input should be greater than "), "must be more than "),
+    (re.compile(r"Input should be less than "), "must be less than "),
+    (re.compile(r"Value error, "), ""),
+)
+
+
+def plain_words(message: str) -> str:
+    for pattern, words in _WORDING:
+        message = pattern.sub(words, message)
+    return message.rstrip()
+
+
+def _is_plan(ctx: Any) -> bool:
+    """Whether a usage error belongs to ``plan`` (its exit 2 means changes, so errors exit 1)."""
+    while ctx is not None:
+        if ctx.info_name == "plan" and ctx.parent is not None and ctx.parent.parent is None:
+            return True
+        ctx = ctx.parent
+    return False
 
 
 def _fail(message: str, code: int) -> None:

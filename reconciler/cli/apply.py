@@ -79,8 +79,8 @@ def apply_command(
         Path | None, typer.Option("--plan", metavar="FILE", help="Run this saved plan exactly.")
     ] = None,
     poll_interval: Annotated[
-        float, typer.Option("--poll-interval", metavar="SECONDS", help="Seconds between polls.")
-    ] = 5.0,
+        str, typer.Option("--poll-interval", metavar="DURATION", help="Time between polls (e.g. 5s, 500ms).")
+    ] = "5s",
     lock_timeout: Annotated[
         str,
         typer.Option(
@@ -110,14 +110,17 @@ def apply_command(
     from ..render.progress import display_for
     from ..render.style import use_colour
 
-    wait_seconds = parse_duration(timeout)
+    wait_seconds, poll = (
+        parse_duration(timeout, "--timeout"),
+        parse_duration(poll_interval, "--poll-interval"),
+    )
     settings = conn.settings()
     client = client_from(settings, scope.parallelism)
     request = ApplyRequest(
         selection=scope.selection,
         options=options,
         parallelism=scope.parallelism, max_stops=max_stops, s3_check=not scope.no_s3_preflight,
-        plan_file=plan_file, lock_wait=parse_duration(lock_timeout),
+        plan_file=plan_file, lock_wait=parse_duration(lock_timeout, "--lock-timeout"),
     )  # fmt: skip
     out = sys.stdout
     view = ApplyView(
@@ -132,7 +135,7 @@ def apply_command(
                 "--converge plans afresh each round; it can't run a saved plan",
                 "drop --plan, or drop --converge to run the saved plan once",
             )
-        _converge(client, settings, request, view, wait_seconds, poll_interval)
+        _converge(client, settings, request, view, wait_seconds, poll)
         return
     try:
         result = run_apply(client, settings, request, view)
@@ -144,7 +147,7 @@ def apply_command(
         try:
             out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
             display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
-            views = wait_started(client, result, display, timeout=wait_seconds, interval=poll_interval)
+            views = wait_started(client, result, display, timeout=wait_seconds, interval=poll)
         except KeyboardInterrupt:
             running = ", ".join(w.job for w in result.started)
             _interrupted(f"while waiting; these jobs keep running on the cluster: {running}")

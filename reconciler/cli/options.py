@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from ..core.model import Options
-from ..errors import ReconcilerError, redact
+from ..errors import UsageError, redact
 from ..render import DataFormat, Format
 
 if TYPE_CHECKING:  # the heavy layers load when a command runs, not for --help
@@ -307,18 +307,23 @@ def _bundle(param: str, build: Callable[..., Any], options: dict[str, tuple[Any,
     return decorate
 
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_DURATION = re.compile(rf"^(?:{_NUMBER}h)?(?:{_NUMBER}m(?!s))?(?:{_NUMBER}s)?(?:{_NUMBER}ms)?$")
 
 
-def parse_duration(text: str) -> float:
-    """Seconds in ``90s``, ``30m``, ``6h`` or ``1h30m``; a bare number (but 0) is refused: is
-    ``--timeout 6`` six seconds or six hours?"""
-    if text.strip() == "0":
+def parse_duration(text: str, flag: str = "duration") -> float:
+    """Seconds in ``90s``, ``30m``, ``6h``, ``1h30m``, ``0.5s`` or ``200ms``: every duration
+    option takes the same form. A bare number (but 0) is refused: is ``--timeout 6`` six seconds
+    or six hours? So is a negative one."""
+    text = text.strip()
+    if text == "0":
         return 0.0
-    if text.strip().isdigit():
-        raise ReconcilerError(f"duration {text!r} has no unit", f"say {text}s, {text}m or {text}h")
-    m = _DURATION.match(text.strip())
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        if text.startswith("-"):
+            raise UsageError(f"{flag} {text!r} is negative", "give a length of time, e.g. 5s")
+        raise UsageError(f"{flag} {text!r} has no unit", f"say {text}s, {text}m or {text}h")
+    m = _DURATION.match(text)
     if not m or not any(m.groups()):
-        raise ReconcilerError(f"duration {text!r} not understood", "e.g. 90s, 30m, 6h, 1h30m")
-    h, mins, s = (int(g or 0) for g in m.groups())
-    return float(h * 3600 + mins * 60 + s)
+        raise UsageError(f"{flag} {text!r} is not a duration", "e.g. 90s, 30m, 6h, 1h30m, 500ms")
+    h, mins, s, ms = (float(g or 0) for g in m.groups())
+    return h * 3600 + mins * 60 + s + ms / 1000

@@ -62,6 +62,9 @@ def plan(
         actions.append(act)
     for name in sorted(options.replace - wanted):
         warnings.append(f"--replace {name}: no manifest of that name is selected")
+    confirmed = {a.name for a in actions if a.orphan}
+    for name in sorted(options.confirm_prune - confirmed):
+        warnings.append(f"--confirm-prune {name}: nothing of that name is pruned here (done already?)")
     return Plan(
         actions=tuple(sorted(actions, key=lambda a: (refs.RANK.get(a.kind, 0), a.name))),
         state_serial=ledger.serial,

@@ -21,7 +21,7 @@ from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.model import Options, Plan
 from ..core.plan import plan
-from ..errors import ManifestError, ReconcilerError, closest
+from ..errors import ManifestError, ReconcilerError, UsageError, closest
 from ..manifests.config import Settings
 from ..manifests.desired import desired_from
 from ..manifests.discover import repo_path
@@ -77,7 +77,7 @@ def load_desired(
 
 
 def known_names(asked: frozenset[str], names: set[str], flag: str) -> None:
-    """Every name given to ``flag`` is a manifest's, or a ManifestError with a did-you-mean."""
+    """Every name given to ``flag`` is a manifest's, or a UsageError with a did-you-mean."""
     for name in sorted(asked - names):
         match = closest(name, names)
         hint = (
@@ -85,7 +85,7 @@ def known_names(asked: frozenset[str], names: set[str], flag: str) -> None:
             if match
             else f"the manifests are: {', '.join(sorted(names)[:10]) or 'none'}"
         )
-        raise ManifestError(f"{flag} {name}: no manifest of that name is selected", hint)
+        raise UsageError(f"{flag} {name}: no manifest of that name is selected", hint)
 
 
 def open_store(settings: Settings) -> StateStore:

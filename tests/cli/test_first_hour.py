@@ -36,9 +36,48 @@ def test_a_duration_needs_a_unit(ws: Workspace, flag: str) -> None:
     ws.emu.seed_dp("dp-m")
     ws.write("m")
     r = run("apply", "--auto-approve", flag, "6")
-    assert r.code == 1 and r.err == "error: duration '6' has no unit (say 6s, 6m or 6h)\n"
+    assert r.code == 2 and r.err == f"error: {flag} '6' has no unit (say 6s, 6m or 6h)\n"
     assert ws.emu.training_ids() == []  # refused before anything was sent
     assert run("apply", "--auto-approve", flag, "90s").code == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("-1", "error: --poll-interval '-1' is negative (give a length of time, e.g. 5s)\n"),
+        ("5", "error: --poll-interval '5' has no unit (say 5s, 5m or 5h)\n"),
+        ("soon", "error: --poll-interval 'soon' is not a duration (e.g. 90s, 30m, 6h, 1h30m, 500ms)\n"),
+    ],
+)
+def test_every_duration_takes_the_same_form(ws: Workspace, value: str, error: str) -> None:
+    """--poll-interval took bare seconds (and -1) while --timeout demanded a unit."""
+    r = run("apply", "--auto-approve", "--wait", "--poll-interval", value)
+    assert (r.code, r.err) == (2, error)
+    from reconciler.cli.options import parse_duration
+
+    assert [parse_duration(v) for v in ("5s", "500ms", "1h30m", "0.5s", "2m", "0")] == [
+        5,
+        0.5,
+        5400,
+        0.5,
+        120,
+        0,
+    ]
+
+
+def test_usage_errors_exit_2_in_plain_words_but_plan_keeps_2_for_changes(ws: Workspace) -> None:
+    """Usage errors exited 1, and the parser's validation spoke pydantic ("Input should be …")."""
+    r = run("status", "--parallelism", "abc")
+    assert r.code == 2 and "--parallelism': expected a whole number" in r.err and "Input should" not in r.err
+    r = run("status", "--parallelism", "0")
+    assert r.code == 2 and "must be at least 1" in r.err
+    r = run("plan", "--format", "nope")
+    assert r.code == 1 and "Value error" not in r.err  # plan's 2 means "changes to make"
+    ws.write("m")
+    assert run("apply", "--target", "nosuch").code == 2
+    assert run("plan", "--target", "nosuch").code == 1
+    r = run("plan", "--confirm-prune", "m")  # m is in git: nothing to prune (a rerun after the prune)
+    assert r.code == 2 and "warning: --confirm-prune m: nothing of that name is pruned here" in r.out
 
 
 @pytest.mark.parametrize("flag", ["--target", "--replace"])
@@ -67,8 +106,8 @@ def test_explain_takes_a_bare_field_name() -> None:
     ("args", "says"),
     [
         (
-            ("plan", "--frmat", "json"),
-            "error: No such option: --frmat (Possible options: --auth, --format, --promote) (see `reconciler plan --help`)",
+            ("status", "--frmat", "json"),
+            "error: No such option: --frmat (Possible options: --auth, --format) (see `reconciler status --help`)",
         ),
         (("pln",), "error: No such command 'pln'. Did you mean 'plan', 'explain'? (see `reconciler --help`)"),
         (("jobs", "get"), "error: Missing argument 'JOB_ID'. (see `reconciler jobs get --help`)"),
@@ -77,6 +116,11 @@ def test_explain_takes_a_bare_field_name() -> None:
 def test_usage_errors_are_one_line_with_exit_2(args: tuple[str, ...], says: str) -> None:
     r = run(*args)
     assert (r.code, r.err) == (2, says + "\n")
+
+
+def test_a_plan_usage_error_exits_1_since_its_2_means_changes() -> None:
+    r = run("plan", "--frmat", "json")
+    assert r.code == 1 and r.err.startswith("error: No such option: --frmat")
 
 
 def test_a_connection_error_names_the_endpoint_and_where_it_came_from(

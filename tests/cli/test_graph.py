@@ -15,7 +15,7 @@ import pytest
 
 from ..helpers import Workspace, run
 
-FAST = ("--poll-interval", "0.05", "--timeout", "2m")
+FAST = ("--poll-interval", "50ms", "--timeout", "2m")
 
 
 def dp_manifest(name: str, previous: str | None = None) -> str:
@@ -304,7 +304,7 @@ def test_explain_and_schema_know_every_kind() -> None:
 
 def test_converge_gives_up_at_its_timeout_saying_what_still_waits(graph: Workspace) -> None:
     graph.emu.options(job_seconds=600.0)
-    r = graph.apply("--converge", "--poll-interval", "0.05", "--timeout", "1s")
+    r = graph.apply("--converge", "--poll-interval", "50ms", "--timeout", "1s")
     assert r.code == 1
     assert r.err.startswith("error: --converge timed out after 1s (1 round(s)): still data-11-")
     assert "fraud-rgcn waiting (new model: no job yet; waits for data-processing job data-11-" in r.err

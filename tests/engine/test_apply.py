@@ -37,7 +37,7 @@ def creates(emu: Emu) -> Counter[str]:
 def test_create_wait_completed(ws: Workspace, fast: Emu) -> None:
     fast.seed_dp("dp-m")
     ws.write("m")
-    r = ws.apply("--wait", "--poll-interval", "0.1")
+    r = ws.apply("--wait", "--poll-interval", "100ms")
     assert r.code == 0, r.out + r.err
     job = ws.current("m")
     assert f"m: started {job}" in r.lines
@@ -55,7 +55,7 @@ def test_wait_reports_failure_with_exit_1(ws: Workspace, fast: Emu) -> None:
     ws.write("m")
     ws.write("ok")
     fast.faults(fail_prefix="m-")
-    r = ws.apply("--wait", "--poll-interval", "0.1")
+    r = ws.apply("--wait", "--poll-interval", "100ms")
     assert r.code == 1
     job = ws.current("m")
     (line,) = [x for x in r.err.splitlines() if x.startswith("error:")]
@@ -69,7 +69,7 @@ def test_wait_reports_failure_with_exit_1(ws: Workspace, fast: Emu) -> None:
 def test_wait_timeout_is_an_error(ws: Workspace, fast: Emu) -> None:
     fast.seed_dp("dp-m")
     ws.write("m")
-    r = ws.apply("--wait", "--poll-interval", "0.05", "--timeout", "0s")
+    r = ws.apply("--wait", "--poll-interval", "50ms", "--timeout", "0s")
     assert r.code == 1 and f"error: timed out after 0s waiting for {ws.current('m')}" in r.err
 
 
@@ -376,7 +376,7 @@ def test_ctrl_c_while_waiting_says_what_is_true(ws: Workspace) -> None:
     ws.emu.seed_dp("dp-m")
     ws.write("m")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--wait", "--poll-interval", "0.2"],
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--wait", "--poll-interval", "200ms"],
         cwd=ws.root, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stdout is not None

@@ -61,7 +61,7 @@ def test_the_graph_sends_only_what_was_written_and_every_call_carries_the_role(w
         "apiVersion: neptune-ml.reconciler/v1\nkind: Endpoint\nmetadata: {name: e}\n"
         "spec: {mlModelTrainingJobId: {ref: m}}\n"
     )
-    r = ws.apply("--converge", "--poll-interval", "0.05", "--timeout", "1m")
+    r = ws.apply("--converge", "--poll-interval", "50ms", "--timeout", "1m")
     assert r.code == 0, r.out + r.err
     (ws.specs / "e.yaml").unlink()
     assert ws.apply("--confirm-prune", "e").code == 0
