@@ -99,29 +99,45 @@ def stage_line(plan: Plan) -> str:
 
 
 def graph_line(plan: Plan) -> str:
-    """Which stage each manifest of the graph is in, by depth: what is referred to first.
-    ``graph: + fraud-data-2026-11 → … aml-vpc, … fraud-rgcn → … fraud-endpoint``"""
-    refers: dict[str, set[str]] = {}
+    """The graph as a tree: what is referred to first, what refers to it indented below, each
+    with its action's symbol (``✓`` in sync). A manifest that refers to several is drawn under
+    the first and named again under the others (``↑``).
+
+    graph:
+      + fraud-data
+      ├─ … fraud-rgcn
+      │  └─ … fraud-endpoint
+      └─ … aml-vpc
+    """
+    targets: dict[str, set[str]] = {}
+    users: dict[str, set[str]] = {}
     for a, b, _ in plan.edges:
-        refers.setdefault(a, set()).add(b)
-    depth: dict[str, int] = {}
-
-    def level(name: str, seen: frozenset[str] = frozenset()) -> int:
-        if name not in depth:
-            targets = refers.get(name, set()) - seen - {name}
-            depth[name] = 1 + max((level(t, seen | {name}) for t in targets), default=-1)
-        return depth[name]
-
+        targets.setdefault(a, set()).add(b)
+        users.setdefault(b, set()).add(a)
     names = sorted({n for a, b, _ in plan.edges for n in (a, b)})
-    for name in names:
-        level(name)
     by_name = {a.name: a for a in plan.actions}
-    layers = []
-    for d in range(max(depth.values(), default=-1) + 1):
-        cells = [
-            f"{(by_name[n].symbol.strip() or '✓') if n in by_name else '?'} {n}"
-            for n in names
-            if depth[n] == d
-        ]
-        layers.append(", ".join(cells))
-    return "graph: " + " → ".join(layers)
+
+    def cell(name: str) -> str:
+        return f"{(by_name[name].symbol.strip() or '✓') if name in by_name else '?'} {name}"
+
+    lines = ["graph:"]
+    drawn: set[str] = set()
+
+    def draw(name: str, prefix: str, branch: str) -> None:
+        if name in drawn:
+            lines.append(f"{prefix}{branch}↑ {name}")
+            return
+        drawn.add(name)
+        lines.append(f"{prefix}{branch}{cell(name)}")
+        below = sorted(users.get(name, set()) - {name})
+        inner = prefix + ("   " if branch in ("└─ ", "") else "│  ") if branch else prefix
+        for i, child in enumerate(below):
+            draw(child, inner, "└─ " if i == len(below) - 1 else "├─ ")
+
+    roots = [n for n in names if not (targets.get(n, set()) - {n})]
+    for root in roots:
+        draw(root, "  ", "")
+    for name in names:  # a cycle has no root (validation refuses one): never lose a name
+        if name not in drawn:
+            draw(name, "  ", "")
+    return "\n".join(lines)

@@ -189,11 +189,12 @@ class ApplyResult:
 
     @property
     def hpo_totals(self) -> dict[str, int]:
-        """Each started job's HPO budget, where its manifest sets ``maxHPONumberOfTrainingJobs``."""
+        """Each started job's HPO budget (its kind's ``budget_field`` in the spec it was started with)."""
         totals = {}
         for o in self.outcomes:
             action = self.plan.action_for(o.name) if o.ok and o.started else None
-            budget = (action.spec or {}).get("maxHPONumberOfTrainingJobs") if action else None
+            field_ = by_name(action.kind).budget_field if action else ""
+            budget = (action.spec or {}).get(field_) if action and field_ else None
             if o.started and budget:
                 totals[o.started] = int(budget)
         return totals

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from ..core.kinds import KINDS
 from ..core.live import TERMINAL, JobView
 from ..engine.wait import Display, Watched
 from .style import clean
@@ -43,6 +44,8 @@ class RichDisplay:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.hpo = dict(hpo or {})
+        # Only training jobs train models: an endpoint or a data-processing job shows no HPO count.
+        self.tuned = {w.job for w in jobs if any(k.budget_field and k.resource == w.resource for k in KINDS)}
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(bar_width=20),
@@ -88,6 +91,8 @@ class RichDisplay:
             )
 
     def _hpo(self, job: str, models: int) -> str:
+        if job not in self.tuned:
+            return ""
         budget = self.hpo.get(job)
         return f"HPO {models}/{budget}" if budget else f"HPO {models}"
 

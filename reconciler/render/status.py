@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from ..core.actions import ActionKind
-from ..core.kinds import by_name
+from ..core.desired import Desired
+from ..core.kinds import Kind, by_name
 from ..core.kinds.endpoint import served_model
 from ..core.settle import last_completed
 from ..engine.workflow import PlanRun
@@ -35,8 +36,8 @@ def status_rows(run: PlanRun) -> list[dict[str, Any]]:
         job = cur["jobId"] if cur else None
         view = run.live.jobs.get(job) if job else None
         status = run.live.status(job) or ("-" if job is None else "unknown")
-        spec = desired[action.name].spec if action.name in desired else (cur["spec"] if cur else {})
-        total = spec.get("maxHPONumberOfTrainingJobs")
+        kind = by_name(action.kind)
+        total = _budget(kind, cur, desired.get(action.name))
         rows.append({
             "name": action.name,
             "jobId": job,
@@ -55,6 +56,16 @@ def status_rows(run: PlanRun) -> list[dict[str, Any]]:
             **_graph(run, action.name, cur),
         })  # fmt: skip
     return rows
+
+
+def _budget(kind: Kind, cur: Any, d: Desired | None) -> int | None:
+    """How many models the current job was started to train: its recorded spec (what was sent,
+    the schema default where it was not written), never today's manifest."""
+    if not kind.budget_field or cur is None:
+        return None
+    spec = d.completed(cur["spec"]) if d is not None else cur["spec"]
+    value = spec.get(kind.budget_field)
+    return int(value) if isinstance(value, int) else None
 
 
 def _graph(run: PlanRun, name: str, cur: Any) -> dict[str, Any]:
@@ -118,7 +129,15 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("NAME", "JOB", "STATUS", "HPO", "NEXT", "AGE"):  # AGE right-aligned: no trailing blanks
+    for column in (
+        "NAME",
+        "KIND",
+        "JOB",
+        "STATUS",
+        "HPO",
+        "NEXT",
+        "AGE",
+    ):  # AGE right-aligned: no trailing blanks
         table.add_column(
             column, no_wrap=True, overflow="ellipsis", justify="right" if column == "AGE" else "left"
         )
@@ -126,7 +145,7 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
         job = r["jobId"] or "-"
         short = job[len(r["name"]) + 1 :] if job.startswith(f"{r['name']}-") else job
         hpo = f"{r['hpo']['done']}/{r['hpo']['total']}" if r["hpo"] else "-"
-        cells = (r["name"], short, r["status"], hpo, r["pending"] or "-", r["age"])
+        cells = (r["name"], by_name(r["kind"]).short, short, r["status"], hpo, r["pending"] or "-", r["age"])
         table.add_row(*(Text(clean(c)) for c in cells))  # Text: server text is never rich markup
     console = Console(file=out, no_color=not use_colour(out), soft_wrap=True)
     console.print(table)
@@ -148,8 +167,21 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
         console.print()
     for edge in edges:
         console.print(Text(clean(edge)))
+    console.print(f"\n{sync_line(rows)}")
+
+
+def sync_line(rows: list[dict[str, Any]]) -> str:
+    """``8 of 10 in sync (1 waiting, 1 to create).``: in sync means nothing left to do or wait for."""
     managed = [r for r in rows if r["managed"]]
-    in_sync = sum(1 for r in managed if not r["pending"] or ActionKind(r["pending"]).in_sync)
+    counts: dict[ActionKind, int] = {}
+    for r in managed:
+        if r["pending"]:
+            counts[ActionKind(r["pending"])] = counts.get(ActionKind(r["pending"]), 0) + 1
+    in_sync = len(managed) - sum(counts.values())
+    rest = ", ".join(
+        f"{n} {kind.words}"
+        for kind, n in sorted(counts.items(), key=lambda kv: list(ActionKind).index(kv[0]))
+    )
     removed = len(rows) - len(managed)
     tail = f"; {removed} removed from git (prune to stop or forget)" if removed else ""
-    console.print(f"\n{in_sync} of {len(managed)} in sync{tail}.")
+    return f"{in_sync} of {len(managed)} in sync{f' ({rest})' if rest else ''}{tail}."

@@ -129,9 +129,18 @@ def test_new_data_gives_an_incremental_job_and_the_same_endpoint_updated_to_serv
     assert endpoint_serves(graph) == new["jobId"] != old
     assert [g["action"] for g in graph.ledger().generations("fraud-endpoint")] == ["create", "update"]
     assert sorted(graph.emu.ids("training")) == sorted([old, new["jobId"]])
-    shown = run("state", "show").out
-    assert f"fraud-endpoint  update, serving {new['jobId']}" in shown
-    assert f"{new['jobId']}  incremental, from {old}, on {graph.current('data-12')}" in shown
+    rows = [line.split() for line in run("state", "show").lines]
+    update = next(r for r in rows if "update" in r)
+    assert update[update.index("update") :][:4] == ["update", "-", "serving", new["jobId"]]
+    incremental = next(r for r in rows if new["jobId"] in r and "incremental" in r)
+    assert incremental[incremental.index("incremental") :][:6] == [
+        "incremental",
+        "Completed",
+        "from",
+        f"{old},",
+        "on",
+        graph.current("data-12"),
+    ]
 
 
 def test_a_failed_new_model_leaves_the_endpoint_serving_the_old_one_and_status_says_so(

@@ -17,7 +17,8 @@ def test_state_show(ws: Workspace) -> None:
     job = ws.current("m")
     r = run("state", "show")
     assert r.lines[0].startswith(f"ledger {ws.state} · serial 2 · lineage ")
-    assert r.lines[2] == "m" and r.lines[3].startswith(f"  {job}  create  ")
+    assert r.lines[2].split() == ["NAME", "KIND", "JOB", "ACTION", "FINAL", "NOTES", "APPLIED"]
+    assert r.lines[3].split()[:5] == ["m", "model", job, "create", "-"]
     data = json.loads(run("state", "show", "--format", "json").out)
     assert data["resources"]["m"]["generations"][0]["jobId"] == job
 

@@ -311,7 +311,7 @@ def test_status(ws: Workspace) -> None:
     r = run("status")
     assert r.code == 0
     header = r.lines[0].split()
-    assert header == ["NAME", "JOB", "STATUS", "HPO", "NEXT", "AGE"]
+    assert header == ["NAME", "KIND", "JOB", "STATUS", "HPO", "NEXT", "AGE"]
     assert all(len(line) <= 80 for line in r.lines if "logs:" not in line and ": " not in line[:3])
     assert all(line == line.rstrip() for line in r.out.splitlines())  # no trailing blanks to copy
     row_a = next(line for line in r.lines if line.startswith("a "))
@@ -319,7 +319,7 @@ def test_status(ws: Workspace) -> None:
     b_notes = [line for line in r.lines if line.startswith("b: ")]
     assert len(b_notes) == 1 and "ResourceLimitExceeded: no capacity" in b_notes[0]  # said once
     assert "logs: https://" in b_notes[0] and r.out.count("logs: https://") == 1
-    assert r.lines[-1] == "1 of 2 in sync."
+    assert r.lines[-1] == "1 of 2 in sync (1 blocked)."
     rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
     assert rows["b"]["pending"] == "blocked" and rows["a"]["pending"] is None
     assert rows["a"]["hpo"] == {"done": 2, "total": 4} and rows["b"]["logUrl"].startswith("https://")
@@ -327,8 +327,28 @@ def test_status(ws: Workspace) -> None:
     r = run("status")
     assert any(line.startswith("a ") and "orphaned" in line for line in r.lines)
     assert "a: manifest removed from git: `apply --prune` stops or forgets its job" in r.lines
-    assert r.lines[-1] == "0 of 1 in sync; 1 removed from git (prune to stop or forget)."
+    assert r.lines[-1] == "0 of 1 in sync (1 blocked); 1 removed from git (prune to stop or forget)."
     assert run("plan").lines[0].startswith("Plan for 1 manifest(s) (+1 removed from git)")
+
+
+def test_status_counts_the_job_s_own_budget_and_a_wait_is_not_in_sync(ws: Workspace) -> None:
+    """The HPO total came from git (12/20 for a job run with 12), and a waiting manifest was
+    counted in sync ("9 of 10")."""
+    ws.emu.seed_dp("dp-a")
+    ws.write("a", spec="maxHPONumberOfTrainingJobs: 12")
+    ws.write("d")  # the schema default (2) when the manifest does not say
+    ws.emu.seed_dp("dp-d")
+    ws.apply()
+    ws.write("a", spec="maxHPONumberOfTrainingJobs: 20")
+    ws.emu.seed_dp("dp-w", "InProgress")
+    ws.write("w")
+    rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
+    assert rows["a"]["hpo"]["total"] == 12 and rows["d"]["hpo"]["total"] == 2
+    assert rows["a"]["kind"] == "ModelTrainingJob" and rows["w"]["pending"] == "wait"
+    r = run("status")
+    assert r.lines[-1] == "1 of 3 in sync (2 waiting)."  # a waits for its running job to finish
+    row_a = next(line for line in r.lines if line.startswith("a "))
+    assert row_a.split()[1] == "model" and "/12" in row_a
 
 
 @pytest.mark.parametrize(("answer", "code"), [("yes", 0), ("no", 1)])
@@ -384,7 +404,12 @@ def test_ctrl_c_while_waiting_says_what_is_true(ws: Workspace) -> None:
         if line.startswith("Waiting for"):
             break
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:  # never leave the child running into the next test (its warnings would fail that one)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
     job = ws.current("m")
     assert proc.returncode == 130, err
     assert f"interrupted while waiting; these jobs keep running on the cluster: {job}." in err

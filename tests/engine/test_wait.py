@@ -113,3 +113,18 @@ def test_terminal_bars_show_hpo_done_of_budget_and_an_overall_bar() -> None:
     assert "HPO 4/4" in row_a and "Completed" in row_a
     row_b = next(line for line in final.splitlines() if "b: j-7" in line)
     assert "HPO 0 " in row_b and "Failed" in row_b  # no budget known: the count alone
+
+
+def test_an_endpoint_or_data_job_shows_no_hpo_count_on_a_terminal(emu: Emu) -> None:
+    """Endpoints showed `HPO 0` bars: only training jobs train models."""
+    start(emu, "j-5")
+    emu.seed_dp("dp-9", "InProgress")
+    out = io.StringIO()
+    jobs = [Watched("m", "j-5", None), Watched("d", "dp-9", None, "dataprocessing")]
+    display = display_for(jobs, out, tty=True)
+    display.update("m", "j-5", "InProgress", None, "1s")
+    display.update("d", "dp-9", "InProgress", None, "1s")
+    display.stop()
+    lines = out.getvalue().splitlines()
+    assert any("m: j-5" in line and "HPO 0" in line for line in lines)
+    assert all("HPO" not in line for line in lines if "d: dp-9" in line)

@@ -35,6 +35,9 @@ class Kind:
     # job: immutable jobs (new job per change); service: one long-lived resource, updated in place.
     lifecycle: Lifecycle = "job"
     noun: str = "job"  # how plans name what it makes
+    short: str = "job"  # the KIND column of status
+    # The spec field that counts the models a job trains (HPO), shown as progress: "" for none.
+    budget_field: str = ""
 
     @property
     def new_job_fields(self) -> tuple[str, ...]:

@@ -68,4 +68,5 @@ DATA_PROCESSING = Kind(
     cost=cost,
     refs={"previousDataProcessingJobId": ("DataProcessingJob",)},
     noun="data-processing job",
+    short="data",
 )

@@ -63,4 +63,5 @@ ENDPOINT = Kind(
     refs={"mlModelTrainingJobId": ("ModelTrainingJob",)},
     lifecycle="service",
     noun="endpoint",
+    short="endpoint",
 )

@@ -66,4 +66,6 @@ TRAINING = Kind(
     refs={"dataProcessingJobId": ("DataProcessingJob",)},
     data_field="dataProcessingJobId",
     noun="model",
+    short="model",
+    budget_field="maxHPONumberOfTrainingJobs",
 )
