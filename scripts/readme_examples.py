@@ -83,9 +83,12 @@ def block(transcript: dict[str, dict[str, str]], args: str) -> str:
 
 
 def masked(text: str) -> set[str]:
+    """The lines of ``text`` in substance: volatile values masked, and every run of blanks one
+    blank (a table pads its columns to the widest cell, so ``8s`` against ``10s`` in an AGE column
+    moves the padding of every row: nothing compared may depend on how fast the machine is)."""
     for pattern, mask in VOLATILE:
         text = pattern.sub(mask, text)
-    return {line.rstrip() for line in text.split("\n")}
+    return {" ".join(line.split()) for line in text.split("\n")}
 
 
 def main(argv: list[str]) -> int:
