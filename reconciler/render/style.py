@@ -29,5 +29,6 @@ def annotation_property(text: object) -> str:
 
 
 def annotation_data(text: object) -> str:
-    """A GitHub workflow-command message, escaped as GitHub documents it."""
-    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A GitHub workflow-command message, escaped as GitHub documents it (``%``, CR, LF); any
+    other control character (ESC, TAB, …), which GitHub has no escape for, is shown escaped."""
+    return clean(str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))

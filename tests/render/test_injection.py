@@ -41,3 +41,16 @@ def test_a_file_name_cannot_forge_an_annotation(in_tmp: Path, monkeypatch: pytes
         line.startswith(("::", "specs/evil\\n::error::x,y:z.yaml:", "invalid:"))
         for line in r.out.splitlines()
     )
+
+
+def test_escape_and_tab_in_a_file_name_never_reach_an_annotation_raw(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    specs = in_tmp / "specs"
+    specs.mkdir()
+    (specs / "a\x1b[31m\tb.yaml").write_text(manifest("m", spec="modelName: nope"))
+    r = run("validate")
+    (annotation,) = [line for line in r.out.splitlines() if line.startswith("::")]
+    assert "\x1b" not in annotation and "\t" not in annotation
+    assert annotation.startswith("::error file=specs/a\\x1b[31m\\tb.yaml,line=")
