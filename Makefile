@@ -30,6 +30,8 @@ lock:
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench scripts
 	$(BIN)/ruff format --check reconciler tests bench scripts
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows examples/github/*.yml
+	$(BIN)/zizmor --offline --no-progress examples/github/*.yml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
