@@ -77,7 +77,14 @@ class Emu:
         return r.json()
 
     def reset(self) -> None:
-        self.options(strict=False, not_found_400=False, list_all=False, auth_keys=None, job_seconds=60.0)
+        self.options(
+            strict=False,
+            not_found_400=False,
+            list_all=False,
+            auth_keys=None,
+            job_seconds=60.0,
+            empty_delete=False,
+        )
         self.admin("POST", "reset")
         self.admin(
             "POST",

@@ -30,6 +30,8 @@ def test_the_pr_plan_step_passes_only_in_sync_or_changes(tmp_path: Path, code: i
     output = tmp_path / "github_output"
     env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(output)}
     # GitHub runs a `run:` step as `bash --noprofile --norc -eo pipefail {0}`.
-    r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=tmp_path, env=env)
+    r = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=tmp_path, env=env
+    )
     assert (r.returncode == 0) is passes
     assert output.read_text() == f"exitcode={code}\n"

@@ -57,6 +57,12 @@ def invalid(message: str) -> ServiceError:
     return ServiceError(400, "InvalidParameterException", message)
 
 
+def not_ready(message: str) -> ServiceError:
+    """A job that needs another one Completed (training on unfinished data, an endpoint on an
+    unfinished model): the user guide's BadRequestException."""
+    return ServiceError(400, "BadRequestException", message)
+
+
 def not_found(kind: str, job_id: str) -> ServiceError:
     return ServiceError(404, "MLResourceNotFoundException", f"No {kind} job found with id {job_id}")
 
@@ -91,6 +97,7 @@ class Options:
     not_found_400: bool = False  # answer a missing id with 400 InvalidParameterException, not 404
     list_all: bool = False  # the list call shows every job, not only the active ones (the guide's)
     auth_keys: dict[str, str] | None = None  # access key id -> secret: verify SigV4 on /ml/ routes
+    empty_delete: bool = False  # answer a stop or delete with 200 and an empty body (clients must cope)
 
 
 # (trainModelS3Location, job_id, stage) with stage "start", "complete" or "clean"

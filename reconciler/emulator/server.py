@@ -124,6 +124,23 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
+    def _not_allowed(self) -> None:
+        """Any other method: 405 in the service's JSON envelope (not the stdlib's 501 HTML page)."""
+        try:
+            self.rfile.read(max(0, int(self.headers.get("Content-Length") or 0)))
+        except ValueError:
+            self.close_connection = True
+        error = ServiceError(405, "MethodNotAllowedException", f"Method {self.command} is not allowed")
+        self._error(error, str(uuid.uuid4()), {"Allow": "GET, POST, DELETE"})
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's naming
+        self.send_response(405)
+        self.send_header("Allow", "GET, POST, DELETE")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_PUT = do_PATCH = do_OPTIONS = _not_allowed
+
     def _handle(self, method: str) -> None:
         began = time.perf_counter()
         request_id = str(uuid.uuid4())
@@ -181,6 +198,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if method == "DELETE" and self.emulator.store.options.empty_delete:
+            self._run(lambda: self._route(method, parts, query, body), request_id, empty=True)
+            return
         self._run(lambda: self._route(method, parts, query, body), request_id)
 
     def _injected(self, decision: Any, method: str, body: Any) -> tuple[ServiceError, dict[str, str]] | None:
@@ -214,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise ServiceError(400, "BadRequestException", "Invalid JSON in request body") from None
 
-    def _run(self, action: Any, request_id: str) -> None:
+    def _run(self, action: Any, request_id: str, *, empty: bool = False) -> None:
         try:
             result = action()
         except ServiceError as e:
@@ -225,6 +245,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except Exception as e:  # never a hung connection, always the envelope
             self._error(ServiceError(500, "InternalFailureException", f"Emulator error: {e!r}"), request_id)
+            return
+        if empty:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.send_header("x-amzn-RequestId", request_id)
+            self.end_headers()
             return
         self._send(200, result, request_id)
 
@@ -255,7 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
                 _bool(query, "clean")  # accepted; the emulator keeps no endpoint artifacts
                 return store.delete_endpoint(parts[2])
             return store.stop(kind, parts[2], _bool(query, "clean"))
-        raise ServiceError(400, "BadRequestException", f"Unsupported method {method} on /{'/'.join(parts)}")
+        raise ServiceError(
+            405, "MethodNotAllowedException", f"Method {method} is not allowed on /{'/'.join(parts)}"
+        )
 
     def _admin(self, method: str, parts: list[str], body: Any) -> Any:
         store, body = self.emulator.store, body or {}
@@ -275,6 +303,9 @@ class _Handler(BaseHTTPRequestHandler):
         kind = _RESOURCES.get(str(body.get("resource", "modeltraining")), "training")
         if route == ("POST", "fail"):
             store.fail(str(body["id"]), body.get("reason"), kind=kind)
+            return {"id": body["id"]}
+        if route == ("POST", "endpoint-status"):
+            store.set_endpoint_status(str(body["id"]), str(body.get("status", "")))
             return {"id": body["id"]}
         if route == ("POST", "delete"):
             store.delete(str(body["id"]), kind=kind)

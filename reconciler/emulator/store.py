@@ -28,6 +28,7 @@ from .model import (
     invalid,
     label,
     not_found,
+    not_ready,
 )
 from .validation import check_training_body
 
@@ -122,14 +123,14 @@ class Store:
             if dp is None:
                 raise invalid(f"Unable to find data processing job with id {body['dataProcessingJobId']}")
             if self.status(dp) != "Completed":
-                raise invalid(f"Data processing job {dp.id} is not in Completed state: {self.status(dp)}")
+                raise not_ready(f"Data processing job {dp.id} is not in Completed state: {self.status(dp)}")
             prev_id = body.get("previousModelTrainingJobId")
             if prev_id is not None:
                 prev = self.jobs.get(_key("training", prev_id))
                 if prev is None:
                     raise invalid(f"Unable to find model training job with id {prev_id}")
                 if self.status(prev) != "Completed":
-                    raise invalid(f"Previous model training job {prev_id} is not in Completed state")
+                    raise not_ready(f"Previous model training job {prev_id} is not in Completed state")
             job = Job(job_id, "training", {**body, "id": job_id}, self.now(), self.options.job_seconds)
             self.jobs[_key("training", job_id)] = job
             self.unsettled.add(_key("training", job_id))
@@ -312,6 +313,8 @@ class Store:
             return "Deleting"
         if job.failed_at is not None and now >= job.failed_at:
             return "Failed"
+        if job.fixed_status:  # SageMaker's other states, set by the admin route
+            return job.fixed_status
         start = job.updated if job.updated is not None else job.created
         if now < start + job.duration:
             return "Updating" if job.updated is not None else "Creating"
@@ -325,7 +328,10 @@ class Store:
                     del self.jobs[key]
 
     def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``POST /ml/endpoints``: create, or with ``"update": true`` update an existing one."""
+        """``POST /ml/endpoints``: create, or with ``"update": true`` update an existing one (the
+        user guide's own example sends the string ``"true"``: taken as the boolean)."""
+        if isinstance(body.get("update"), str) and body["update"].lower() in ("true", "false"):
+            body = {**body, "update": body["update"].lower() == "true"}
         check_types(body, ENDPOINT_PARAMS, self.options.strict)
         training, transform = body.get("mlModelTrainingJobId"), body.get("mlModelTransformJobId")
         if bool(training) == bool(transform):
@@ -338,7 +344,7 @@ class Store:
                 if model is None:
                     raise invalid(f"Unable to find model training job with id {training}")
                 if self.status(model, now) != "Completed":
-                    raise invalid(f"Model training job {training} is not in Completed state")
+                    raise not_ready(f"Model training job {training} is not in Completed state")
             params = {k: v for k, v in body.items() if k != "update"}
             params.setdefault("instanceType", "ml.m5.xlarge")
             params.setdefault("instanceCount", 1)
@@ -399,6 +405,14 @@ class Store:
             job.failed_at = job.created + job.duration / 2 if halfway else self.now()
             job.failure_reason = reason
             job.fixed_status = None
+            self._save()
+
+    def set_endpoint_status(self, job_id: str, status: str) -> None:
+        """Hold an endpoint in one of SageMaker's other states (SystemUpdating, RollingBack,
+        OutOfService, …); an empty status lets it follow its clock again."""
+        with self.lock:
+            job = self._find("endpoint", job_id)
+            job.fixed_status = status or None
             self._save()
 
     def delete(self, job_id: str, kind: str = "training") -> None:

@@ -6,12 +6,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
-from ..core.live import TERMINAL, JobView
+from ..core.kinds import by_resource
+from ..core.live import JobView
 from ..errors import ReconcilerError
 from ..neptune import ApiError, NeptuneClient
 from .observe import read_job
-
-SERVING = ("InService", "Failed")  # where an endpoint's create or update ends
 
 
 class WaitTimeout(ReconcilerError):
@@ -28,8 +27,7 @@ class Watched(NamedTuple):
 
     def settled(self, status: str) -> bool:
         """Whether waiting is over: a job ended, an endpoint is serving (or failed), or it is gone."""
-        done = SERVING if self.resource == "endpoints" else TERMINAL
-        return status in done or status == "Missing"
+        return status in by_resource(self.resource).settled or status == "Missing"
 
 
 class Display(Protocol):

@@ -268,6 +268,8 @@ class NeptuneClient:
                     )
                 log.debug("%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000)
                 if response.status_code < 300:
+                    if method == "DELETE" and not response.content.strip():
+                        return {}  # a stop or delete answered 200 with nothing to say
                     return _json(what, response)
                 error: ApiError = from_response(what, response, signed=self.session.auth is not None)
                 retry_after = _retry_after(response)

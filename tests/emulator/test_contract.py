@@ -190,7 +190,7 @@ def test_botocore_runs_the_endpoint_operations_with_their_lifecycle(emu: Emu, si
     signed.start_ml_model_training_job(id="m-1", dataProcessingJobId="dp-1", trainModelS3Location="s3://b/m")
     with pytest.raises(ClientError) as info:  # the model must be Completed first
         signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1")
-    assert info.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert info.value.response["Error"]["Code"] == "BadRequestException"
     emu.advance(61)
     created = signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1")
     assert set(created) - {"ResponseMetadata"} == {"id", "arn", "creationTimeInMillis"}

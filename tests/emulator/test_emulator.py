@@ -79,7 +79,7 @@ def test_botocore_stop_and_data_processing(emu: Emu, nd: Any) -> None:
     assert dp["id"] == "dp-2"
     assert nd.get_ml_data_processing_job(id="dp-2")["status"] == "InProgress"
     assert nd.list_ml_data_processing_jobs()["ids"] == ["dp-2"]
-    with raises(nd, "InvalidParameterException", "not in Completed state"):
+    with raises(nd, "BadRequestException", "not in Completed state"):
         nd.start_ml_model_training_job(id="j", dataProcessingJobId="dp-2", trainModelS3Location="s3://bkt/m")
     emu.advance(61)
     assert nd.get_ml_data_processing_job(id="dp-2")["status"] == "Completed"
@@ -174,7 +174,7 @@ def test_botocore_throttling_class(emu: Emu, nd: Any) -> None:
 def test_previous_job_must_be_completed(emu: Emu, nd: Any) -> None:
     emu.seed_dp("dp-1")
     nd.start_ml_model_training_job(id="first", dataProcessingJobId="dp-1", trainModelS3Location="s3://bkt/m")
-    with raises(nd, "InvalidParameterException", "not in Completed state"):
+    with raises(nd, "BadRequestException", "not in Completed state"):
         nd.start_ml_model_training_job(
             id="second",
             dataProcessingJobId="dp-1",
@@ -485,3 +485,55 @@ def test_ids_are_unique_per_resource_kind(emu: Emu, nd: Any) -> None:
     assert made["id"] == "same"
     assert nd.get_ml_data_processing_job(id="same")["status"] == "Completed"
     assert nd.get_ml_model_training_job(id="same")["status"] == "InProgress"
+
+
+def test_a_job_needing_an_unfinished_one_is_a_bad_request_as_the_guide_says(emu: Emu) -> None:
+    """Training on unfinished data and an endpoint on an unfinished model answer the guide's
+    BadRequestException (they answered InvalidParameterException)."""
+    emu.seed_dp("dp-run", "InProgress")
+    r = raw(
+        emu,
+        "POST",
+        "/ml/modeltraining",
+        json={"dataProcessingJobId": "dp-run", "trainModelS3Location": "s3://b/m"},
+    )
+    assert (r.status_code, r.json()["code"]) == (400, "BadRequestException")
+    emu.seed_dp("dp-1")
+    raw(
+        emu,
+        "POST",
+        "/ml/modeltraining",
+        json={"id": "m1", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://b/m"},
+    )
+    r = raw(emu, "POST", "/ml/endpoints", json={"id": "ep", "mlModelTrainingJobId": "m1"})
+    assert (r.status_code, r.json()["code"]) == (400, "BadRequestException")
+
+
+def test_the_guide_s_update_true_as_a_string_is_taken(emu: Emu) -> None:
+    emu.seed_dp("dp-1")
+    for job in ("m1", "m2"):
+        raw(
+            emu,
+            "POST",
+            "/ml/modeltraining",
+            json={"id": job, "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://b/m"},
+        )
+    emu.advance(61)
+    assert (
+        raw(emu, "POST", "/ml/endpoints", json={"id": "ep", "mlModelTrainingJobId": "m1"}).status_code == 200
+    )
+    emu.advance(61)
+    r = raw(emu, "POST", "/ml/endpoints", json={"id": "ep", "mlModelTrainingJobId": "m2", "update": "true"})
+    assert r.status_code == 200, r.text
+    assert emu.emulator.store.jobs["endpoint/ep"].params["mlModelTrainingJobId"] == "m2"
+    assert emu.ids("endpoint") == ["ep"]  # updated, not a second endpoint
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS"])
+def test_an_unsupported_method_is_405_in_the_envelope(emu: Emu, method: str) -> None:
+    r = raw(emu, method, "/ml/modeltraining", json={"x": 1})
+    assert r.status_code == 405 and r.headers["Content-Type"] == "application/json"
+    assert r.json()["code"] == "MethodNotAllowedException" and r.headers["Allow"] == "GET, POST, DELETE"
+    assert raw(emu, "HEAD", "/ml/modeltraining").status_code == 405
+    r = raw(emu, "POST", "/ml/modeltraining/some-id", json={})
+    assert r.status_code == 405 and r.json()["code"] == "MethodNotAllowedException"

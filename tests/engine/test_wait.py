@@ -128,3 +128,32 @@ def test_an_endpoint_or_data_job_shows_no_hpo_count_on_a_terminal(emu: Emu) -> N
     lines = out.getvalue().splitlines()
     assert any("m: j-5" in line and "HPO 0" in line for line in lines)
     assert all("HPO" not in line for line in lines if "d: dp-9" in line)
+
+
+@pytest.mark.parametrize(
+    ("state", "settles"), [("OutOfService", True), ("SystemUpdating", False), ("RollingBack", False)]
+)
+def test_wait_knows_sagemaker_s_other_endpoint_states(emu: Emu, state: str, settles: bool) -> None:
+    """An OutOfService endpoint ends the wait (it waited until its timeout); SystemUpdating and
+    RollingBack pass, so the wait goes on until they do."""
+    emu.seed_dp("dp-1")
+    client = make_client(emu.url)
+    client.create_training_job(
+        {"id": "m-1", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://b/m"}
+    )
+    emu.advance(61)
+    client.create_endpoint({"id": "ep", "mlModelTrainingJobId": "m-1"})
+    emu.admin("POST", "endpoint-status", id="ep", status=state)
+    polls: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        if len(polls) == 3:
+            emu.admin("POST", "endpoint-status", id="ep", status="")  # passes: InService after its time
+            emu.advance(61)
+
+    jobs = [Watched("e", "ep", None, "endpoints")]
+    views = wait_for(client, jobs, display_for(jobs, io.StringIO(), tty=False), timeout=3600, sleep=sleep)
+    view = views["ep"]
+    assert view is not None and view.status == (state if settles else "InService")
+    assert len(polls) == (0 if settles else 3)

@@ -310,3 +310,14 @@ def test_reference_cycles_are_each_found_once_and_a_long_chain_is_no_cycle() -> 
     assert _cycles(chain) == []
     loops = [dp("a", "b"), dp("b", "c"), dp("c", "a"), dp("self", "self"), dp("x", "a")]
     assert sorted(_cycles(loops)) == [["a", "b", "c"], ["self"]]
+
+
+def test_a_processing_volume_of_0_means_automatic(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text(
+        "apiVersion: neptune-ml.reconciler/v1\nkind: DataProcessingJob\nmetadata: {name: d}\n"
+        "spec: {inputDataS3Location: s3://bkt/in, processedDataS3Location: s3://bkt/out, "
+        "processingInstanceVolumeSizeInGB: 0}\n"
+    )
+    result = load([str(f)])
+    assert result.ok, result.problems

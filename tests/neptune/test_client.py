@@ -436,3 +436,12 @@ def test_an_unsigned_request_refused_says_to_set_auth_iam(emu: Emu) -> None:
     assert info.value.status == 403 and "set `auth: iam`" in (info.value.hint or "")
     signed, _ = client(emu, auth="iam")
     assert signed.list_training_jobs() == []
+
+
+def test_a_200_with_an_empty_body_to_a_delete_is_a_success(emu: Emu) -> None:
+    emu.seed_dp("dp-1")
+    emu.options(empty_delete=True)
+    c, _ = client(emu)
+    c.create_training_job({**BODY, "id": "j-empty"})
+    assert c.stop_training_job("j-empty") == {}
+    assert c.get_training_job("j-empty")["status"] == "Stopping"

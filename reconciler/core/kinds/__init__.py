@@ -16,12 +16,27 @@ from .training import TRAINING
 # In the order of the Neptune ML path: processed data, trained model, serving endpoint.
 KINDS: tuple[Kind, ...] = (DATA_PROCESSING, TRAINING, ENDPOINT)
 
-__all__ = ["DATA_PROCESSING", "ENDPOINT", "KINDS", "TRAINING", "Effect", "Kind", "by_name", "registry"]
+__all__ = [
+    "DATA_PROCESSING",
+    "ENDPOINT",
+    "KINDS",
+    "TRAINING",
+    "Effect",
+    "Kind",
+    "by_name",
+    "by_resource",
+    "registry",
+]
 
 
 def registry() -> dict[str, Kind]:
     """Every kind by its manifest ``kind:`` name."""
     return {k.name: k for k in KINDS}
+
+
+def by_resource(resource: str) -> Kind:
+    """The kind whose jobs live on the API resource ``/ml/<resource>``."""
+    return next((k for k in KINDS if k.resource == resource), TRAINING)
 
 
 def by_name(name: str | None) -> Kind:

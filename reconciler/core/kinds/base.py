@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..cost import Cost
-from ..live import Live
+from ..live import TERMINAL, Live
 
 # new-job: a change needs a new job; next-job: it takes effect with the next one; update: a
 # long-lived resource (an endpoint) is updated in place.
@@ -38,6 +38,9 @@ class Kind:
     short: str = "job"  # the KIND column of status
     # The spec field that counts the models a job trains (HPO), shown as progress: "" for none.
     budget_field: str = ""
+    # Where waiting for one of its jobs ends: a job's final statuses; an endpoint's serving or
+    # broken ones (SageMaker's transitional states, Updating or RollingBack, keep a wait going).
+    settled: tuple[str, ...] = TERMINAL
 
     @property
     def new_job_fields(self) -> tuple[str, ...]:

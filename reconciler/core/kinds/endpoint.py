@@ -64,4 +64,7 @@ ENDPOINT = Kind(
     lifecycle="service",
     noun="endpoint",
     short="endpoint",
+    # SageMaker's endpoint states: Creating, Updating, SystemUpdating, RollingBack and Deleting
+    # pass; these stay until someone acts.
+    settled=("InService", "Failed", "OutOfService", "UpdateRollbackFailed"),
 )
