@@ -67,6 +67,11 @@ class Plan:
     commit: str | None = None
     # The references between the planned manifests: (from, to, field) = ``from`` names ``to``.
     edges: tuple[tuple[str, str, str], ...] = ()
+    # What the plan was made from: each manifest's digest, the paths read (from the repository
+    # root) and whether they had changes git had not committed (``commit`` alone can't say).
+    manifests: Mapping[str, str] = field(default_factory=dict)
+    paths: tuple[str, ...] = ()
+    dirty: bool = False
 
     def summary(self) -> dict[ActionKind, int]:
         counts = dict.fromkeys(ActionKind, 0)

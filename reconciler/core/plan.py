@@ -14,7 +14,7 @@ from . import refs, service
 from .actions import ActionKind
 from .adopt import index
 from .desired import Desired
-from .identity import Taken
+from .identity import Taken, digest
 from .kinds import TRAINING, by_name
 from .ledger import Ledger
 from .live import Live
@@ -32,6 +32,7 @@ def plan(
     live: Live,
     options: Options | None = None,
     commit: str | None = None,
+    dirty: bool = False,
 ) -> Plan:
     """Decide one action per manifest (and per pruned ledger entry), listed in the graph's order:
     data-processing jobs, then models, then endpoints, each by name."""
@@ -72,8 +73,17 @@ def plan(
         fingerprints=live.fingerprints(),
         warnings=tuple(warnings),
         commit=commit,
+        manifests=manifest_digests(desired),
+        paths=options.paths,
+        dirty=dirty,
         edges=tuple(sorted((d.name, t, f) for d in desired for f, t in d.refs.items() if t in wanted)),
     )
+
+
+def manifest_digests(desired: Sequence[Desired]) -> dict[str, str]:
+    """Each manifest's digest (its effective spec, policy and labels): what a saved plan was made
+    from, compared when it is applied."""
+    return {d.name: digest(d.effective_view()) for d in sorted(desired, key=lambda d: d.name)}
 
 
 def _kind_changed(d: Desired, ledger: Ledger, was: str) -> Action:

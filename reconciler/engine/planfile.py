@@ -76,6 +76,9 @@ def to_json(plan: Plan, *, state_location: str | None = None) -> dict[str, Any]:
         "actions": [action_to_json(a) for a in plan.actions],
         "edges": [{"from": a, "to": b, "field": f} for a, b, f in plan.edges],
         "fingerprints": dict(plan.fingerprints),
+        "dirty": plan.dirty,
+        "manifests": dict(plan.manifests),
+        "paths": list(plan.paths),
     }
 
 
@@ -132,5 +135,8 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
         fingerprints=dict(doc.get("fingerprints", {})),
         warnings=tuple(doc.get("warnings", [])),
         commit=doc.get("commit"),
+        manifests=dict(doc.get("manifests", {})),
+        paths=tuple(doc.get("paths", ())),
+        dirty=bool(doc.get("dirty", False)),
     )
     return plan, doc.get("stateLocation")

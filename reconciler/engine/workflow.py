@@ -20,11 +20,11 @@ from ..core.kinds import by_name
 from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.model import Options, Plan
-from ..core.plan import plan
+from ..core.plan import manifest_digests, plan
 from ..errors import ManifestError, ReconcilerError, UsageError, closest
 from ..manifests.config import Settings
 from ..manifests.desired import desired_from
-from ..manifests.discover import repo_path
+from ..manifests.discover import repo_path, repo_root
 from ..manifests.load import load, require_valid
 from ..neptune import NeptuneClient
 from ..state import StateStore, open_state
@@ -92,19 +92,26 @@ def open_store(settings: Settings) -> StateStore:
     return open_state(settings.state, region=settings.region, s3_endpoint=settings.s3_endpoint)
 
 
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
 def git_commit() -> str | None:
     """The commit the manifests come from: GITHUB_SHA in Actions, else ``git rev-parse HEAD``."""
     if os.environ.get("GITHUB_SHA"):
         return os.environ["GITHUB_SHA"]
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() or None
+    return (_git("rev-parse", "HEAD") or "").strip() or None
+
+
+def git_dirty(paths: Sequence[str]) -> bool:
+    """Whether ``paths`` hold changes git has not committed (edited, added or untracked files);
+    False outside a repository, where there is nothing to compare with."""
+    out = _git("status", "--porcelain", "--untracked-files=all", "--", *paths)
+    return bool(out and out.strip())
 
 
 @dataclass
@@ -142,7 +149,7 @@ def run_plan(
         paths=tuple(repo_path(p) for p in selection.paths),
         paths_exact=any(not os.path.isdir(p) for p in selection.paths), skipped=tuple(skipped),
     )  # fmt: skip
-    result = plan(desired, ledger, live, scoped, commit=git_commit())
+    result = plan(desired, ledger, live, scoped, commit=git_commit(), dirty=git_dirty(selection.paths))
     return PlanRun(desired, store, ledger, live, result)
 
 
@@ -232,6 +239,8 @@ def run_apply(
             ledger = store.load()
             live = saved_live(client, store, saved, request.parallelism)
             check_fresh(saved, ledger.serial, ledger.lineage if ledger.exists else None, live)
+            for warning in manifests_moved(saved, settings):
+                view.say(f"warning: {warning}")
             current = saved
         else:
             run = run_plan(
@@ -253,6 +262,33 @@ def run_apply(
             current, parallelism=request.parallelism, max_stops=request.max_stops, report=view.report
         )
     return ApplyResult(current, outcomes)
+
+
+def manifests_moved(saved: Plan, settings: Settings) -> list[str]:
+    """What differs between the manifests a saved plan was made from and those here now (the plan
+    still runs exactly as reviewed; this says that git moved under it)."""
+    said = []
+    if saved.dirty:
+        said.append("the saved plan was made from manifests with uncommitted changes")
+    if not saved.manifests or not saved.paths:
+        return said
+    root = repo_root()
+    paths = [os.path.join(root, p) for p in saved.paths]
+    try:
+        desired, _ = load_desired(Selection(tuple(paths)), settings)
+    except ReconcilerError as e:
+        return [*said, f"the manifests can't be compared with the saved plan's: {e}"]
+    now = manifest_digests(desired)
+    changed = sorted(n for n in saved.manifests.keys() & now.keys() if saved.manifests[n] != now[n])
+    added, gone = sorted(now.keys() - saved.manifests.keys()), sorted(saved.manifests.keys() - now.keys())
+    parts = [f"{label} {', '.join(names[:5])}{' …' if len(names) > 5 else ''}"
+             for label, names in (("changed:", changed), ("added:", added), ("removed:", gone)) if names]  # fmt: skip
+    if parts:
+        said.append(
+            "the manifests differ from what was planned (" + "; ".join(parts) + "); the saved plan runs as "
+            "reviewed: plan again to act on the manifests as they are"
+        )
+    return said
 
 
 def wait_started(
