@@ -55,7 +55,7 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py $(if $(TRANSCRIPT),--transcript $(TRANSCRIPT))
 
 sandbox: $(STAMP)
-	$(BIN)/python scripts/sandbox.py
+	$(BIN)/python scripts/sandbox.py $(SANDBOX_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -1,3 +1,3 @@
-"""GitOps reconciler for Amazon Neptune ML model-training jobs."""
+"""GitOps reconciler for the Amazon Neptune ML path: data processing, model training, endpoints."""
 
 __version__ = "0.1.0"

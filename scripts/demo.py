@@ -86,7 +86,7 @@ def edit(path: Path, old: str, new: str) -> None:
     print(f"{DIM}edit {path.name}: {old.strip()} → {new.strip()}{RESET}", flush=True)
 
 
-def start_servers(tmp: Path) -> tuple[Any, subprocess.Popen[str], str, str]:
+def start_servers(tmp: Path, job_seconds: str = JOB_SECONDS) -> tuple[Any, subprocess.Popen[str], str, str]:
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -98,7 +98,7 @@ def start_servers(tmp: Path) -> tuple[Any, subprocess.Popen[str], str, str]:
     host, port = s3.get_host_and_port()
     s3_url = f"http://{host}:{port}"
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--job-seconds", JOB_SECONDS,
+        [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--job-seconds", job_seconds,
          "--stop-seconds", "1", "--s3-endpoint", s3_url, "--state-file", str(tmp / "emulator.json")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -195,15 +195,11 @@ def story(repo: Path, url: str, s3: Any) -> None:
         raise DemoFailed(f"the endpoint serves {first_model}, not fraud-rgcn's job {current}")
 
     say("6. New data: December's export is declared in git, and fraud-rgcn points at it")
-    november = (specs / "fraud-data-2026-11.yaml").read_text()
-    december = (
-        november.replace("2026-11", "2026-12")
-        .replace("November", "December")
-        .replace("  modelType:", "  previousDataProcessingJobId: {ref: fraud-data-2026-11}\n  modelType:")
-    )
-    (specs / "fraud-data-2026-12.yaml").write_text(december)
+    december = ROOT / "examples" / "new-data" / "fraud-data-2026-12.yaml"
+    (specs / december.name).write_text(december.read_text().replace("../../schemas/", "../schemas/"))
     print(
-        f"{DIM}add specs/fraud-data-2026-12.yaml (previousDataProcessingJobId: {{ref: fraud-data-2026-11}}){RESET}"
+        f"{DIM}cp examples/new-data/{december.name} specs/ "
+        f"(previousDataProcessingJobId: {{ref: fraud-data-2026-11}}){RESET}"
     )
     edit(
         specs / "fraud-rgcn.yaml",

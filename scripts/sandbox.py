@@ -33,12 +33,13 @@ from demo import (
 
 _DP = re.compile(r"^\s*dataProcessingJobId:\s*[\"']?([A-Za-z0-9-]+)", re.MULTILINE)
 ADMIN_HELP = """\
-Play with failure (the emulator's admin routes; JOB is a job id from `reconciler status`):
-  curl -s -XPOST {url}/__emulator/dataprocessing -d '{{"id": "dp-new"}}'     # seed a data-processing job
-  curl -s -XPOST {url}/__emulator/fail -d '{{"id": "JOB", "reason": "OOM"}}'  # fail a job
-  curl -s -XPOST {url}/__emulator/fail -d '{{"id": "fraud-endpoint", "resource": "endpoints"}}'  # fail the endpoint
+Play with failure: jobs run {seconds} s here (--job-seconds), long enough to fail or stop one by hand.
+After `reconciler apply`, `reconciler jobs list` names the training jobs (JOB below, e.g. fraud-rgcn-…):
+  curl -s -XPOST {url}/__emulator/fail -d '{{"id": "JOB", "reason": "OOM"}}'  # fail a running job
   curl -s -XPOST {url}/__emulator/delete -d '{{"id": "JOB"}}'                 # drift: the job is gone
-  curl -s -XPOST {url}/__emulator/advance -d '{{"seconds": 60}}'              # move the clock on
+  curl -s -XPOST {url}/__emulator/advance -d '{{"seconds": {seconds}}}'             # move the clock on: they complete
+  curl -s -XPOST {url}/__emulator/fail -d '{{"id": "fraud-endpoint", "resource": "endpoints"}}'  # once it exists
+  curl -s -XPOST {url}/__emulator/dataprocessing -d '{{"id": "dp-new"}}'     # seed a data-processing job
   curl -s {url}/__emulator/jobs                                               # every job it holds"""
 
 
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--specs", type=Path, default=ROOT / "specs", help="manifests to seed for")
     parser.add_argument("--env-file", type=Path, default=ROOT / ".sandbox.env")
+    parser.add_argument(
+        "--job-seconds", default="30", help="how long a job runs (long enough to fail or stop it by hand)"
+    )
     args = parser.parse_args(argv)
     os.environ.update(DEMO_ENV)
     stop = threading.Event()
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     s3_server: Any = None
     emulator: Any = None
     try:
-        s3_server, emulator, url, s3_url = start_servers(tmp)
+        s3_server, emulator, url, s3_url = start_servers(tmp, args.job_seconds)
         seed_s3(s3_url)
         create_data_processing(url, data_processing_ids(args.specs))
         lines = env_lines(url, s3_url)
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"\nsandbox up: emulator {url}, S3 {s3_url}, state {STATE}")
         print(f"in another shell, from {ROOT}:\n\n  source {args.env_file.name}\n  reconciler validate\n")
-        print(ADMIN_HELP.format(url=url))
+        print(ADMIN_HELP.format(url=url, seconds=args.job_seconds))
         print("\nCtrl-C stops the sandbox.", flush=True)
         while not stop.wait(0.5):
             if emulator.poll() is not None:

@@ -63,7 +63,8 @@ def test_the_walkthrough_runs_by_hand_against_the_sandbox(tmp_path: Path) -> Non
     env_file, repo = tmp_path / ".sandbox.env", tmp_path / "repo"
     shutil.copytree(ROOT / "specs", repo / "specs")
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "sandbox.py"), "--env-file", str(env_file), "--specs", str(repo / "specs")],
+        [sys.executable, str(ROOT / "scripts" / "sandbox.py"), "--env-file", str(env_file), "--specs", str(repo / "specs"),
+         "--job-seconds", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

@@ -124,7 +124,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    help="GitOps for Amazon Neptune ML model-training jobs: validate, plan, apply, status.",
+    help="GitOps for the Amazon Neptune ML path (data processing, model training, inference endpoints): "
+    "validate, plan, apply, status.",
 )
 
 

@@ -88,7 +88,8 @@ def apply_command(
         ),
     ] = "0s",
 ) -> None:
-    """Make the cluster match the manifests: create, update and stop training jobs.
+    """Make the cluster match the manifests: start data-processing and training jobs, create and
+    update endpoints, stop or delete what was pruned or suspended.
 
     Examples:
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ReconcilerError
+from ..errors import ReconcilerError, UsageError
 
 
 def emulator_command(
@@ -54,18 +54,18 @@ def emulator_command(
         typer.Option(metavar="KEY_ID:SECRET", help="Verify SigV4 signatures made with this key pair."),
     ] = None,
 ) -> None:
-    """Serve a local Neptune ML emulator (model training and data processing) on loopback."""
+    """Serve a local Neptune ML emulator (data processing, model training, inference endpoints) on loopback."""
     from ..emulator import FaultConfig, Options, serve
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ReconcilerError(f"the emulator listens on loopback only, not {host!r}")
     for name, rate in (("--error-rate", error_rate), ("--drop-rate", drop_rate)):
         if not 0.0 <= rate <= 1.0:
-            raise ReconcilerError(f"{name} {rate} is not a probability", "use a number from 0 to 1")
+            raise UsageError(f"{name} {rate} is not a probability", "use a number from 0 to 1")
     faults = FaultConfig(latency_ms, error_rate, throttle_rps, drop_rate, seed)
     keys = dict(k.split(":", 1) for k in auth_check or [] if ":" in k) if auth_check is not None else None
     if auth_check and len(keys or {}) != len(auth_check):
-        raise ReconcilerError("--auth-check takes KEY_ID:SECRET")
+        raise UsageError("--auth-check takes KEY_ID:SECRET")
     options = Options(
         job_seconds=job_seconds, stop_seconds=stop_seconds, region=region, strict=strict,
         not_found_400=not_found_400, list_all=list_all, auth_keys=keys,

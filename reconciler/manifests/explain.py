@@ -27,8 +27,9 @@ _RULE_KEYS = (
     "const",
     "uniqueItems",
 )
-# Rules that live in code (manifests/rules.py), shown beside the field they constrain.
-CODE_RULES = {
+# Rules that live in code (manifests/rules.py), shown beside the field they constrain: those of
+# one kind's schema (the cross-field rules are the training job's), and those of every kind.
+TRAINING_RULES = {
     "spec.maxWaitTime": [
         "only with enableManagedSpotTraining: true (R002)",
         "must be greater than trainingTimeOutInSeconds (R003)",
@@ -40,8 +41,14 @@ CODE_RULES = {
         "must name a Completed data-processing job before a job can start",
         "a change alone gives an incremental update when policy.onDataChange is incremental",
     ],
-    "metadata.name": ["unique across the repository (R005)"],
 }
+EVERY_KIND_RULES = {"metadata.name": ["unique across the repository (R005)"]}
+
+
+def code_rules(path: str, schema_name: str) -> list[str]:
+    """The rules code holds for ``path`` of the kind whose schema is ``schema_name``."""
+    own = TRAINING_RULES.get(path, []) if schema_name == schema.MANIFEST else []
+    return [*own, *EVERY_KIND_RULES.get(path, [])]
 
 
 def resolve_field(path: str, name: str = schema.MANIFEST) -> str:
@@ -93,7 +100,7 @@ def describe(path: str) -> dict[str, Any]:
         "type": kind,
         "required": leaf in parent.get("required", []),
         "default": node.get("default"),
-        "rules": [f"{k}: {json.dumps(node[k])}" for k in _RULE_KEYS if k in node] + CODE_RULES.get(path, []),
+        "rules": [f"{k}: {json.dumps(node[k])}" for k in _RULE_KEYS if k in node] + code_rules(path, name),
         "description": node.get("description", ""),
     }
     if kind == "array" and "items" in node:

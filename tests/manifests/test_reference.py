@@ -6,7 +6,7 @@ from pathlib import Path
 
 from reconciler.core.plan import ACTIONS
 from reconciler.manifests import schema
-from reconciler.manifests.reference import update_readme
+from reconciler.manifests.reference import manifest_reference, update_readme
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -43,3 +43,13 @@ def test_example_workflows_and_hooks_exist() -> None:
     assert "id-token: write" in pr
     apply = (ROOT / "examples/github/reconciler-apply.yml").read_text()
     assert "apply --auth iam --plan plan.json" in apply and "--auto-approve --converge --timeout 5h" in apply
+
+
+def test_each_kind_s_reference_states_only_its_own_rules_and_words() -> None:
+    """Copy-paste slips: every kind's name was "Name of the model", a data-processing job's
+    subnets ran "training containers", and the Endpoint's modelName claimed R001."""
+    by_kind = {s.split("`", 1)[0]: s for s in manifest_reference().split("#### `kind: ")[1:]}
+    endpoint, data, model = by_kind["Endpoint"], by_kind["DataProcessingJob"], by_kind["ModelTrainingJob"]
+    assert "R001" not in endpoint and "R001" in model and "R001" not in data
+    assert "Name of the model:" in model and "Name of the model:" not in endpoint + data
+    assert "training containers" not in data
