@@ -56,7 +56,7 @@ policy:
   onSupersede: stop
 """
 FAULTS = {"latency_ms": 20.0, "error_rate": 0.2, "drop_rate": 0.05}
-NO_FAULTS = {"latency_ms": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "throttle_rps": 0.0}
+NO_FAULTS = {"latency_ms": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "throttle_rps": 0.0, "error_on": ""}
 
 
 @dataclass
@@ -116,6 +116,7 @@ class Repo:
             AWS_SECRET_ACCESS_KEY="fake", AWS_EC2_METADATA_DISABLED="true", NO_PROXY="*", NO_COLOR="1",
         )  # fmt: skip
         self.s3_args = ["--s3-endpoint", s3_endpoint] if s3_endpoint else []
+        self.cwd = root  # where commands run (a sub-folder, for prune's scope)
 
     def write(self, name: str, dp: str, hpo: int = 2) -> None:
         (self.root / "specs" / f"{name}.yaml").write_text(MANIFEST.format(name=name, dp=dp, hpo=hpo))
@@ -123,7 +124,7 @@ class Repo:
     def start(self, *args: str) -> subprocess.Popen[str]:
         cmd = [sys.executable, "-m", "reconciler", *args, *self.s3_args]
         return subprocess.Popen(
-            cmd, cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            cmd, cwd=self.cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -413,6 +414,155 @@ def _lost_recreate(repo: Repo) -> int:
     return 1
 
 
+def _running(repo: Repo) -> set[str]:
+    return {j for j in repo.cluster.job_ids() if repo.cluster.status(j) == "InProgress"}
+
+
+def _known(repo: Repo) -> dict[str, str]:
+    """Manifest name -> its current job, as the ledger says."""
+    resources = repo.ledger().get("resources", {})
+    return {n: r["generations"][-1]["jobId"] for n, r in resources.items() if r.get("generations")}
+
+
+def scenario_prune_scope(kind: str, seed: int, s3: tuple[str, Any]) -> Row:
+    """`apply --prune .` run from a sub-folder, faults on, acts inside that folder only; a branch
+    lacking half the manifests stops nothing without --confirm-prune. Counted as lost: a job
+    stopped or a ledger entry dropped that the story did not prune."""
+    row = Row(f"--prune . from a sub-folder and a branch lacking half, {kind} state")
+    rng = random.Random(seed)
+    with trial(kind, s3) as repo:
+        (repo.root / ".git").mkdir()  # the repository root: sources are recorded from here
+        repo.cluster.admin("POST", "dataprocessing", id="dp-1", status="Completed")
+        repo.cluster.emulator.store.options.job_seconds = 600.0  # they run all along
+        for folder, names in (("team", ("a", "b")), ("other", ("c", "d", "e", "f"))):
+            (repo.root / "specs" / folder).mkdir()
+            for n in names:
+                (repo.root / "specs" / folder / f"{n}.yaml").write_text(
+                    MANIFEST.format(name=n, dp="dp-1", hpo=2)
+                )
+        converge(repo, row)
+        before = _known(repo)
+        (repo.root / "specs" / "team" / "b.yaml").unlink()
+        repo.cluster.faults(**FAULTS, seed=rng.randrange(1 << 30))
+        repo.cwd = repo.root / "specs" / "team"
+        converge(repo, row, "--prune", "--confirm-prune", "b", ".")
+        repo.cwd = repo.root
+        repo.cluster.faults(**NO_FAULTS)
+        for n in ("c", "d", "e"):  # a branch lacking three of the five left: more than half
+            (repo.root / "specs" / "other" / f"{n}.yaml").unlink()
+        row.runs += 1
+        repo.run("apply", "--auto-approve", "--prune", "specs")
+        (repo.root / "specs" / "other" / "d.yaml").write_text(MANIFEST.format(name="d", dp="dp-1", hpo=2))
+        (repo.root / "specs" / "other" / "e.yaml").write_text(MANIFEST.format(name="e", dp="dp-1", hpo=2))
+        row.runs += 1
+        repo.run("apply", "--auto-approve", "--prune", "specs")  # c alone missing: held, never stopped
+        after, running = _known(repo), _running(repo)
+        kept = {n: j for n, j in before.items() if n != "b"}
+        row.lost += sum(1 for n, j in kept.items() if after.get(n) != j or j not in running)
+        row.lost += int("b" in after or before["b"] in running)  # the one pruned: stopped and forgotten
+        if row.lost:
+            row.notes.append(f"before {before} after {after} running {sorted(running)}")
+    return row
+
+
+def scenario_discovery(kind: str, s3: tuple[str, Any]) -> Row:
+    """Manifests in a symlinked folder, a *.YAML file and a dot-folder named by path are applied;
+    then `apply --prune` of the whole tree (every name confirmed) stops none of them."""
+    row = Row(f"symlinked folder, *.YAML, dot-folder, then --prune of the tree, {kind} state")
+    with trial(kind, s3) as repo:
+        (repo.root / ".git").mkdir()
+        repo.cluster.admin("POST", "dataprocessing", id="dp-1", status="Completed")
+        repo.cluster.emulator.store.options.job_seconds = 600.0
+        shared, specs = repo.root / "shared", repo.root / "specs"
+        shared.mkdir()
+        (shared / "linked.yaml").write_text(MANIFEST.format(name="linked", dp="dp-1", hpo=2))
+        (specs / "shared").symlink_to(shared, target_is_directory=True)
+        (specs / "UPPER.YAML").write_text(MANIFEST.format(name="upper", dp="dp-1", hpo=2))
+        (specs / "plain.yaml").write_text(MANIFEST.format(name="plain", dp="dp-1", hpo=2))
+        (specs / ".hidden").mkdir()
+        (specs / ".hidden" / "h.yaml").write_text(MANIFEST.format(name="hidden", dp="dp-1", hpo=2))
+        converge(repo, row, "specs/.hidden/h.yaml", plan_args=("specs/.hidden/h.yaml",))
+        converge(repo, row, "specs")
+        before = _known(repo)
+        if set(before) != {"linked", "upper", "plain", "hidden"}:
+            row.manual += 1
+            row.notes.append(f"discovery read {sorted(before)}")
+        confirm = [a for n in before for a in ("--confirm-prune", n)]
+        row.runs += 1
+        repo.run("apply", "--auto-approve", "--prune-all", *confirm, "specs")
+        after, running = _known(repo), _running(repo)
+        row.lost += sum(1 for n, j in before.items() if after.get(n) != j or j not in running)
+        if row.lost:
+            row.notes.append(f"before {before} after {after} running {sorted(running)}")
+    return row
+
+
+def scenario_5xx_not_found(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> Row:
+    """30 % of the jobs' status reads answer a 503 whose body says MLResourceNotFoundException
+    (the list call answers), and applies are SIGKILLed: a 5xx is never taken for a vanished job,
+    so nothing is recreated."""
+    row = Row(f"5xx answers naming a missing job, SIGKILLs, {kind} state")
+    rng = random.Random(seed)
+    for _ in range(trials):
+        with trial(kind, s3) as repo:
+            repo.cluster.admin("POST", "dataprocessing", id="dp-1", status="Completed")
+            for i in range(3):
+                repo.write(f"m{i}", "dp-1")
+            for _round in range(3):
+                repo.cluster.faults(error_rate=0.3, error_status=503, error_code="MLResourceNotFoundException",
+                                    error_on="GET /ml/modeltraining/", seed=rng.randrange(1 << 30))  # fmt: skip
+                killed_apply(repo, row, rng)
+                row.runs += 1
+                repo.run("apply", "--auto-approve")
+            repo.cluster.faults(**NO_FAULTS, error_status=500, error_code="InternalFailureException")
+            converge(repo, row)
+            audit(repo, row, 3)
+    return row
+
+
+SKEWED = (
+    "import time, runpy, sys; _t = time.time; time.time = lambda: _t() + {skew}; "
+    "sys.argv[0] = 'reconciler'; runpy.run_module('reconciler', run_name='__main__')"
+)
+
+
+def scenario_skewed_leases(kind: str, s3: tuple[str, Any]) -> Row:
+    """A live apply holds the lock while takers whose clocks run 300 s ahead (and one behind) try:
+    none may take it (counted as duplicates: two holders); then a lock claiming ten years, last
+    written past the cap, must be taken over with no one breaking it by hand (else manual)."""
+    row = Row(f"leases against clocks 300 s ahead and ten-year claims, {kind} state")
+    with trial(kind, s3) as repo:
+        repo.cluster.admin("POST", "dataprocessing", id="dp-1", status="Completed")
+        repo.write("m", "dp-1")
+        env = {**repo.env, "RECONCILER_PAUSE_AT": "create-intent", "RECONCILER_PAUSE_SECONDS": "20"}
+        holder = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", "--auto-approve", *repo.s3_args],
+                                  cwd=repo.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert holder.stderr is not None
+        holder.stderr.readline()  # "paused at create-intent …": it holds the lease now
+        for skew in (300, 900, -300, 300):
+            cmd = [sys.executable, "-c", SKEWED.format(skew=skew), "apply", "--auto-approve", *repo.s3_args]
+            r = subprocess.run(cmd, cwd=repo.root, env=repo.env, capture_output=True, text=True, timeout=120)
+            row.runs += 1
+            if "is locked by" not in r.stderr:
+                row.duplicates += 1
+                row.notes.append(
+                    f"a taker {skew:+d} s off took a live lease: exit {r.returncode} {r.stderr[-200:]!r}"
+                )
+        holder.kill()
+        holder.communicate()
+        row.kills += 1
+        if kind == "file":  # an S3 object's LastModified can't be set back
+            lock = Path(repo.state + ".lock")
+            decade = 10 * 365 * 86400
+            lock.write_text(json.dumps({"id": "x", "owner": "ghost", "host": "elsewhere", "pid": 1,
+                                        "ttl": decade, "expires": time.time() + decade}))  # fmt: skip
+            os.utime(lock, (time.time() - 400, time.time() - 400))
+        if not converge(repo, row, reruns=3):
+            row.notes.append("a lease claiming ten years still blocked")
+        audit(repo, row, 1)
+    return row
+
+
 def scenario_hostile(quick: bool) -> Row:
     """Hostile endpoints, files, numbers and credentials: every one a one-line error, bounded in time."""
     row = Row("hostile endpoints, files, numbers, credentials")
@@ -511,6 +661,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the short version make test runs")
     parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument("--only", default="", help="run only the scenarios whose function's name holds this")
     args = parser.parse_args()
     socket.setdefaulttimeout(None)
     trials, models = (1, 3) if args.quick else (4, 5)
@@ -528,8 +679,14 @@ def main() -> int:
                 plan.append(lambda k=kind: scenario_concurrent(k, 4, 1, args.seed, s3, empty_lock=True))
             plan.append(lambda k=kind: scenario_lost_ledger(k, args.seed, s3))
             plan.append(lambda k=kind: scenario_graph(k, 1 if args.quick else 3, args.seed, s3))
+            plan.append(lambda k=kind: scenario_prune_scope(k, args.seed, s3))
+            plan.append(lambda k=kind: scenario_discovery(k, s3))
+            plan.append(lambda k=kind: scenario_5xx_not_found(k, 1 if args.quick else 3, args.seed, s3))
+            plan.append(lambda k=kind: scenario_skewed_leases(k, s3))
         plan.append(lambda: scenario_hostile(args.quick))
         for build in plan:
+            if args.only and args.only not in " ".join(build.__code__.co_names):
+                continue  # the lambda names the scenario function it calls
             started = time.monotonic()
             row = build()
             row.seconds = time.monotonic() - started

@@ -97,6 +97,7 @@ class Emu:
             error_status=500,
             error_code="InternalFailureException",
             error_applies=False,
+            error_on="",
             reject_prefix="",
             fail_prefix="",
         )

@@ -24,6 +24,9 @@ class FaultConfig:
     error_status: int = 500
     error_code: str = "InternalFailureException"
     error_applies: bool = False
+    # Errors only for requests whose "METHOD /path" starts with this ("GET /ml/modeltraining/":
+    # status reads of training jobs, not the list); "" for every request.
+    error_on: str = ""
 
 
 @dataclass

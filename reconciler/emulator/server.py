@@ -181,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
         self, method: str, parts: list[str], query: dict[str, str], body: Any, decision: Any, request_id: str
     ) -> None:
         """The real route, or the fault the decision injects instead."""
-        fault = self._injected(decision, method, body)
+        fault = self._injected(decision, method, body, "/" + "/".join(parts))
         if fault is not None:
             if decision.error and self.emulator.faults.config.error_applies:
                 try:  # the request takes effect, then the error is answered: an unknown outcome
@@ -203,13 +203,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._run(lambda: self._route(method, parts, query, body), request_id)
 
-    def _injected(self, decision: Any, method: str, body: Any) -> tuple[ServiceError, dict[str, str]] | None:
+    def _injected(
+        self, decision: Any, method: str, body: Any, path: str
+    ) -> tuple[ServiceError, dict[str, str]] | None:
         """The error a fault decision answers with instead of the real route, if any."""
         if decision.throttle_after is not None:
             throttled = ServiceError(429, "TooManyRequestsException", "Rate exceeded")
             return throttled, {"Retry-After": str(int(decision.throttle_after))}
-        if decision.error:
-            c = self.emulator.faults.config
+        c = self.emulator.faults.config
+        if decision.error and f"{method} {path}".startswith(c.error_on):
             return ServiceError(c.error_status, c.error_code, "Injected fault (emulator)"), {}
         prefix = self.emulator.faults.config.reject_prefix
         if (

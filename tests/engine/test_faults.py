@@ -66,7 +66,9 @@ def test_a_5xx_saying_not_found_never_recreates(ws: Workspace) -> None:
     ws.emu.seed_dp("dp-1")
     ws.write("a", dp="dp-1")
     assert ws.apply().code == 0
-    ws.emu.faults(error_rate=1.0, error_status=503, error_code="MLResourceNotFoundException")
+    # Only the job's own status read fails (the list call answers): the case that read as vanished.
+    ws.emu.faults(error_rate=1.0, error_status=503, error_code="MLResourceNotFoundException",
+                  error_on="GET /ml/modeltraining/")  # fmt: skip
     r = ws.apply()
     assert r.code == 1 and "MLResourceNotFoundException" in r.err
     ws.emu.faults(error_rate=0.0)
