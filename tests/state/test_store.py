@@ -57,6 +57,21 @@ def create(store: StateStore, name: str = "m", job: str = "m-0123456789") -> Non
     store.commit("created", name, jobId=job, generation={**GEN, "jobId": job}, applied=APPLIED)
 
 
+def with_one_job(tmp_path: Path) -> Path:
+    """A local ledger at ``tmp_path/state.json`` whose journal records one created job."""
+    path = tmp_path / "state.json"
+    store = StateStore(LocalBackend(str(path)))
+    store.load()
+    create(store)
+    return path
+
+
+def compact(path: Path) -> None:
+    store = StateStore(LocalBackend(str(path)))
+    store.load()
+    store.compact()
+
+
 def test_empty_then_journal_then_compact(opener: Any) -> None:
     store = opener()
     ledger = store.load()
@@ -85,32 +100,23 @@ def test_every_write_is_small(tmp_path: Path) -> None:
 
 
 def test_compaction_crash_is_harmless(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    store = StateStore(LocalBackend(str(path)))
-    store.load()
-    create(store)
+    path = with_one_job(tmp_path)
     journal = path.with_name("state.json.journal").read_text()
-    store.compact()
+    compact(path)
     path.with_name("state.json.journal").write_text(journal)  # as if the unlink was lost
     reloaded = StateStore(LocalBackend(str(path))).load()
     assert reloaded.serial == 2 and len(reloaded.generations("m")) == 1
 
 
 def test_torn_last_journal_line_is_ignored(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    store = StateStore(LocalBackend(str(path)))
-    store.load()
-    create(store)
+    path = with_one_job(tmp_path)
     with open(path.with_name("state.json.journal"), "a") as f:
         f.write('{"serial": 3, "op": "forg')
     assert StateStore(LocalBackend(str(path))).load().serial == 2
 
 
 def test_damaged_journal_line_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    store = StateStore(LocalBackend(str(path)))
-    store.load()
-    create(store)
+    path = with_one_job(tmp_path)
     journal = path.with_name("state.json.journal")
     lines = journal.read_text().splitlines()
     journal.write_text("garbage\n" + "\n".join(lines[1:]) + "\n")
@@ -119,10 +125,7 @@ def test_damaged_journal_line_is_refused(tmp_path: Path) -> None:
 
 
 def test_gap_in_serials_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    store = StateStore(LocalBackend(str(path)))
-    store.load()
-    create(store)
+    path = with_one_job(tmp_path)
     journal = path.with_name("state.json.journal")
     journal.write_text(journal.read_text().splitlines()[1] + "\n")
     with pytest.raises(StateError, match="skips from serial 0 to 2"):
@@ -130,10 +133,7 @@ def test_gap_in_serials_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_journal_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    store = StateStore(LocalBackend(str(path)))
-    store.load()
-    create(store)
+    path = with_one_job(tmp_path)
     with open(path.with_name("state.json.journal"), "ab") as f:
         f.write(b'{"serial": 3, "op": "forget", "name": "\xff\xfe"}\n')
     with pytest.raises(StateError, match="not UTF-8 at byte"):
@@ -161,10 +161,7 @@ def test_a_journal_entry_missing_what_its_op_needs_is_refused(
 
 
 def test_two_different_entries_with_one_serial_are_refused_a_repeat_is_not(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    store = StateStore(LocalBackend(str(path)))
-    store.load()
-    create(store)
+    path = with_one_job(tmp_path)
     journal = path.with_name("state.json.journal")
     lines = journal.read_text().splitlines()
     journal.write_text("\n".join([*lines, lines[1]]) + "\n")  # the same entry twice: harmless
@@ -187,11 +184,8 @@ def test_two_different_entries_with_one_serial_are_refused_a_repeat_is_not(tmp_p
     ],
 )
 def test_invalid_ledger_is_refused_not_half_read(tmp_path: Path, mutate: Any, message: str) -> None:
-    path = tmp_path / "state.json"
-    store = StateStore(LocalBackend(str(path)))
-    store.load()
-    create(store)
-    store.compact()
+    path = with_one_job(tmp_path)
+    compact(path)
     data = json.loads(path.read_text())
     mutate(data)
     path.write_text(json.dumps(data))
