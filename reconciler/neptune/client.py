@@ -1,4 +1,5 @@
-"""The Neptune ML client: model-training and data-processing calls over one pooled session.
+"""The Neptune ML client: create, get, stop and list on any ``/ml/{resource}``, over one pooled
+session.
 
 Raw HTTP (botocore's neptunedata model lacks modelName, maxWaitTime and
 enableInterContainerTrafficEncryption); SigV4 is a requests auth plugged into the session.
@@ -33,9 +34,8 @@ from .transport import Deadline, deadline_session
 
 log = logging.getLogger("reconciler.http")
 CALL_DEADLINE = 30.0  # seconds one attempt of a call may take, whatever the server does
-TRAINING = "/ml/modeltraining"
-PROCESSING = "/ml/dataprocessing"
-ENDPOINTS = "/ml/endpoints"
+# The resources the named helpers below call (the engine calls any resource by its kind's name).
+TRAINING, PROCESSING, ENDPOINTS = "modeltraining", "dataprocessing", "endpoints"
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def check_endpoint(endpoint: str, insecure: bool, connect_to: tuple[str, int] | 
 
 
 class NeptuneClient:
-    """Calls of the ``/ml/modeltraining``, ``/ml/dataprocessing`` and ``/ml/endpoints`` resources."""
+    """Calls of the ``/ml/{resource}`` resources: one create, get, stop and list for all of them."""
 
     def __init__(
         self,
@@ -121,91 +121,73 @@ class NeptuneClient:
         self.sleep = sleep
         self.rng = random.Random(seed)
 
-    # -- model training ---------------------------------------------------------
-    def create_training_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Start a job; with an explicit id the call is retried and made idempotent."""
-        return self._create(TRAINING, params)
-
-    def get_training_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        path = f"{TRAINING}/{_segment(job_id)}"
-        return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
-
-    def stop_training_job(
-        self, job_id: str, *, clean: bool = False, role_arn: str | None = None
-    ) -> dict[str, Any]:
-        query = {"clean": "true" if clean else "false", **_role(role_arn)}
-        return self._call("DELETE", f"{TRAINING}/{_segment(job_id)}", query=query)
-
-    def list_training_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
-        ids: list[str] = self._list(TRAINING, max_items, role_arn)
-        return ids
-
-    # -- data processing --------------------------------------------------------
-    def create_processing_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return self._create(PROCESSING, params)
-
-    def get_processing_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        path = f"{PROCESSING}/{_segment(job_id)}"
-        return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
-
-    def stop_processing_job(
-        self, job_id: str, *, clean: bool = False, role_arn: str | None = None
-    ) -> dict[str, Any]:
-        query = {"clean": "true" if clean else "false", **_role(role_arn)}
-        return self._call("DELETE", f"{PROCESSING}/{_segment(job_id)}", query=query)
-
-    def list_processing_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
-        return self._list(PROCESSING, max_items, role_arn)
-
-    # -- inference endpoints -----------------------------------------------------
-    def create_endpoint(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Create an endpoint, or with ``"update": true`` point an existing one at another model."""
+    # -- any resource: /ml/{resource} -----------------------------------------------------
+    def create(self, resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Start a job (or create an endpoint); with an explicit id the call is retried and made
+        idempotent. The one special case: an endpoint's ``"update": true``, which keeps its id."""
+        path = f"/ml/{resource}"
         if params.get("update"):
             # An update is idempotent (the same body twice serves the same model): retried as is,
             # and a refusal is the service's answer, not a sign that an earlier attempt landed.
-            return _promised(f"POST {ENDPOINTS}", self._call("POST", ENDPOINTS, body=dict(params)), "id", str)
-        return self._create(ENDPOINTS, params)
-
-    def get_endpoint(self, endpoint_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        path = f"{ENDPOINTS}/{_segment(endpoint_id)}"
-        return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
-
-    def delete_endpoint(
-        self, endpoint_id: str, *, clean: bool = False, role_arn: str | None = None
-    ) -> dict[str, Any]:
-        query = {"clean": "true" if clean else "false", **_role(role_arn)}
-        return self._call("DELETE", f"{ENDPOINTS}/{_segment(endpoint_id)}", query=query)
-
-    def list_endpoints(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
-        return self._list(ENDPOINTS, max_items, role_arn)
-
-    def list_ids(self, resource: str, max_items: int = 10, role_arn: str | None = None) -> list[str]:
-        return self._list(f"/ml/{resource}", max_items, role_arn)
-
-    # -- by resource (what a manifest kind names) ---------------------------------
-    def create(self, resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "modeltraining": self.create_training_job,
-            "dataprocessing": self.create_processing_job,
-            "endpoints": self.create_endpoint,
-        }[resource](params)
+            return _promised(f"POST {path}", self._call("POST", path, body=dict(params)), "id", str)
+        return self._create(path, params)
 
     def get(self, resource: str, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        return {
-            "modeltraining": self.get_training_job,
-            "dataprocessing": self.get_processing_job,
-            "endpoints": self.get_endpoint,
-        }[resource](job_id, role_arn)
+        path = f"/ml/{resource}/{_segment(job_id)}"
+        return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
 
     def stop(
         self, resource: str, job_id: str, *, clean: bool = False, role_arn: str | None = None
     ) -> dict[str, Any]:
         """Stop a job, or delete an endpoint (the same DELETE on the resource's path)."""
-        return {
-            "modeltraining": self.stop_training_job,
-            "dataprocessing": self.stop_processing_job,
-            "endpoints": self.delete_endpoint,
-        }[resource](job_id, clean=clean, role_arn=role_arn)
+        query = {"clean": "true" if clean else "false", **_role(role_arn)}
+        return self._call("DELETE", f"/ml/{resource}/{_segment(job_id)}", query=query)
+
+    def list_ids(self, resource: str, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        return self._list(f"/ml/{resource}", max_items, role_arn)
+
+    # -- by name, for people and tests (each is the resource's call above) -------------
+    def create_training_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self.create(TRAINING, params)
+
+    def get_training_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        return self.get(TRAINING, job_id, role_arn)
+
+    def stop_training_job(
+        self, job_id: str, *, clean: bool = False, role_arn: str | None = None
+    ) -> dict[str, Any]:
+        return self.stop(TRAINING, job_id, clean=clean, role_arn=role_arn)
+
+    def list_training_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        return self.list_ids(TRAINING, max_items, role_arn)
+
+    def create_processing_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self.create(PROCESSING, params)
+
+    def get_processing_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        return self.get(PROCESSING, job_id, role_arn)
+
+    def stop_processing_job(
+        self, job_id: str, *, clean: bool = False, role_arn: str | None = None
+    ) -> dict[str, Any]:
+        return self.stop(PROCESSING, job_id, clean=clean, role_arn=role_arn)
+
+    def list_processing_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        return self.list_ids(PROCESSING, max_items, role_arn)
+
+    def create_endpoint(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self.create(ENDPOINTS, params)
+
+    def get_endpoint(self, endpoint_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        return self.get(ENDPOINTS, endpoint_id, role_arn)
+
+    def delete_endpoint(
+        self, endpoint_id: str, *, clean: bool = False, role_arn: str | None = None
+    ) -> dict[str, Any]:
+        return self.stop(ENDPOINTS, endpoint_id, clean=clean, role_arn=role_arn)
+
+    def list_endpoints(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        return self.list_ids(ENDPOINTS, max_items, role_arn)
 
     # -- plumbing -----------------------------------------------------------------
     def _list(self, path: str, max_items: int, role_arn: str | None) -> list[str]:
