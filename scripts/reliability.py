@@ -448,7 +448,7 @@ def scenario_prune_scope(kind: str, seed: int, s3: tuple[str, Any]) -> Row:
         converge(repo, row, "--prune", "--confirm-prune", "b", ".")
         repo.cwd = repo.root
         repo.cluster.faults(**NO_FAULTS)
-        for n in ("c", "d", "e"):  # a branch lacking three of the five left: more than half
+        for n in ("c", "d", "e"):  # a branch lacking three of the five left: half or more
             (repo.root / "specs" / "other" / f"{n}.yaml").unlink()
         row.runs += 1
         repo.run("apply", "--auto-approve", "--prune", "specs")

@@ -84,7 +84,7 @@ PruneOpt = Annotated[
 PruneAllOpt = Annotated[
     bool,
     typer.Option(
-        "--prune-all", metavar="", help="Like --prune, also when it removes more than half of the manifests."
+        "--prune-all", metavar="", help="Like --prune, also when it removes half of the manifests or more."
     ),
 ]
 ConfirmPruneOpt = Annotated[

@@ -97,7 +97,7 @@ class Options:
     prune: bool = False
     targets: frozenset[str] = frozenset()
     selector: Mapping[str, str] = field(default_factory=dict)
-    prune_all: bool = False  # let --prune remove more than half of the managed manifests
+    prune_all: bool = False  # let --prune remove half of the managed manifests or more
     # The manifest paths given, relative to the repository root: prune touches only ledger entries whose recorded
     # file lies inside them. ``paths_exact``: a file was named, so an entry recorded without
     # its file (an older ledger) is out of scope.

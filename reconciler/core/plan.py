@@ -109,18 +109,19 @@ def _unresolved(d: Desired, ledger: Ledger, why: refs.Unresolved) -> Action:
 
 
 def _prune_guard(orphans: list[Action], managed: int, options: Options) -> list[Action]:
-    """Refuse to prune more than half of the managed manifests at once without ``--prune-all``:
-    a wrong path or emptied files must not stop a fleet (a single removal is always allowed)."""
+    """Refuse to prune half or more of the managed manifests at once without ``--prune-all``: a
+    wrong path, a stale branch or emptied files must not stop a fleet (a single removal is always
+    allowed)."""
     pruning = [
         a
         for a in orphans
         if a.action in (ActionKind.STOP, ActionKind.DELETE, ActionKind.FORGET, ActionKind.HOLD)
     ]
-    if options.prune_all or len(pruning) <= 1 or 2 * len(pruning) <= managed:
+    if options.prune_all or len(pruning) <= 1 or 2 * len(pruning) < managed:
         return orphans
     why = (
         f"--prune would remove {len(pruning)} of the {managed} manifests the ledger manages here "
-        "(more than half), so nothing is pruned; if they are all meant to go, pass --prune-all"
+        "(half or more), so nothing is pruned; if they are all meant to go, pass --prune-all"
     )
     return [
         dataclasses.replace(

@@ -152,3 +152,16 @@ def test_nothing_is_pruned_from_where_discovery_did_not_read(ws: Workspace) -> N
     assert ws.apply("specs").code == 0
     actions = ws.actions("--prune", "--confirm-prune", "h", "specs")
     assert actions == {"a": "noop"}
+
+
+def test_a_branch_lacking_exactly_half_prunes_nothing(ws: Workspace) -> None:
+    """The guard allowed exactly half: a branch lacking 5 of 10 manifests pruned them."""
+    for name in ("a", "b", "c", "d"):
+        ws.emu.seed_dp(f"dp-{name}")
+        ws.write(name)
+    assert ws.apply().code == 0
+    ws.emu.advance(120)  # finished: a prune would only forget them
+    ws.remove("a")
+    ws.remove("b")
+    assert ws.actions("--prune") == {"a": "blocked", "b": "blocked", "c": "noop", "d": "noop"}
+    assert ws.actions("--prune-all") == {"a": "forget", "b": "forget", "c": "noop", "d": "noop"}

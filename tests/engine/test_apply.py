@@ -142,7 +142,7 @@ def test_prune_with_max_stops(ws: Workspace) -> None:
         ws.remove(name)
     r = ws.apply("--prune", "--max-stops", "2")
     assert r.code == 1 and ws.emu.log("DELETE") == []  # 3 of 4: more than half needs --prune-all
-    assert "(more than half), so nothing is pruned; if they are all meant to go, pass --prune-all" in r.out
+    assert "(half or more), so nothing is pruned; if they are all meant to go, pass --prune-all" in r.out
     confirm = ("--confirm-prune", "a", "--confirm-prune", "b", "--confirm-prune", "c")
     r = ws.apply("--prune-all", "--max-stops", "2", *confirm)
     assert r.code == 1
