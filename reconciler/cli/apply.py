@@ -25,6 +25,7 @@ from .options import (
     STATE,
     Connection,
     DataFormatOpt,
+    RefreshAllOpt,
     Scope,
     client_from,
     connected,
@@ -236,7 +237,9 @@ def _interrupted(what: str) -> NoReturn:
 
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
-def status_command(conn: Connection, scope: Scope, fmt: DataFormatOpt = DataFormat.TEXT) -> None:
+def status_command(
+    conn: Connection, scope: Scope, fmt: DataFormatOpt = DataFormat.TEXT, refresh_all: RefreshAllOpt = False
+) -> None:
     """Git against reality: each manifest's job, its live status and what apply would do.
 
     Examples:
@@ -249,7 +252,7 @@ def status_command(conn: Connection, scope: Scope, fmt: DataFormatOpt = DataForm
     """
     from ..render.status import render_status, status_rows
 
-    rows = status_rows(scope.plan(conn.settings(), Options()))
+    rows = status_rows(scope.plan(conn.settings(), Options(refresh_all=refresh_all)))
     if fmt is DataFormat.JSON:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:

@@ -95,6 +95,14 @@ ConfirmPruneOpt = Annotated[
         help="Let --prune delete endpoint NAME or stop its running job (implies --prune; repeatable).",
     ),
 ]
+RefreshAllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--refresh-all",
+        metavar="",
+        help="Read every job, finished ones too (a steady plan answers those from the ledger).",
+    ),
+]
 NoPreflightOpt = Annotated[
     bool, typer.Option("--no-s3-preflight", metavar="", help="Skip checking custom-model sources in S3.")
 ]
@@ -267,10 +275,11 @@ def _options(
     prune_all: bool,
     promote: list[str] | None,
     confirm_prune: list[str] | None,
+    refresh_all: bool,
 ) -> Options:
     return Options(
         replace=frozenset(replace or []), prune=prune or prune_all or bool(confirm_prune), prune_all=prune_all,
-        promote=frozenset(promote or []), confirm_prune=frozenset(confirm_prune or []),
+        promote=frozenset(promote or []), confirm_prune=frozenset(confirm_prune or []), refresh_all=refresh_all,
     )  # fmt: skip
 
 
@@ -280,6 +289,7 @@ def planning(fn: F) -> F:
     flags = {
         "replace": (ReplaceOpt, None), "prune": (PruneOpt, False), "prune_all": (PruneAllOpt, False),
         "promote": (PromoteOpt, None), "confirm_prune": (ConfirmPruneOpt, None),
+        "refresh_all": (RefreshAllOpt, False),
     }  # fmt: skip
     return _bundle("options", _options, flags)(fn)
 

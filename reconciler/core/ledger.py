@@ -138,6 +138,8 @@ def _final(ledger: Ledger, res: Resource, entry: Entry) -> None:
     for g in res["generations"]:
         if g["jobId"] == entry.get("jobId"):
             g["finalStatus"] = entry["status"]
+            if "seen" in entry:
+                g["seen"] = entry["seen"]
 
 
 def _forget(ledger: Ledger, res: Resource, entry: Entry) -> None:

@@ -32,6 +32,9 @@ class Live:
     processing: Mapping[str, str | None] = field(default_factory=dict)
     listed: tuple[str, ...] = ()
     preflight: Mapping[str, str] = field(default_factory=dict)
+    cluster: str = ""  # the endpoint these answers came from
+    # Jobs answered from the ledger (finished on this cluster, so they can't change), not read.
+    recorded: frozenset[str] = frozenset()
 
     def status(self, job_id: str | None) -> str | None:
         """``None`` when not looked up, ``"Missing"`` when looked up and absent."""

@@ -109,3 +109,4 @@ class Options:
     # Pruned manifests whose endpoint may be deleted or whose running job may be stopped: those
     # prunes destroy work, so each is held until named (a missing file alone never does it).
     confirm_prune: frozenset[str] = frozenset()
+    refresh_all: bool = False  # read every job, finished ones too (observe; drift checks)

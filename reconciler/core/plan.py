@@ -20,7 +20,7 @@ from .ledger import Ledger
 from .live import Live
 from .model import Action, Options, Plan
 from .rules import Situation, decide
-from .settle import settled
+from .settle import contradicted, settled
 
 ACTIONS = tuple(ActionKind)
 __all__ = ["ACTIONS", "Action", "Options", "Plan", "plan"]
@@ -61,6 +61,7 @@ def plan(
         if act.action is ActionKind.NOOP:
             warnings.append(f"{act.name}: manifest removed; plan with --prune to stop or forget its job")
         actions.append(act)
+    warnings.extend(contradicted(view, live))
     for name in sorted(options.replace - wanted):
         warnings.append(f"--replace {name}: no manifest of that name is selected")
     confirmed = {a.name for a in actions if a.orphan}

@@ -40,6 +40,15 @@ class Applied(TypedDict):
     refs: NotRequired[dict[str, str]]  # id fields that named another manifest: field -> name
 
 
+class Seen(TypedDict):
+    """A finished job's last answer and the cluster (endpoint) that gave it."""
+
+    cluster: str
+    models: NotRequired[int]
+    failureReason: NotRequired[str | None]
+    logUrl: NotRequired[str | None]
+
+
 class Generation(TypedDict):
     """One job the reconciler started (or adopted) for a manifest."""
 
@@ -50,6 +59,7 @@ class Generation(TypedDict):
     appliedAt: str
     commit: str | None
     finalStatus: NotRequired[str]
+    seen: NotRequired[Seen]
     stopped: NotRequired[bool]
 
 
@@ -86,6 +96,7 @@ class Entry(TypedDict):
     applied: NotRequired[Applied]
     pending: NotRequired[Intent]
     status: NotRequired[str]
+    seen: NotRequired[Seen]
 
 
 def now_iso() -> str:

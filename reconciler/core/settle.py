@@ -5,14 +5,14 @@ Apply persists the entries these return; plan works on the settled view in memor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .desired import Desired
 from .identity import job_id, new_job_fields
 from .kinds import by_name
 from .ledger import Ledger
-from .live import TERMINAL, Live
-from .records import Entry, JournalOp, entry, generation
+from .live import TERMINAL, JobView, Live
+from .records import Entry, JournalOp, Seen, entry, generation
 
 
 def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
@@ -45,16 +45,61 @@ def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
 
 
 def finals(ledger: Ledger, live: Live) -> list[Entry]:
-    """``final`` entries for generations seen in a terminal state that the ledger lacks."""
+    """``final`` entries for generations read in a terminal state that the ledger lacks (or has
+    from another cluster): the status, what its answer said, and the cluster it came from."""
     out = []
     for name in ledger.names():
         if by_name(ledger.applied(name).get("kind")).lifecycle == "service":
             continue  # an endpoint has no final state: it serves until deleted
         for g in ledger.generations(name):
-            status = live.status(g["jobId"])
-            if status in TERMINAL and g.get("finalStatus") != status:
-                out.append(entry(JournalOp.FINAL, name, jobId=g["jobId"], status=status))
+            job = g["jobId"]
+            view = live.jobs.get(job) if job not in live.recorded else None
+            if view is None or view.status not in TERMINAL:
+                continue
+            seen: Seen = {"cluster": live.cluster, "models": view.models}
+            if view.failure_reason is not None:
+                seen["failureReason"] = view.failure_reason
+            if view.log_url is not None:
+                seen["logUrl"] = view.log_url
+            if g.get("finalStatus") != view.status or (live.cluster and g.get("seen") != seen):
+                fields = {"seen": seen} if live.cluster else {}
+                out.append(entry(JournalOp.FINAL, name, jobId=job, status=view.status, **fields))
     return out
+
+
+def recorded_finals(ledger: Ledger, cluster: str) -> dict[str, JobView]:
+    """Jobs the ledger saw finished on ``cluster``, as their last answer said: a job in a final
+    state can never change on the service (a finished job can't be edited, restarted or stopped),
+    so a plan against the same cluster need not read it again."""
+    found: dict[str, JobView] = {}
+    if not cluster:
+        return found
+    for name in ledger.names():
+        if by_name(ledger.applied(name).get("kind")).lifecycle == "service":
+            continue
+        for g in ledger.generations(name):
+            seen = g.get("seen")
+            if g.get("finalStatus") in TERMINAL and seen is not None and seen["cluster"] == cluster:
+                found[g["jobId"]] = JobView(
+                    g["jobId"], g["finalStatus"], seen.get("failureReason"), seen.get("logUrl"),
+                    seen.get("models", 0),
+                )  # fmt: skip
+    return found
+
+
+def contradicted(ledger: Ledger, live: Live) -> list[str]:
+    """Jobs recorded as finished that answer otherwise now (a ``--refresh-all`` read): reported,
+    never trusted silently either way."""
+    said = []
+    for name in ledger.names():
+        for g in ledger.generations(name):
+            final, status = g.get("finalStatus"), live.status(g["jobId"])
+            if final in TERMINAL and g["jobId"] not in live.recorded and status not in (None, final):
+                said.append(
+                    f"{name}: job {g['jobId']} was recorded {final} but the cluster answers {status}; "
+                    "the plan goes by the answer"
+                )
+    return said
 
 
 def settled(ledger: Ledger, live: Live) -> Ledger:
@@ -86,6 +131,15 @@ def may_start(d: Desired, ledger: Ledger) -> bool:
         return True
     old = d.completed(applied.get("spec", {}))
     return new_job_fields(old, d.kind) != new_job_fields(d.spec, d.kind)
+
+
+def at_rest(d: Desired, ledger: Ledger, recorded: Mapping[str, JobView]) -> bool:
+    """Whether ``d`` can start nothing: its current job finished Completed (as the ledger saw it
+    on this cluster) and nothing that shapes a job changed. Its gate's inputs (the data it was
+    trained on) then need no read."""
+    cur = ledger.current(d.name)
+    view = recorded.get(cur["jobId"]) if cur else None
+    return view is not None and view.status == "Completed" and not may_start(d, ledger)
 
 
 def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[str, Desired]:

@@ -19,7 +19,7 @@ from ..core.kinds import TRAINING, Kind, by_name
 from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.refs import by_ledger
-from ..core.settle import last_completed, probe_ids
+from ..core.settle import at_rest, last_completed, probe_ids, recorded_finals
 from ..neptune import NeptuneClient, NotFoundError
 from ..neptune.models import job_view
 
@@ -163,20 +163,25 @@ def observe(
     parallelism: int = 16,
     preflight: Callable[[Desired], str | None] | None = None,
     list_jobs: bool = True,
+    refresh_all: bool = False,
 ) -> Live:
+    """Read what the plan needs. Jobs the ledger saw finished on this cluster are answered from it
+    (they can't change) unless ``refresh_all``; everything that still can change is read."""
     roles = _roles(desired, ledger)
     job, processing = _readers(client, roles, resource_of(kinds_by_name(desired, ledger), ledger))
+    recorded = {} if refresh_all else recorded_finals(ledger, client.endpoint)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        jobs_f = pool.submit(_parallel, job, ledger_ids(ledger), parallelism)
-        dps_f = pool.submit(_parallel, processing, referenced_processing(desired), parallelism)
+        jobs_f = pool.submit(_parallel, job, ledger_ids(ledger) - recorded.keys(), parallelism)
+        moving = [d for d in desired if not at_rest(d, ledger, recorded)]
+        dps_f = pool.submit(_parallel, processing, referenced_processing(moving), parallelism)
         list_role = next((r for d in desired if (r := d.spec.get("neptuneIamRoleArn"))), None)
         listed_f = pool.submit(client.list_training_jobs, LIST_MAX, list_role) if list_jobs else None
         customs = [
             d for d in desired if preflight and d.kind is TRAINING and d.spec.get("modelName") == "custom"
         ]
         pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
-        jobs, dps = jobs_f.result(), dps_f.result()
+        jobs, dps = {**recorded, **jobs_f.result()}, dps_f.result()
         listed = tuple(listed_f.result()) if listed_f else ()
         problems = {k: v for k, v in pre_f.result().items() if v}
     first = Live(jobs=jobs, processing=dps, listed=listed)
@@ -195,7 +200,10 @@ def observe(
     jobs.update(_parallel(job, more - set(jobs), parallelism))
     unknown = [d for d in resolved if not ledger.generations(d.name) and d.kind.lifecycle == "job"]
     _discover(job, unknown, jobs, dps, listed, roles, parallelism)
-    return Live(jobs=jobs, processing=dps, listed=listed, preflight=problems)
+    return Live(
+        jobs=jobs, processing=dps, listed=listed, preflight=problems, cluster=client.endpoint,
+        recorded=frozenset(recorded),
+    )  # fmt: skip
 
 
 def _discover(

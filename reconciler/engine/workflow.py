@@ -143,7 +143,9 @@ def run_plan(
     preflight = None
     if s3_check and any(d.spec.get("modelName") == "custom" for d in desired):
         preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
-    live = observe(client, desired, ledger, parallelism=parallelism, preflight=preflight)
+    live = observe(
+        client, desired, ledger, parallelism=parallelism, preflight=preflight, refresh_all=options.refresh_all
+    )
     scoped = dataclasses.replace(
         options, targets=selection.targets, selector=dict(selection.selector),
         paths=tuple(repo_path(p) for p in selection.paths),

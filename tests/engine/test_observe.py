@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from typing import Any
+
+import pytest
 
 from reconciler.core.identity import job_id
 from reconciler.core.ledger import Ledger
@@ -101,3 +104,57 @@ def test_a_steady_plan_reads_each_job_once_and_nothing_more(ws: Workspace) -> No
     ]
     assert [c["path"] for c in calls if c["path"] == "/ml/modeltraining"] == ["/ml/modeltraining"]
     assert len(calls) == 5 + 1 + 1
+
+
+def _finished_fleet(ws: Workspace) -> list[str]:
+    for name in ("a", "b", "c"):
+        ws.emu.seed_dp(f"dp-{name}")
+        ws.write(name)
+    assert ws.apply().code == 0
+    ws.emu.advance(120)
+    assert ws.apply().code == 0  # reads them Completed and records it, with the cluster
+    return [ws.current(n) for n in ("a", "b", "c")]
+
+
+def _gets_of(ws: Workspace, jobs: list[str]) -> list[str]:
+    return [e["path"] for e in ws.emu.log("GET") if e["path"].rsplit("/", 1)[-1] in jobs]
+
+
+def test_a_steady_plan_reads_no_finished_job(ws: Workspace) -> None:
+    """A Completed job can't change on the service: once an apply saw it finished on this
+    cluster, a plan answers it from the ledger (the list call and nothing per job)."""
+    jobs = _finished_fleet(ws)
+    gen = ws.ledger().generations("a")[-1]
+    assert gen["finalStatus"] == "Completed" and gen["seen"]["cluster"] == ws.emu.url
+    before = len(ws.emu.log())
+    r = run("plan")
+    assert r.code == 0 and "Plan: 3 unchanged." in r.out
+    calls = ws.emu.log()[before:]
+    assert [c["path"] for c in calls] == ["/ml/modeltraining"]  # the list call, nothing per job
+    before = len(_gets_of(ws, jobs))
+    rows = {row["name"]: row for row in json.loads(run("status", "--format", "json").out)}
+    assert rows["a"]["status"] == "Completed" and rows["a"]["hpo"] == {"done": 2, "total": 2}
+    assert len(_gets_of(ws, jobs)) == before  # status too answers them from the ledger
+
+
+def test_refresh_all_and_another_cluster_read_every_job(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _finished_fleet(ws)
+    before = len(_gets_of(ws, jobs))
+    assert run("plan", "--refresh-all").code == 0
+    assert sorted(_gets_of(ws, jobs)[before:]) == sorted(f"/ml/modeltraining/{j}" for j in jobs)
+    other = ws.emu.url.replace("127.0.0.1", "localhost")  # the same server by another name
+    monkeypatch.setenv("NEPTUNE_ENDPOINT", other)
+    before = len(_gets_of(ws, jobs))
+    assert run("plan").code == 0
+    assert len(_gets_of(ws, jobs)) == before + 3
+
+
+def test_a_recorded_final_job_answering_otherwise_is_reported(ws: Workspace) -> None:
+    jobs = _finished_fleet(ws)
+    ws.emu.delete(jobs[0])  # gone, though recorded Completed
+    r = run("plan")
+    assert r.code == 0  # trusted: a finished job can't change ...
+    r = run("plan", "--refresh-all")  # ... until a full read says otherwise: then it is said
+    assert f"warning: a: job {jobs[0]} was recorded Completed but the cluster answers Missing" in r.out
