@@ -63,10 +63,11 @@ class Fleet:
         for i in range(self.n):
             (specs / f"m{i:05d}.yaml").write_text(MANIFEST.format(i=i, dp=dp, hpo=i % 20 + 1))
 
-    def run(self, *args: str) -> Run:
+    def run(self, *args: str, parallel: bool = True) -> Run:
         """One reconciler command as its own process: wall time, calls, CPU and peak memory."""
         before = self.admin("GET", "stats")["requests"]
-        cmd = [sys.executable, "-m", "reconciler", *args, "--parallelism", str(PARALLELISM)]
+        extra = ["--parallelism", str(PARALLELISM)] if parallel else []
+        cmd = [sys.executable, "-m", "reconciler", *args, *extra]
         start = time.perf_counter()
         proc = subprocess.Popen(
             cmd, cwd=self.root, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -143,6 +144,17 @@ def run(sizes: tuple[int, ...] = (1000, 5000)) -> list[Row]:
                     absolute=True,
                 )
             )
+            f.run("apply", "--auto-approve")  # sees them finished: records each with the cluster
+            finished = f.run("plan")
+            offline = f.run("validate", "specs", parallel=False)
+            rows.append(
+                Row("plan, finished fleet in sync (vs validate)", n, finished.seconds, finished.calls,
+                    offline.seconds, 1.2)
+            )  # fmt: skip
+            rows.append(
+                Row("  its calls (a finished job can't change)", n, float(finished.calls), None, None, 5,
+                    unit="calls", absolute=True)
+            )  # fmt: skip
             f.write("dp-2")
             refresh = f.run("plan")
             rows.append(
