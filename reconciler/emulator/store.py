@@ -6,6 +6,7 @@ Times come from a clock the admin API can move forward, so tests never sleep for
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import threading
@@ -43,8 +44,11 @@ class Store:
     offset: float = 0.0
     jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    # Training jobs whose completion has not been seen yet: settle() looks at these only.
-    unsettled: set[str] = field(default_factory=set)
+    # What happens next, by when: (time, key) heaps, so a request looks only at what is due now,
+    # never at every job. Training jobs whose completion is still to be seen (settle() writes
+    # their artifacts), and endpoints being deleted (gone once their deletion has run its time).
+    due_completions: list[tuple[float, str]] = field(default_factory=list)
+    due_deletions: list[tuple[float, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.state_file and os.path.exists(self.state_file):
@@ -52,7 +56,11 @@ class Store:
                 data = json.load(f)
             self.offset = data.get("offset", 0.0)
             self.jobs = {_key(j["kind"], j["id"]): Job(**j) for j in data.get("jobs", [])}
-        self.unsettled = {k for k, j in self.jobs.items() if j.kind == "training" and not j.artifacts_written}
+        for key, job in self.jobs.items():
+            if job.kind == "training" and not job.artifacts_written:
+                heapq.heappush(self.due_completions, (job.created + job.duration, key))
+            if job.kind == "endpoint" and job.deleted is not None:
+                heapq.heappush(self.due_deletions, (job.deleted + self.options.stop_seconds, key))
 
     # -- time and persistence -------------------------------------------------
     def now(self) -> float:
@@ -78,7 +86,8 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.jobs.clear()
-            self.unsettled.clear()
+            self.due_completions.clear()
+            self.due_deletions.clear()
             self.offset = 0.0
             self._save()
 
@@ -100,14 +109,13 @@ class Store:
         todo: list[tuple[str, str]] = []
         with self.lock:
             now = self.now()
-            for key in list(self.unsettled):
+            while self.due_completions and self.due_completions[0][0] <= now:
+                _, key = heapq.heappop(self.due_completions)
                 job = self.jobs.get(key)
-                status = self.status(job, now) if job is not None else "Missing"
-                if status == "Completed" and job is not None:
+                # Past its run time a job is Completed, or it never will be (failed, stopped).
+                if job is not None and not job.artifacts_written and self.status(job, now) == "Completed":
                     job.artifacts_written = True
                     todo.append((job.params["trainModelS3Location"], job.id))
-                if status not in ("InProgress", "Stopping"):
-                    self.unsettled.discard(key)
             if todo:
                 self._save()
         for location, job_id in todo:
@@ -133,7 +141,7 @@ class Store:
                     raise not_ready(f"Previous model training job {prev_id} is not in Completed state")
             job = Job(job_id, "training", {**body, "id": job_id}, self.now(), self.options.job_seconds)
             self.jobs[_key("training", job_id)] = job
-            self.unsettled.add(_key("training", job_id))
+            heapq.heappush(self.due_completions, (job.created + job.duration, _key("training", job_id)))
             self._save()
         if self.artifacts:
             self.artifacts(body["trainModelS3Location"], job_id, "start")
@@ -321,11 +329,16 @@ class Store:
         return "InService"
 
     def _reap_endpoints(self, now: float) -> None:
-        """Endpoints whose deletion has run its time are gone."""
-        for key, job in list(self.jobs.items()):
-            if job.kind == "endpoint" and job.deleted is not None:
-                if now >= job.deleted + self.options.stop_seconds:
-                    del self.jobs[key]
+        """Endpoints whose deletion has run its time are gone (only those due are looked at)."""
+        while self.due_deletions and self.due_deletions[0][0] <= now:
+            _, key = heapq.heappop(self.due_deletions)
+            job = self.jobs.get(key)
+            if job is None or job.deleted is None:
+                continue
+            if now >= job.deleted + self.options.stop_seconds:
+                del self.jobs[key]
+            else:  # the deletion time grew since (a test changed stop_seconds): due later
+                heapq.heappush(self.due_deletions, (job.deleted + self.options.stop_seconds, key))
 
     def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /ml/endpoints``: create, or with ``"update": true`` update an existing one (the
@@ -372,6 +385,9 @@ class Store:
             job = self._find("endpoint", job_id)
             if job.deleted is None:
                 job.deleted = self.now()
+                heapq.heappush(
+                    self.due_deletions, (job.deleted + self.options.stop_seconds, _key("endpoint", job.id))
+                )
                 self._save()
         return {"status": "Deleting"}
 
