@@ -149,7 +149,9 @@ def apply_command(
         try:
             out.write(f"Waiting for {len(result.started)} job(s) (timeout {timeout})...\n")
             display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
-            views = wait_started(client, result, display, timeout=wait_seconds, interval=poll)
+            views = wait_started(
+                client, result, display, timeout=wait_seconds, interval=poll, workers=scope.parallelism
+            )
         except KeyboardInterrupt:
             running = ", ".join(w.job for w in result.started)
             _interrupted(f"while waiting; these jobs keep running on the cluster: {running}")
@@ -191,7 +193,9 @@ def _converge(
         out.write(f"Waiting for {len(result.started)} job(s) this round started...\n")
         display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
         try:
-            return wait_started(client, result, display, timeout=left, interval=poll)
+            return wait_started(
+                client, result, display, timeout=left, interval=poll, workers=request.parallelism
+            )
         except WaitTimeout:
             return None
 

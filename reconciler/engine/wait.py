@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 from ..core.kinds import by_resource
 from ..core.live import JobView
 from ..errors import ReconcilerError
 from ..neptune import ApiError, NeptuneClient
 from .observe import read_job
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class WaitTimeout(ReconcilerError):
@@ -51,18 +55,26 @@ def wait_for(
     interval: float = 5.0,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    workers: int = 16,
 ) -> dict[str, JobView | None]:
-    """Poll each watched job until it settles (``Watched.settled``); raise on timeout."""
+    """Poll each watched job until it settles (``Watched.settled``); raise on timeout. Each
+    round reads the pending jobs concurrently (``workers`` at a time), then shows them in order."""
     start = clock()
     views: dict[str, JobView | None] = {}
     pending = {w.job: w for w in jobs}
+
+    def read(w: Watched) -> tuple[bool, JobView | None]:
+        try:
+            return True, read_job(client, w.job, w.role, w.resource)
+        except ApiError:
+            return False, None  # transient trouble reading status: try again next round
+
     try:
         while pending:
-            for job, w in list(pending.items()):
-                try:
-                    view = read_job(client, job, w.role, w.resource)
-                except ApiError:
-                    continue  # transient trouble reading status: try again next round
+            answers = _each(read, list(pending.values()), workers)
+            for (job, w), (ok, view) in zip(list(pending.items()), answers, strict=True):
+                if not ok:
+                    continue
                 views[job] = view
                 status = view.status if view else "Missing"
                 display.update(w.name, job, status, view, fmt_duration(clock() - start))
@@ -79,3 +91,26 @@ def wait_for(
     finally:
         display.stop()
     return views
+
+
+def _each(fn: Callable[[T], R], items: list[T], workers: int) -> list[R]:
+    """``fn`` of every item, ``workers`` at a time, in the items' order. Daemon threads: a Ctrl-C
+    while they read ends the wait at once (no exit waits for a call still on the wire)."""
+    results: list[R | None] = [None] * len(items)
+    todo = iter(range(len(items)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            results[i] = fn(items[i])
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(workers, len(items))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results  # type: ignore[return-value]

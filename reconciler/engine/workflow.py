@@ -294,7 +294,14 @@ def manifests_moved(saved: Plan, settings: Settings) -> list[str]:
 
 
 def wait_started(
-    client: NeptuneClient, result: ApplyResult, display: Display, *, timeout: float, interval: float
+    client: NeptuneClient,
+    result: ApplyResult,
+    display: Display,
+    *,
+    timeout: float,
+    interval: float,
+    workers: int = 16,
 ) -> dict[str, JobView | None]:
-    """Poll the jobs ``result`` started until each is terminal (after the lock is released)."""
-    return wait_for(client, result.started, display, timeout=timeout, interval=interval)
+    """Poll the jobs ``result`` started until each is terminal (after the lock is released),
+    ``workers`` reads at a time."""
+    return wait_for(client, result.started, display, timeout=timeout, interval=interval, workers=workers)

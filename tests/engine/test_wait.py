@@ -157,3 +157,26 @@ def test_wait_knows_sagemaker_s_other_endpoint_states(emu: Emu, state: str, sett
     view = views["ep"]
     assert view is not None and view.status == (state if settles else "InService")
     assert len(polls) == (0 if settles else 3)
+
+
+def test_a_round_reads_the_pending_jobs_concurrently() -> None:
+    """wait polled one job at a time: a round of N reads cost N round trips. Here every read waits
+    at a barrier for all the others; read one at a time, the first would never get through."""
+    import threading
+
+    jobs = [Watched(f"m{i}", f"j-{i}", None) for i in range(6)]
+    barrier = threading.Barrier(len(jobs), timeout=10)
+
+    class Client:
+        def get(self, resource: str, job_id: str, role: str | None = None) -> dict[str, object]:
+            barrier.wait()  # raises BrokenBarrierError if the reads do not overlap
+            return {"id": job_id, "status": "Completed"}
+
+    out = io.StringIO()
+    views = wait_for(Client(), jobs, display_for(jobs, out, tty=False), timeout=60, sleep=lambda s: None)  # type: ignore[arg-type]
+    assert sorted(views) == sorted(w.job for w in jobs) and all(
+        v and v.status == "Completed" for v in views.values()
+    )
+    assert out.getvalue().splitlines() == [
+        f"m{i}: j-{i} Completed after 0s" for i in range(6)
+    ]  # shown in order
