@@ -10,6 +10,7 @@ working directory the run started in.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,7 +26,11 @@ CONFIG_NAMES = ("reconciler.yaml", "reconciler.yml")
 def repo_root(start: str | None = None) -> str:
     """The repository the run works in: the nearest folder at or above ``start`` (the working
     directory) holding ``.git``; the working directory itself outside a repository."""
-    here = os.path.realpath(start or os.getcwd())
+    return _root_of(os.path.realpath(start or os.getcwd()))
+
+
+@functools.lru_cache(maxsize=8)
+def _root_of(here: str) -> str:
     probe = here
     while True:
         if os.path.exists(os.path.join(probe, ".git")):
