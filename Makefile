@@ -46,7 +46,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 # Real processes killed at random, simultaneous applies, lost ledgers, hostile servers and files
-# (loopback only, seeded, under 10 minutes); `make test` runs the short version.
+# (loopback only, seeded, about 10 minutes); `make test` runs the short version.
 reliability: $(STAMP)
 	$(BIN)/python scripts/reliability.py
 

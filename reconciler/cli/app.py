@@ -18,6 +18,7 @@ from .jobs import jobs_app
 from .offline import explain_command, schema_command, validate_command
 from .options import DEBUG, Command, Group
 from .plan import plan_command
+from .scheduled import pass_command
 from .state import import_command, state_app
 
 _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -160,6 +161,7 @@ app.command("plan", cls=Command)(plan_command)
 app.command("import", cls=Command)(import_command)
 app.command("apply", cls=Command)(apply_command)
 app.command("status", cls=Command)(status_command)
+app.command("pass", cls=Command)(pass_command)
 app.command("emulator", cls=Command)(emulator_command)
 
 
