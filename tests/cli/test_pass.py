@@ -16,15 +16,19 @@ def test_passes_reach_what_converge_reaches(ws: Workspace) -> None:
     (ws.specs / "data-11.yaml").write_text(dp_manifest("data-11"))
     (ws.specs / "fraud-rgcn.yaml").write_text(model_manifest("data-11"))
     (ws.specs / "fraud-endpoint.yaml").write_text(endpoint_manifest())
-    endings = []
+    endings, lasts = [], []
     for _ in range(8):
         r = run("pass")
         assert r.code == 0, r.out + r.err
+        lasts.append(last(r))
         endings.append(last(r).split(":")[0])
         if endings[-1] == "pass converged":
             break
         ws.emu.advance(61)  # what a scheduler's interval does: the jobs a pass started finish
     assert endings[0] == "pass progressing" and endings[-1] == "pass converged", endings
+    assert (
+        lasts[0] == "pass progressing: 1 acted; 2 waiting (fraud-rgcn, fraud-endpoint)"
+    )  # as the README shows
     assert (len(ws.emu.ids("processing")), len(ws.emu.ids("training")), ws.emu.ids("endpoint")) == (
         1, 1, ["fraud-endpoint"],
     )  # fmt: skip
