@@ -3,12 +3,12 @@ what it came to in its last line, and a held lock is *busy*, not an error."""
 
 from __future__ import annotations
 
-from ..helpers import Workspace, run
+from ..helpers import Result, Workspace, run
 from .test_graph import dp_manifest, endpoint_manifest, model_manifest
 
 
-def last(r: object) -> str:
-    return str(getattr(r, "out")).rstrip("\n").splitlines()[-1]
+def last(r: Result) -> str:
+    return r.out.rstrip("\n").splitlines()[-1]
 
 
 def test_passes_reach_what_converge_reaches(ws: Workspace) -> None:
