@@ -68,6 +68,10 @@ class LockError(StateError):
     """Another apply holds the state lock."""
 
 
+class LockHeld(LockError):
+    """The lock could not be taken: someone else holds it (nothing was done)."""
+
+
 class StalePlanError(ReconcilerError):
     """A saved plan no longer matches the ledger or the cluster."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..core.actions import ActionKind
-from ..errors import LockError
+from ..errors import LockHeld
 from ..manifests.config import Settings
 from ..neptune import NeptuneClient
 from .workflow import ApplyRequest, ApplyResult, ApplyView, run_apply
@@ -61,6 +61,6 @@ def run_pass(client: NeptuneClient, settings: Settings, request: ApplyRequest, v
     """One pass: an auto-approved apply that never waits; a held lock is *busy*, not an error."""
     try:
         result = run_apply(client, settings, request, view)
-    except LockError as e:
+    except LockHeld as e:  # never taken: nothing was done (a lease lost mid-run is an error)
         return PassResult("busy", f"busy: {e.message}; nothing done (the next pass goes on)")
     return classify(result)

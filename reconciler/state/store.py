@@ -14,7 +14,7 @@ from typing import Any, Protocol, cast
 
 from ..core.ledger import Ledger
 from ..core.records import Entry, JournalOp, now_iso
-from ..errors import LockError, StateError
+from ..errors import LockError, LockHeld, StateError
 from .journal import GroupCommit
 from .lease import DEFAULT_TTL, Lease, describe_lease, expired, holder_gone, new_lease
 from .validate import check, check_entry
@@ -145,7 +145,7 @@ class StateStore:
                 return lease
             held = self.backend.read_lock() or held
             age = self.backend.lock_age()
-        raise LockError(
+        raise LockHeld(
             f"state {self.location} is locked by {describe_lease(held, age)}",
             "wait for it to finish; if it died, `reconciler state unlock` (or --force)",
         )
