@@ -288,6 +288,27 @@ def graph_ids(cluster: Cluster) -> dict[str, list[str]]:
     return found
 
 
+def write_graph(specs: Path, export: str) -> None:
+    """The data → model → endpoint manifests, the data being ``export``."""
+    (specs / "data.yaml").write_text(GRAPH["data"].format(export=export))
+    (specs / "model.yaml").write_text(GRAPH["model"].format(name="model", hpo=2))
+    (specs / "ep.yaml").write_text(GRAPH["ep"])
+
+
+def audit_graph(repo: Repo, row: Row, export: str, expected: tuple[int, int, int]) -> None:
+    """Exactly ``expected`` (data, training, endpoint) on the cluster, each one in the ledger."""
+    ids = graph_ids(repo.cluster)
+    counts = (len(ids["processing"]), len(ids["training"]), len(ids["endpoint"]))
+    row.duplicates += sum(max(0, c - e) for c, e in zip(counts, expected, strict=True))
+    ledger = repo.ledger().get("resources", {})
+    known = {g["jobId"] for res in ledger.values() for g in res["generations"]}
+    on_cluster = {i for group in ids.values() for i in group}
+    row.untracked += len(on_cluster - known)
+    row.lost += len(known - on_cluster)
+    if counts != expected or on_cluster != known:
+        row.notes.append(f"{export}: cluster {ids} ledger {sorted(known)} expected {expected}")
+
+
 def scenario_graph(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> Row:
     """data → model → endpoint, then new data: each `apply --converge` SIGKILLed at a random moment
     (faults on) and rerun until it converges; then exactly the jobs the story needs, all in the ledger."""
@@ -298,23 +319,12 @@ def scenario_graph(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> Ro
         with trial(kind, s3) as repo:
             specs = repo.root / "specs"
             for export, expected in (("2026-11", (1, 1, 1)), ("2026-12", (2, 2, 1))):
-                (specs / "data.yaml").write_text(GRAPH["data"].format(export=export))
-                (specs / "model.yaml").write_text(GRAPH["model"].format(name="model", hpo=2))
-                (specs / "ep.yaml").write_text(GRAPH["ep"])
+                write_graph(specs, export)
                 repo.cluster.faults(**FAULTS, seed=rng.randrange(1 << 30))
                 killed_apply(repo, row, rng, *args, window=(0.5, 6.0))  # converge runs for seconds
                 repo.cluster.faults(**NO_FAULTS)
                 converge(repo, row, *args, plan_args=())
-                ids = graph_ids(repo.cluster)
-                counts = (len(ids["processing"]), len(ids["training"]), len(ids["endpoint"]))
-                row.duplicates += sum(max(0, c - e) for c, e in zip(counts, expected, strict=True))
-                ledger = repo.ledger().get("resources", {})
-                known = {g["jobId"] for res in ledger.values() for g in res["generations"]}
-                on_cluster = {i for group in ids.values() for i in group}
-                row.untracked += len(on_cluster - known)
-                row.lost += len(known - on_cluster)
-                if counts != expected or on_cluster != known:
-                    row.notes.append(f"{export}: cluster {ids} ledger {sorted(known)} expected {expected}")
+                audit_graph(repo, row, export, expected)
     return row
 
 
@@ -328,9 +338,7 @@ def scenario_passes(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> R
         with trial(kind, s3) as repo:
             specs = repo.root / "specs"
             for export, expected in (("2026-11", (1, 1, 1)), ("2026-12", (2, 2, 1))):
-                (specs / "data.yaml").write_text(GRAPH["data"].format(export=export))
-                (specs / "model.yaml").write_text(GRAPH["model"].format(name="model", hpo=2))
-                (specs / "ep.yaml").write_text(GRAPH["ep"])
+                write_graph(specs, export)
                 converged = False
                 for _pass in range(40):
                     repo.cluster.faults(**FAULTS, seed=rng.randrange(1 << 30))
@@ -352,16 +360,7 @@ def scenario_passes(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> R
                 if not converged:
                     row.manual += 1
                     row.notes.append(f"{export}: no pass said converged")
-                ids = graph_ids(repo.cluster)
-                counts = (len(ids["processing"]), len(ids["training"]), len(ids["endpoint"]))
-                row.duplicates += sum(max(0, c - e) for c, e in zip(counts, expected, strict=True))
-                ledger = repo.ledger().get("resources", {})
-                known = {g["jobId"] for res in ledger.values() for g in res["generations"]}
-                on_cluster = {i for group in ids.values() for i in group}
-                row.untracked += len(on_cluster - known)
-                row.lost += len(known - on_cluster)
-                if counts != expected or on_cluster != known:
-                    row.notes.append(f"{export}: cluster {ids} ledger {sorted(known)} expected {expected}")
+                audit_graph(repo, row, export, expected)
     return row
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
@@ -33,6 +34,20 @@ from .options import (
     planning,
     scoped,
 )
+
+
+def text_view(out: TextIO, confirm: Callable[[Plan], None] | None = None) -> ApplyView:
+    """How apply (and pass) talk on a terminal or in a log: the text plan, a line per outcome."""
+    from ..engine.workflow import ApplyView
+    from ..render.apply import render_outcome
+    from ..render.plan import render_text
+
+    return ApplyView(
+        show=lambda plan, state: render_text(plan, out, state=state),
+        report=lambda outcome: render_outcome(outcome, out),
+        say=lambda text: print(text, file=out),
+        confirm=confirm,
+    )
 
 
 def _confirm(plan: Plan) -> None:
@@ -106,9 +121,8 @@ def apply_command(
 
     $ reconciler apply --promote fraud-endpoint
     """
-    from ..engine.workflow import ApplyRequest, ApplyView, run_apply, wait_started
-    from ..render.apply import render_outcome, render_summary, render_waited
-    from ..render.plan import render_text
+    from ..engine.workflow import ApplyRequest, run_apply, wait_started
+    from ..render.apply import render_summary, render_waited
     from ..render.progress import display_for
     from ..render.style import use_colour
 
@@ -125,12 +139,7 @@ def apply_command(
         plan_file=plan_file, lock_wait=parse_duration(lock_timeout, "--lock-timeout"),
     )  # fmt: skip
     out = sys.stdout
-    view = ApplyView(
-        show=lambda plan, state: render_text(plan, out, state=state),
-        report=lambda outcome: render_outcome(outcome, out),
-        say=lambda text: print(text, file=out),
-        confirm=None if auto_approve else _confirm,
-    )
+    view = text_view(out, confirm=None if auto_approve else _confirm)
     if converge:
         if plan_file is not None:
             raise ReconcilerError(

@@ -10,6 +10,7 @@ import typer
 
 from ..core.model import Options
 from ..errors import UsageError
+from .apply import text_view
 from .options import CONFIG, NEPTUNE, STATE, Connection, Scope, client_from, connected, planning, scoped
 
 
@@ -38,9 +39,7 @@ def pass_command(
     $ reconciler pass specs/team -l team=risk
     """
     from ..engine.scheduled import run_pass
-    from ..engine.workflow import ApplyRequest, ApplyView
-    from ..render.apply import render_outcome
-    from ..render.plan import render_text
+    from ..engine.workflow import ApplyRequest
 
     if options.replace:
         raise UsageError(
@@ -53,13 +52,7 @@ def pass_command(
         selection=scope.selection, options=options, parallelism=scope.parallelism, max_stops=max_stops,
         s3_check=not scope.no_s3_preflight,
     )  # fmt: skip
-    out = sys.stdout
-    view = ApplyView(
-        show=lambda plan, state: render_text(plan, out, state=state),
-        report=lambda outcome: render_outcome(outcome, out),
-        say=lambda text: print(text, file=out),
-    )
-    done = run_pass(client, settings, request, view)
-    out.write(f"\npass {done.summary}\n")
+    done = run_pass(client, settings, request, text_view(sys.stdout))
+    sys.stdout.write(f"\npass {done.summary}\n")
     if done.needs_a_person:
         raise typer.Exit(1)

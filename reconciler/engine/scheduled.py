@@ -9,7 +9,7 @@ state locked (another pass, an apply, ``state lock``) is *busy*: it does nothing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from ..core.actions import ActionKind
@@ -25,8 +25,6 @@ Ending = Literal["converged", "progressing", "blocked", "failed", "busy"]
 class PassResult:
     ending: Ending
     summary: str  # the one line a scheduler logs
-    result: ApplyResult | None = None
-    held: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def needs_a_person(self) -> bool:
@@ -42,10 +40,10 @@ def classify(result: ApplyResult) -> PassResult:
     tail = f"; held: {', '.join(held)}" if held else ""
     if result.failed:
         names = ", ".join(o.name for o in result.failed)
-        return PassResult("failed", f"failed: {names} (see above); {len(done)} acted{tail}", result, held)
+        return PassResult("failed", f"failed: {names} (see above); {len(done)} acted{tail}")
     if result.blocked:
         names = ", ".join(o.name for o in result.blocked)
-        return PassResult("blocked", f"blocked: {names} (see above); {len(done)} acted{tail}", result, held)
+        return PassResult("blocked", f"blocked: {names} (see above); {len(done)} acted{tail}")
     if done or waiting:
         parts = [f"{len(done)} acted"] if done else []
         parts += (
@@ -53,8 +51,8 @@ def classify(result: ApplyResult) -> PassResult:
             if waiting
             else []
         )
-        return PassResult("progressing", f"progressing: {'; '.join(parts)}{tail}", result, held)
-    return PassResult("converged", f"converged: {len(actions)} in sync{tail}", result, held)
+        return PassResult("progressing", f"progressing: {'; '.join(parts)}{tail}")
+    return PassResult("converged", f"converged: {len(actions)} in sync{tail}")
 
 
 def run_pass(client: NeptuneClient, settings: Settings, request: ApplyRequest, view: ApplyView) -> PassResult:

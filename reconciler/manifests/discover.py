@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ManifestError
-from .problems import WARNING, Problem
+from .problems import ERROR, WARNING, Problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # compared without case: *.YAML is a manifest too
 CONFIG_NAMES = ("reconciler.yaml", "reconciler.yml")
@@ -103,7 +103,7 @@ def _link_ok(path: str, root: str, found: Found) -> bool:
         path,
         "M005",
         f"is a link to {real}, outside the repository; links that leave it are not read",
-        severity="error",
+        severity=ERROR,
     )
     return False
 

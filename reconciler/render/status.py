@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -173,15 +174,9 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
 def sync_line(rows: list[dict[str, Any]]) -> str:
     """``8 of 10 in sync (1 waiting, 1 to create).``: in sync means nothing left to do or wait for."""
     managed = [r for r in rows if r["managed"]]
-    counts: dict[ActionKind, int] = {}
-    for r in managed:
-        if r["pending"]:
-            counts[ActionKind(r["pending"])] = counts.get(ActionKind(r["pending"]), 0) + 1
+    counts = Counter(ActionKind(r["pending"]) for r in managed if r["pending"])
     in_sync = len(managed) - sum(counts.values())
-    rest = ", ".join(
-        f"{n} {kind.words}"
-        for kind, n in sorted(counts.items(), key=lambda kv: list(ActionKind).index(kv[0]))
-    )
+    rest = ", ".join(f"{counts[kind]} {kind.words}" for kind in ActionKind if counts[kind])
     removed = len(rows) - len(managed)
     tail = f"; {removed} removed from git (prune to stop or forget)" if removed else ""
     return f"{in_sync} of {len(managed)} in sync{f' ({rest})' if rest else ''}{tail}."
