@@ -243,14 +243,14 @@ class Scope:
             tuple(self.paths or ["specs/"]), frozenset(self.target or []), parse_selector(self.label)
         )
 
-    def plan(self, settings: Settings, options: Options) -> PlanRun:
+    def plan(self, settings: Settings, options: Options, *, dirty_check: bool = False) -> PlanRun:
         """Observe and plan this scope (reads only)."""
         from ..engine.workflow import run_plan
 
         client = client_from(settings, self.parallelism)
         return run_plan(
             client, settings, self.selection, options,
-            parallelism=self.parallelism, s3_check=not self.no_s3_preflight,
+            parallelism=self.parallelism, s3_check=not self.no_s3_preflight, dirty_check=dirty_check,
         )  # fmt: skip
 
 

@@ -53,7 +53,7 @@ def plan_command(
     $ reconciler plan --replace fraud-rgcn
     """
     settings = conn.settings()
-    run = scope.plan(settings, options)
+    run = scope.plan(settings, options, dirty_check=True)
     plan_renderer(fmt)(run.plan, sys.stdout, settings.state)
     if out is not None:
         save(run, out, settings.state)

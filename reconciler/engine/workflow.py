@@ -132,8 +132,11 @@ def run_plan(
     parallelism: int = 16,
     s3_check: bool = True,
     store: StateStore | None = None,
+    dirty_check: bool = False,
 ) -> PlanRun:
-    """Observe and plan. Reads only: neither the cluster nor the ledger changes."""
+    """Observe and plan. Reads only: neither the cluster nor the ledger changes. ``dirty_check``:
+    ask git whether the manifest paths hold uncommitted changes (a plan that is shown or saved
+    records it; an apply, a status or a pass has no use for it)."""
     store = store or open_store(settings)
     ledger = store.load()
     desired, skipped = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
@@ -151,7 +154,8 @@ def run_plan(
         paths=tuple(repo_path(p) for p in selection.paths),
         paths_exact=any(not os.path.isdir(p) for p in selection.paths), skipped=tuple(skipped),
     )  # fmt: skip
-    result = plan(desired, ledger, live, scoped, commit=git_commit(), dirty=git_dirty(selection.paths))
+    dirty = git_dirty(selection.paths) if dirty_check else False
+    result = plan(desired, ledger, live, scoped, commit=git_commit(), dirty=dirty)
     return PlanRun(desired, store, ledger, live, result)
 
 
