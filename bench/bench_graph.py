@@ -35,7 +35,7 @@ def _in_sync(desired: list[Desired], resolved: dict[str, dict[str, Any]]) -> tup
     jobs: dict[str, JobView | None] = {}
     for d in desired:
         spec = resolved.get(d.name, dict(d.spec))
-        job = d.name if d.kind is ENDPOINT else job_id(d.name, spec, kind=d.kind)
+        job = d.name if d.kind is ENDPOINT else job_id(d.name, spec, None, d.kind)
         status = "InService" if d.kind is ENDPOINT else "Completed"
         gen = records.generation(job, spec, "create", None, AT, kind=d.kind)
         if status == "Completed":
@@ -53,7 +53,7 @@ def graph_fleet(models: int) -> tuple[list[Desired], Ledger, Live]:
                  {"inputDataS3Location": f"s3://b/in/{i}", "processedDataS3Location": f"s3://b/out/{i}"}, {})
         for i in range(models // 10)
     ]  # fmt: skip
-    data_jobs = {d.name: job_id(d.name, d.spec, kind=DATA_PROCESSING) for d in datas}
+    data_jobs = {d.name: job_id(d.name, d.spec, None, DATA_PROCESSING) for d in datas}
     ms = [
         _desired(f"model-{i:05d}", TRAINING,
                  {"dataProcessingJobId": {"ref": f"data-{i % len(datas):04d}"}, "trainModelS3Location": "s3://b/m"},
@@ -63,7 +63,7 @@ def graph_fleet(models: int) -> tuple[list[Desired], Ledger, Live]:
     resolved = {
         m.name: {**m.spec, "dataProcessingJobId": data_jobs[m.refs["dataProcessingJobId"]]} for m in ms
     }
-    model_jobs = {m.name: job_id(m.name, resolved[m.name]) for m in ms}
+    model_jobs = {m.name: job_id(m.name, resolved[m.name], None, TRAINING) for m in ms}
     eps = [
         _desired(f"ep-{i:04d}", ENDPOINT, {"mlModelTrainingJobId": {"ref": f"model-{i:05d}"}},
                  {"mlModelTrainingJobId": f"model-{i:05d}"})

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from reconciler.cli.app import app
 from reconciler.core import identity, records
 from reconciler.core.desired import Desired
+from reconciler.core.kinds import TRAINING
 from reconciler.core.ledger import Ledger
 from reconciler.core.live import JobView, Live
 from reconciler.emulator import Emulator
@@ -195,7 +196,13 @@ def desired(
     name: str = "m", policy: dict[str, Any] | None = None, labels: dict[str, str] | None = None, **spec: Any
 ) -> Desired:
     base = {"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}
-    return Desired(name, effective_spec({**base, **spec}), {**POLICY, **(policy or {})}, labels or {})
+    return Desired(
+        name,
+        effective_spec({**base, **spec}, None, TRAINING),
+        {**POLICY, **(policy or {})},
+        labels or {},
+        kind=TRAINING,
+    )
 
 
 def generation(
@@ -204,7 +211,9 @@ def generation(
     spec = dict(d.spec)
     if previous:
         spec["previousModelTrainingJobId"] = previous
-    gen = records.generation(job or identity.job_id(d.name, d.spec, previous), spec, action, None, AT)
+    gen = records.generation(
+        job or identity.job_id(d.name, d.spec, previous, TRAINING), spec, action, None, AT, kind=TRAINING
+    )
     return {**gen, **extra}
 
 
@@ -230,10 +239,10 @@ def live(
     failures: dict[str, str] | None = None,
     preflight: dict[str, str] | None = None,
 ) -> Live:
+    """Jobs and data-processing jobs read (one channel: ``dps`` are jobs too; dp-1 is Completed)."""
+    statuses = {"dp-1": "Completed", **(dps or {}), **(jobs or {})}
     views = {
         k: (JobView(k, v, failure_reason=(failures or {}).get(k)) if v is not None else None)
-        for k, v in (jobs or {}).items()
+        for k, v in statuses.items()
     }
-    return Live(
-        jobs=views, processing={"dp-1": "Completed", **(dps or {})}, listed=listed, preflight=preflight or {}
-    )
+    return Live(jobs=views, listed=listed, preflight=preflight or {})

@@ -15,15 +15,16 @@ import importlib, pkgutil, sys
 import reconciler.core as core
 for info in pkgutil.walk_packages(core.__path__, "reconciler.core."):
     importlib.import_module(info.name)
+from reconciler.core.kinds import TRAINING
 from reconciler.core.plan import plan
 from reconciler.core.desired import Desired
 from reconciler.core.ledger import Ledger
-from reconciler.core.live import Live
+from reconciler.core.live import JobView, Live
 plan([Desired("m", {"dataProcessingJobId": "d", "trainModelS3Location": "s3://b/m",
       "maxHPONumberOfTrainingJobs": 2, "trainingTimeOutInSeconds": 60,
       "trainingInstanceType": "ml.m5.xlarge"},
-      {"onDataChange": "incremental", "onSupersede": "wait", "retries": 0, "suspend": False})],
-     Ledger(), Live(processing={"d": "Completed"}))
+      {"onDataChange": "incremental", "onSupersede": "wait", "retries": 0, "suspend": False}, kind=TRAINING)],
+     Ledger(), Live(jobs={"d": JobView("d", "Completed")}))
 print(sorted({m.split(".")[0] for m in sys.modules} & set(IO)))
 """
 )

@@ -263,10 +263,11 @@ def status_command(
 
     $ reconciler status --format json
     """
-    from ..render.status import render_status, status_rows
+    from ..render.status import graph_lines, render_status, status_rows
 
-    rows = status_rows(scope.plan(conn.settings(), Options(refresh_all=refresh_all)))
+    run = scope.plan(conn.settings(), Options(refresh_all=refresh_all))
+    rows = status_rows(run)
     if fmt is DataFormat.JSON:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
-        render_status(rows, sys.stdout)
+        render_status(rows, sys.stdout, graph_lines(run))

@@ -1,5 +1,5 @@
 """``reconciler jobs``: the API's operations, for operators (no ledger involved): model training,
-and ``jobs dataprocessing`` / ``jobs endpoints`` for the other two resources."""
+and ``jobs <command>`` for every other kind's resource (``jobs dataprocessing``, ``jobs endpoints``…)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..core.kinds import KINDS, TRAINING, Kind
 from ..errors import ReconcilerError
 from ..render import DataFormat
 
@@ -54,7 +55,7 @@ def list_jobs(
 
     client = _client(conn)
     ids = client.list_training_jobs(max_items, role)
-    rows = job_rows(ids, read_jobs(client, ids, role))
+    rows = job_rows(ids, read_jobs(client, ids, role, TRAINING.resource))
     _emit({"ids": ids, "jobs": rows}, fmt, render_job_table(rows))
 
 
@@ -115,8 +116,9 @@ IdArg = Annotated[str, typer.Argument(metavar="ID", help="Its id.")]
 CleanOpt = Annotated[bool, typer.Option("--clean", metavar="", help="Also delete its S3 artifacts.")]
 
 
-def _resource_commands(resource: str, what: str, remove: str) -> typer.Typer:
-    """``list``, ``get`` and ``stop`` (``delete`` for endpoints) of one more API resource."""
+def _resource_commands(kind: Kind) -> typer.Typer:
+    """``list``, ``get`` and ``stop`` (``delete`` for endpoints) of one more kind's API resource."""
+    resource, what, remove = kind.resource, kind.noun, kind.removal
     sub = typer.Typer(cls=Group, no_args_is_help=True, help=f"Imperative {what} calls (no ledger involved).")
 
     @sub.command("list", cls=Command)
@@ -133,7 +135,7 @@ def _resource_commands(resource: str, what: str, remove: str) -> typer.Typer:
 
         client = _client(conn)
         ids = client.list_ids(resource, max_items, role)
-        views = read_jobs(client, ids, role, resource=resource)
+        views = read_jobs(client, ids, role, resource)
         rows = [{"id": i, "status": v.status if (v := views.get(i)) else "NotFound"} for i in ids]
         text = "".join(f"{clean(r['id'])}  {r['status']}\n" for r in rows) or f"no {what}s listed\n"
         _emit({"ids": ids, "items": rows}, fmt, text)
@@ -170,5 +172,6 @@ def _resource_commands(resource: str, what: str, remove: str) -> typer.Typer:
     return sub
 
 
-jobs_app.add_typer(_resource_commands("dataprocessing", "data-processing job", "stop"), name="dataprocessing")
-jobs_app.add_typer(_resource_commands("endpoints", "inference endpoint", "delete"), name="endpoints")
+for _kind in KINDS:
+    if _kind.command:
+        jobs_app.add_typer(_resource_commands(_kind), name=_kind.command)

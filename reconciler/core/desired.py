@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kinds import TRAINING, Kind
+from .kinds import Kind
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,6 @@ class Desired:
     policy: Mapping[str, Any]
     labels: Mapping[str, str] = field(default_factory=dict)
     location: str = ""
-    kind: Kind = TRAINING
     written: Mapping[str, Any] | None = None  # None: the same as ``spec``
     source: str = ""  # the manifest's file, from the repository root: what prune's path scope checks
     complete: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(
@@ -36,6 +35,7 @@ class Desired:
     # referenced job is not ready yet (then nothing starts).
     refs: Mapping[str, str] = field(default_factory=dict)
     waiting: str = ""
+    kind: Kind = field(kw_only=True)  # which kind's rules, resource and schema apply
 
     @property
     def sent(self) -> Mapping[str, Any]:
@@ -51,8 +51,7 @@ class Desired:
         }
         if self.source:
             view["source"] = self.source
-        if self.kind is not TRAINING:
-            view["kind"] = self.kind.name
+        view["kind"] = self.kind.name
         if self.refs:
             view["refs"] = dict(self.refs)
         return view

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .kinds import TRAINING, Kind
+from .kinds import Kind
 
 ABSENT = None  # how an added or removed value shows on the other side
 
@@ -50,7 +50,7 @@ def _show(value: Any) -> str:
     return "(unset)" if value is ABSENT else json.dumps(value, ensure_ascii=False)
 
 
-def changes(old: Mapping[str, Any], new: Mapping[str, Any], kind: Kind = TRAINING) -> tuple[Change, ...]:
+def changes(old: Mapping[str, Any], new: Mapping[str, Any], kind: Kind) -> tuple[Change, ...]:
     """Changes from ``old`` to ``new``, each ``{"spec", "policy", "labels"}`` mappings."""
     if old == new:
         return ()  # the common case, and far cheaper than a diff

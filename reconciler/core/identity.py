@@ -13,11 +13,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .kinds import TRAINING, Kind
+from .kinds import Kind
 
 MAX_SUFFIX = 9
 _SUFFIX = re.compile(r"^(?P<base>.+)-r(?P<n>[2-9])$")
-PREVIOUS = TRAINING.previous_field
 
 
 def canonical(value: Any) -> str:
@@ -29,11 +28,11 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
 
 
-def new_job_fields(spec: Mapping[str, Any], kind: Kind = TRAINING) -> dict[str, Any]:
+def new_job_fields(spec: Mapping[str, Any], kind: Kind) -> dict[str, Any]:
     return {k: spec[k] for k in kind.new_job_fields if k in spec}
 
 
-def spec_hash(spec: Mapping[str, Any], kind: Kind = TRAINING) -> str:
+def spec_hash(spec: Mapping[str, Any], kind: Kind) -> str:
     """Hash of everything that shapes the model: new-job fields and the previous job."""
     shaping = new_job_fields(spec, kind)
     if spec.get(kind.previous_field):
@@ -41,7 +40,7 @@ def spec_hash(spec: Mapping[str, Any], kind: Kind = TRAINING) -> str:
     return digest(shaping)
 
 
-def job_id(name: str, spec: Mapping[str, Any], previous: str | None = None, kind: Kind = TRAINING) -> str:
+def job_id(name: str, spec: Mapping[str, Any], previous: str | None, kind: Kind) -> str:
     """The base id of the job that trains ``spec`` (on top of ``previous`` when incremental)."""
     body = dict(spec)
     body.pop(kind.previous_field, None)
@@ -88,9 +87,7 @@ def next_free(base: str, taken: Iterable[str]) -> str | None:
     return base if n == 1 else f"{base}-r{n}"
 
 
-def create_body(
-    spec: Mapping[str, Any], job: str, previous: str | None, kind: Kind = TRAINING
-) -> dict[str, Any]:
+def create_body(spec: Mapping[str, Any], job: str, previous: str | None, kind: Kind) -> dict[str, Any]:
     """The JSON body of the create call for ``spec``."""
     body = {k: v for k, v in spec.items() if k != kind.previous_field}
     body["id"] = job

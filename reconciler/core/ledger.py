@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .kinds import Kind, by_name
 from .records import Entry, Generation, Intent, JournalOp, Resource
 
 VERSION = 1
@@ -52,6 +53,14 @@ class Ledger:
         res = self.resources.get(name)
         found: Mapping[str, Any] = res.get("applied", {}) if res else {}
         return found
+
+    def kind(self, name: str) -> Kind:
+        """The kind an entry recorded (or its pending create did); entries from before kinds
+        were recorded are training."""
+        recorded = self.applied(name).get("kind")
+        if not recorded:
+            recorded = next((p["applied"].get("kind") for p in self.pending(name) if p.get("applied")), None)
+        return by_name(recorded)
 
     def generations(self, name: str) -> list[Generation]:
         res = self.resources.get(name)

@@ -1,4 +1,4 @@
-"""What the cluster said (pure data): job and data-processing statuses, as observe gathered them."""
+"""What the cluster said (pure data): the status of every job and endpoint observe read."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ class JobView:
 
 @dataclass(frozen=True)
 class Live:
-    """Everything observe read. ``jobs[id] is None`` means the id was looked up and not found."""
+    """Everything observe read, of every kind. ``jobs[id] is None``: looked up and not found; an id
+    not in ``jobs`` was not looked up (``status`` says ``"Missing"`` and ``None``)."""
 
     jobs: Mapping[str, JobView | None] = field(default_factory=dict)
-    processing: Mapping[str, str | None] = field(default_factory=dict)
     listed: tuple[str, ...] = ()
     preflight: Mapping[str, str] = field(default_factory=dict)
     cluster: str = ""  # the endpoint these answers came from
@@ -43,21 +43,9 @@ class Live:
         view = self.jobs[job_id]
         return view.status if view is not None else "Missing"
 
-    def processing_status(self, dp_id: str) -> str | None:
-        """A data-processing job's status: read as a referenced id, or as a managed manifest's job.
-        ``None`` when it does not exist, ``"Unknown"`` when nobody looked."""
-        if dp_id in self.processing:
-            return self.processing[dp_id]
-        if dp_id in self.jobs:
-            view = self.jobs[dp_id]
-            return view.status if view is not None else None
-        return "Unknown"
-
     def exists(self, job_id: str) -> bool:
         return self.jobs.get(job_id) is not None or job_id in self.listed
 
     def fingerprints(self) -> dict[str, str]:
         """What every read said, for refusing a saved plan when something moved."""
-        prints = {f"job/{k}": (v.status if v else "Missing") for k, v in self.jobs.items()}
-        prints.update({f"dataprocessing/{k}": (v or "Missing") for k, v in self.processing.items()})
-        return dict(sorted(prints.items()))
+        return {f"job/{k}": (v.status if v else "Missing") for k, v in sorted(self.jobs.items())}

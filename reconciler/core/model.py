@@ -31,7 +31,7 @@ class Action:
     forget: bool = False  # a prune stop: the ledger drops the manifest once its job is stopped
     orphan: bool = False  # the manifest is gone from the paths given; only the ledger knows it
     location: str = ""
-    kind: str = "ModelTrainingJob"  # the manifest's kind: which API resource its calls go to
+    kind: str = ""  # the manifest's kind name: which API resource its calls go to (every plan sets it)
     waits_on: str = ""  # an unresolved reference: the manifest at the root of the chain it waits on
 
     @property

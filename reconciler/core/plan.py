@@ -15,7 +15,7 @@ from .actions import ActionKind
 from .adopt import index
 from .desired import Desired
 from .identity import Taken, digest
-from .kinds import TRAINING, by_name
+from .kinds import by_name
 from .ledger import Ledger
 from .live import Live
 from .model import Action, Options, Plan
@@ -23,6 +23,8 @@ from .rules import Situation, decide
 from .settle import contradicted, settled
 
 ACTIONS = tuple(ActionKind)
+# The rules that decide for each lifecycle: immutable jobs, or a long-lived service.
+RULES = {"job": decide, "service": service.decide}
 __all__ = ["ACTIONS", "Action", "Options", "Plan", "plan"]
 
 
@@ -42,7 +44,8 @@ def plan(
     owned = index(live)
     decided: dict[str, Action] = {}
     for d in refs.order(desired):  # what a manifest refers to is decided before it
-        was = view.applied(d.name).get("kind") or (TRAINING.name if view.current(d.name) else d.kind.name)
+        recorded = view.applied(d.name).get("kind")
+        was = by_name(recorded).name if recorded or view.current(d.name) else d.kind.name
         if was != d.kind.name:
             decided[d.name] = _kind_changed(d, view, was)
             continue
@@ -51,7 +54,7 @@ def plan(
             decided[d.name] = _unresolved(d, view, unresolved)
             continue
         situation = Situation.of(resolved, view, live, options, taken, owned)
-        decided[d.name] = service.decide(situation) if d.kind.lifecycle == "service" else decide(situation)
+        decided[d.name] = RULES[d.kind.lifecycle](situation)
     actions = list(decided.values())
     warnings: list[str] = []
     wanted = {d.name for d in desired}
@@ -166,15 +169,15 @@ def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
     cur = ledger.current(name)
     cur_id = cur["jobId"] if cur else None
     status = live.status(cur_id)
-    kind = by_name(ledger.applied(name).get("kind"))
+    kind = ledger.kind(name)
     if not options.prune:
         return Action(
             name, ActionKind.NOOP, "manifest removed; --prune would stop or forget it", current_job_id=cur_id,
             kind=kind.name,
         )  # fmt: skip
     clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
-    if kind.lifecycle == "service" and status not in (None, "Missing", "Deleting"):
-        act, what = ActionKind.DELETE, f"delete endpoint {cur_id}" + (" with clean=true" if clean else "")
+    if kind.removal == "delete" and status not in (None, "Missing", "Deleting"):
+        act, what = ActionKind.DELETE, f"delete {kind.noun} {cur_id}" + (" with clean=true" if clean else "")
     elif status == "InProgress":
         how = " with clean=true (deletion: clean)" if clean else " (deletion: retain keeps its artifacts)"
         act, what = ActionKind.STOP, f"stop running job {cur_id}{how}"

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, NotRequired, TypedDict, cast
 
 from .identity import spec_hash
-from .kinds import TRAINING, Kind
+from .kinds import Kind
 
 
 class JournalOp(StrEnum):
@@ -127,7 +127,8 @@ def generation(
     action: str,
     commit: str | None,
     at: str | None = None,
-    kind: Kind = TRAINING,
+    *,
+    kind: Kind,
 ) -> Generation:
     """A generation for ``job_id``; ``spec`` is the create body without its ``id``."""
     body = {k: v for k, v in spec.items() if k != "id"}

@@ -1,8 +1,8 @@
 """References between manifests (pure): the graph's order, and each ``{ref: NAME}`` resolved.
 
 A reference names another manifest instead of a literal id. For a job kind it resolves to that
-manifest's current job (the one this very plan starts, if it starts one); for an endpoint, to the
-model's latest Completed job, never one running or failed. The resolved id is what identity
+manifest's current job (the one this very plan starts, if it starts one); for a kind whose
+references take the latest Completed job (an endpoint), to that, never one running or failed. The resolved id is what identity
 hashes, so a new data-processing generation is new data for every model that refers to it, and a
 new Completed model is an update of every endpoint that serves it.
 """
@@ -69,7 +69,7 @@ def resolve(
         return d, None
     ids, waits = {}, []
     for field, target in sorted(d.refs.items()):
-        if d.kind.lifecycle == "service":
+        if d.kind.ref_takes == "completed":
             job = last_completed(target, ledger, live)
             if job is None:
                 return d, Unresolved(f"{target} has no Completed job yet", target)
@@ -105,7 +105,7 @@ def _current(
             f" ({act.reason})" if act is not None and act.reason else ""
         )
     job = cur["jobId"]
-    status = live.processing_status(job) if job not in live.jobs else live.status(job)
+    status = live.status(job)
     if status == "Completed" or (status in (None, "Unknown") and cur.get("finalStatus") == "Completed"):
         return job, ""
     return job, f"{noun} {job} of {target}, which is {status or 'not yet read'}"

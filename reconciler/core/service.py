@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .actions import ActionKind
-from .kinds.endpoint import MODEL_FIELDS, served_model
 from .model import Action
 from .rules import Situation
 
@@ -39,7 +38,7 @@ def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
 
 
 def _serving(s: Situation) -> str:
-    model = served_model(s.d.spec)
+    model = s.d.kind.serves(s.d.spec)
     return f"serving {model}" if model else "serving"
 
 
@@ -82,10 +81,10 @@ def update(s: Situation) -> Action | None:
     if not changed and not forced:
         return None
     fields = sorted({c.path.removeprefix("spec.").split(".")[0] for c in changed}) or ["--replace"]
-    model = [c for c in changed if c.path.removeprefix("spec.") in MODEL_FIELDS]
+    model = [c for c in changed if c.path.removeprefix("spec.") in s.d.kind.serving_fields]
     why = f"{', '.join(fields)} changed: update endpoint {s.cur_id} in place ({_serving(s)})"
     if model and s.d.policy.get("promote") == "manual" and s.d.name not in s.options.promote:
-        old = model[0].old
+        old = next((c.old for c in model if c.old is not None), None)
         return s.act(
             K.HOLD, job_id=s.cur_id,
             reason=f"{why}; held: policy.promote: manual keeps it serving {old} until "

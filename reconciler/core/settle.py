@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 
 from .desired import Desired
 from .identity import job_id, new_job_fields
-from .kinds import by_name
 from .ledger import Ledger
 from .live import TERMINAL, JobView, Live
 from .records import Entry, JournalOp, Seen, entry, generation
@@ -29,8 +28,9 @@ def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
                 # update is idempotent).
                 entries.append(entry(JournalOp.RESOLVED, name, jobId=job))
             elif intent["op"] == "create" and status != "Missing":
+                kind = ledger.kind(name)
                 gen = generation(
-                    job, intent.get("spec", {}), intent.get("action", "create"), None, intent["at"]
+                    job, intent.get("spec", {}), intent.get("action", "create"), None, intent["at"], kind=kind
                 )
                 fields = {"applied": intent["applied"]} if intent.get("applied") else {}
                 entries.append(entry(JournalOp.CREATED, name, jobId=job, generation=gen, **fields))
@@ -49,7 +49,7 @@ def finals(ledger: Ledger, live: Live) -> list[Entry]:
     from another cluster): the status, what its answer said, and the cluster it came from."""
     out = []
     for name in ledger.names():
-        if by_name(ledger.applied(name).get("kind")).lifecycle == "service":
+        if not ledger.kind(name).finishes:
             continue  # an endpoint has no final state: it serves until deleted
         for g in ledger.generations(name):
             job = g["jobId"]
@@ -75,7 +75,7 @@ def recorded_finals(ledger: Ledger, cluster: str) -> dict[str, JobView]:
     if not cluster:
         return found
     for name in ledger.names():
-        if by_name(ledger.applied(name).get("kind")).lifecycle == "service":
+        if not ledger.kind(name).finishes:
             continue
         for g in ledger.generations(name):
             seen = g.get("seen")
@@ -147,7 +147,7 @@ def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[st
     An in-sync manifest needs none: a steady plan reads each current job once, nothing more."""
     ids: dict[str, Desired] = {}
     for d in desired:
-        if d.kind.lifecycle == "service":
+        if d.kind.named_by_manifest:
             if ledger.current(d.name) is None:
                 ids[d.name] = d  # an endpoint's id is its name: does one exist already?
             continue

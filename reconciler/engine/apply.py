@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from ..core.actions import ActionKind
 from ..core.kinds import by_name
-from ..core.kinds.endpoint import served_model
 from ..core.live import TERMINAL, Live
 from ..core.model import Action, Plan
 from ..core.records import JournalOp, applied, create_intent, generation, stop_intent
@@ -115,7 +114,7 @@ class Executor:
         """Carry out one action: the one place that knows what each kind sends."""
         for job in a.adopt_earlier:  # jobs of the manifest found on the cluster: recorded first
             if job not in self.store.ledger.job_ids():
-                gen = generation(job, {}, "adopt", self.commit_sha)
+                gen = generation(job, {}, "adopt", self.commit_sha, kind=by_name(a.kind))
                 self.store.commit(JournalOp.ADOPT, a.name, jobId=job, generation=gen)
         if a.action is K.FORGET:
             self.store.commit(JournalOp.FORGET, a.name)
@@ -135,7 +134,7 @@ class Executor:
     def _record(self, a: Action) -> Outcome:
         view = applied(a.applied or {}, self.commit_sha)
         if a.adopt:
-            gen = generation(str(a.job_id), a.spec or {}, "adopt", self.commit_sha)
+            gen = generation(str(a.job_id), a.spec or {}, "adopt", self.commit_sha, kind=by_name(a.kind))
             known = {"applied": view} if a.applied is not None else {}  # unknown spec: no applied view
             self.store.commit(JournalOp.ADOPT, a.name, jobId=a.job_id, generation=gen, **known)
             return Outcome(a.name, a.action, True, f"adopted existing job {a.job_id}")
@@ -186,11 +185,7 @@ class Executor:
             JournalOp.INTENT, a.name, jobId=job, pending=create_intent(job, a.action, body, view)
         )
         _pause("create-intent", job)
-        if kind.lifecycle == "service":
-            what = f"serving {served_model(body)}"
-            note = f"{'updated' if a.action is K.UPDATE else 'created'} endpoint {job}, {what}"
-        else:
-            note = f"started {job}" + (f" from {a.previous_job_id}" if a.previous_job_id else "")
+        note = kind.started(job, body, a.previous_job_id)
         try:
             answer = self.client.create(kind.resource, body)
         except (BadRequestError, NotFoundError):

@@ -8,6 +8,7 @@ from typing import Any
 from ..core.actions import ActionKind
 from ..core.cost import Cost
 from ..core.diff import Change
+from ..core.kinds import by_name
 from ..core.model import Action, Plan
 from ..errors import ReconcilerError, shorten
 from ..manifests import schema
@@ -48,7 +49,7 @@ def action_to_json(a: Action) -> dict[str, Any]:
         "spec": dict(a.spec) if a.spec is not None else None,
         "applied": dict(a.applied) if a.applied is not None else None,
         "location": a.location,
-        "kind": a.kind,
+        "kind": by_name(a.kind).name,
     }
 
 
@@ -125,14 +126,17 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
                 spec=a.get("spec"),
                 applied=a.get("applied"),
                 location=a.get("location", ""),
-                kind=a.get("kind", "ModelTrainingJob"),
+                kind=by_name(a.get("kind")).name,  # a plan from before kinds: training
             )
         )
     plan = Plan(
         actions=tuple(actions),
         state_serial=int(doc["stateSerial"]),
         lineage=doc.get("lineage"),
-        fingerprints=dict(doc.get("fingerprints", {})),
+        # One channel for every kind (plans of 2026-11 kept data-processing reads apart).
+        fingerprints={
+            k.replace("dataprocessing/", "job/", 1): v for k, v in doc.get("fingerprints", {}).items()
+        },
         warnings=tuple(doc.get("warnings", [])),
         commit=doc.get("commit"),
         manifests=dict(doc.get("manifests", {})),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..core.actions import ActionKind
 from ..core.adopt import index
 from ..core.desired import Desired
+from ..core.kinds import KINDS
 from ..core.model import Options
 from ..core.records import JournalOp, applied, generation
 from ..core.refs import by_ledger
@@ -36,7 +37,7 @@ def record_existing(store: StateStore, d: Desired, job_id: str, action: str, com
     ledger); an endpoint with none, since its GET does not say what it serves: the next plan
     updates it to serve what git says (an update, never a second endpoint)."""
     ledger = store.ledger
-    if job_id in ledger.job_ids() and d.kind.lifecycle == "job":
+    if job_id in ledger.job_ids() and not d.kind.named_by_manifest:
         raise StateError(f"job {job_id} is already in the ledger")
     resolved = by_ledger(d, ledger)
     if resolved is None:
@@ -45,7 +46,7 @@ def record_existing(store: StateStore, d: Desired, job_id: str, action: str, com
             f"{d.name} refers to {missing!r}, which has no job in the ledger yet",
             f"apply or import {missing} first",
         )
-    spec = {} if d.kind.lifecycle == "service" else dict(resolved.spec)
+    spec = {} if d.kind.named_by_manifest else dict(resolved.spec)
     view = {**resolved.applied_view(), "spec": spec}
     gen = generation(job_id, spec, action, commit, kind=d.kind)
     store.commit(JournalOp.ADOPT, d.name, jobId=job_id, generation=gen, applied=applied(view, commit))
@@ -64,8 +65,8 @@ def run_rebuild(
     findings: dict[str, Finding] = {}
     with store.held("state rebuild", wait=lock_wait):
         # In passes along the graph: a model's job is recognised once its data is in the ledger,
-        # an endpoint once its model is (three kinds: at most three passes adopt anything).
-        for _ in range(3):
+        # an endpoint once its model is (a reference chain is at most one kind deep per pass).
+        for _ in range(len(KINDS)):
             if not _one_pass(client, settings, selection, store, parallelism, findings):
                 break
         store.compact()
@@ -108,7 +109,7 @@ def _one_pass(
             findings[action.name] = Finding(
                 action.name,
                 action.job_id,
-                f"adopted endpoint {action.job_id}; the next apply updates it to git's spec",
+                f"adopted {desired[action.name].kind.noun} {action.job_id}; the next apply updates it to git's spec",
             )
             adopted = True
         elif action.action is ActionKind.WAIT and action.job_id:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core import reads
 from ..core.kinds import by_name
 from ..core.live import Live
 from ..core.model import Plan
 from ..errors import ReconcilerError, StalePlanError
 from ..neptune import NeptuneClient
 from ..state import StateStore
-from .observe import read_ids, resource_of
+from .observe import read_saved
 from .planfile import from_json
 
 
@@ -27,20 +28,8 @@ def load_saved(path: Path) -> tuple[Plan, str | None]:
 
 
 def saved_live(client: NeptuneClient, store: StateStore, saved: Plan, parallelism: int) -> Live:
-    """Re-read every job and data-processing job the saved plan read (and pending intents)."""
-    jobs = {k.removeprefix("job/") for k in saved.fingerprints if k.startswith("job/")}
-    dps = {k.removeprefix("dataprocessing/") for k in saved.fingerprints if k.startswith("dataprocessing/")}
-    for name in store.ledger.names():
-        jobs.update(p["jobId"] for p in store.ledger.pending(name))
-    roles: dict[str, str] = {}
-    for a in saved.actions:
-        if a.role:
-            roles.update(dict.fromkeys(a.touches, a.role))
-            if a.spec and a.spec.get("dataProcessingJobId"):
-                roles[a.spec["dataProcessingJobId"]] = a.role
-    kinds = {name: by_name(store.ledger.applied(name).get("kind")) for name in store.ledger.names()}
-    kinds.update({a.name: by_name(a.kind) for a in saved.actions})
-    return read_ids(client, jobs, dps, parallelism, roles, resource_of(kinds, store.ledger))
+    """Re-read every job the saved plan read (and pending intents), each on its kind's resource."""
+    return read_saved(client, reads.saved(saved.actions, saved.fingerprints, store.ledger), parallelism)
 
 
 def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live) -> None:
@@ -54,9 +43,8 @@ def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live
     for a in saved.actions:
         if a.action.in_sync:
             continue
-        keys = [f"job/{j}" for j in a.touches]
-        if a.spec and isinstance(a.spec.get("dataProcessingJobId"), str):
-            keys.append(f"dataprocessing/{a.spec['dataProcessingJobId']}")
+        inputs = by_name(a.kind).inputs(a.spec or {}).values()
+        keys = [f"job/{j}" for j in (*a.touches, *inputs)]
         for key in keys:
             if key in saved.fingerprints and now.get(key, "Missing") != saved.fingerprints[key]:
                 moved.append(f"{a.name}: {key} {saved.fingerprints[key]} → {now.get(key, 'Missing')}")

@@ -141,10 +141,10 @@ def run_plan(
     ledger = store.load()
     desired, skipped = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
     known_names(options.replace, {d.name for d in desired}, "--replace")
-    endpoints = {d.name for d in desired if d.kind.lifecycle == "service"}
-    known_names(options.promote, endpoints, "--promote")
+    serving = {d.name for d in desired if d.kind.serving_fields}
+    known_names(options.promote, serving, "--promote")
     preflight = None
-    if s3_check and any(d.spec.get("modelName") == "custom" for d in desired):
+    if s3_check and any(d.kind.preflight(d.spec) for d in desired):
         preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
     live = observe(
         client, desired, ledger, parallelism=parallelism, preflight=preflight, refresh_all=options.refresh_all

@@ -7,15 +7,13 @@ from functools import cache
 from typing import Any
 
 from ..core.desired import Desired
-from ..core.kinds import TRAINING, Kind
+from ..core.kinds import Kind
 from . import schema
 from .discover import repo_path
 from .load import Manifest
 
 
-def effective_spec(
-    spec: Mapping[str, Any], defaults: Mapping[str, Any] | None = None, kind: Kind = TRAINING
-) -> dict[str, Any]:
+def effective_spec(spec: Mapping[str, Any], defaults: Mapping[str, Any] | None, kind: Kind) -> dict[str, Any]:
     """Schema defaults < config defaults < manifest spec (without the managed previous id)."""
     return completer(kind.schema)({**kind_defaults(defaults, kind), **spec})
 
@@ -36,7 +34,7 @@ def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | No
             dict(m.policy),
             dict(m.labels),
             m.location,
-            m.kind,
+            kind=m.kind,
             written={**kind_defaults(defaults, m.kind), **m.spec},
             complete=completer(m.kind.schema),
             source=repo_path(m.file),

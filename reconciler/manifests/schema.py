@@ -32,14 +32,25 @@ def _schema_dir() -> Path:
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    """The parsed schema ``schemas/<name>.schema.json``."""
+    """The parsed schema ``schemas/<name>.schema.json``; a property marked ``x-kind-names`` takes
+    the registered kinds' names as its enum (the registry is the one list of kinds)."""
     text = (_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = json.loads(text, object_hook=_kind_names)
     return data
 
 
+def _kind_names(node: dict[str, Any]) -> dict[str, Any]:
+    if node.get("x-kind-names") is True:
+        from ..core.kinds import KINDS
+
+        return {**node, "enum": [k.name for k in KINDS]}
+    return node
+
+
 def text(name: str) -> str:
-    return (_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
+    """The schema as published (``reconciler schema``): the file, its kind lists filled in."""
+    raw = (_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
+    return raw if '"x-kind-names"' not in raw else json.dumps(load(name), indent=2, ensure_ascii=False) + "\n"
 
 
 def _is_integer(checker: Any, instance: Any) -> bool:

@@ -3,29 +3,11 @@ name and kind on its first, then each pending intent."""
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TextIO
 
-from ..core.kinds import TRAINING, by_name
-from ..core.kinds.endpoint import served_model
+from ..core.facts import notes
 from ..core.ledger import Ledger
 from .style import clean
-
-
-def generation_notes(ledger: Ledger, name: str, g: Any) -> str:
-    """What a generation was: built from which job, serving which model, on which data."""
-    notes = []
-    previous = g["spec"].get(TRAINING.previous_field)
-    if previous:
-        notes.append(f"from {previous}")
-    served = served_model(g["spec"])
-    if served:
-        notes.append(f"serving {served}")
-    data = g["spec"].get("dataProcessingJobId")
-    if data and ledger.applied(name).get("refs", {}).get("dataProcessingJobId"):
-        notes.append(f"on {data}")
-    if g.get("stopped"):
-        notes.append("stopped by reconciler")
-    return ", ".join(notes)
 
 
 def render_ledger(ledger: Ledger, location: str, out: TextIO) -> None:
@@ -41,12 +23,12 @@ def render_ledger(ledger: Ledger, location: str, out: TextIO) -> None:
     for column in ("NAME", "KIND", "JOB", "ACTION", "FINAL", "NOTES", "APPLIED"):
         table.add_column(column, no_wrap=True)
     for name in ledger.names():
-        kind = by_name(ledger.applied(name).get("kind")).short
+        kind = ledger.kind(name).short
         first = True
         for g in ledger.generations(name):
             cells = (
                 name if first else "", kind if first else "", g["jobId"], g["action"],
-                g.get("finalStatus") or "-", generation_notes(ledger, name, g) or "-", g["appliedAt"],
+                g.get("finalStatus") or "-", notes(ledger, name, g) or "-", g["appliedAt"],
             )  # fmt: skip
             table.add_row(*(Text(clean(str(c))) for c in cells))
             first = False

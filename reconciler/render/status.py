@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from ..core import facts
 from ..core.actions import ActionKind
 from ..core.desired import Desired
 from ..core.kinds import Kind, by_name
-from ..core.kinds.endpoint import served_model
-from ..core.settle import last_completed
 from ..engine.workflow import PlanRun
 from .style import clean, use_colour
 
@@ -54,7 +54,7 @@ def status_rows(run: PlanRun) -> list[dict[str, Any]]:
             "age": _age(cur.get("appliedAt") if cur else None),
             "managed": action.name in desired,
             "kind": action.kind,
-            **_graph(run, action.name, cur),
+            **_graph(run, action.name),
         })  # fmt: skip
     return rows
 
@@ -69,60 +69,33 @@ def _budget(kind: Kind, cur: Any, d: Desired | None) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
-def _graph(run: PlanRun, name: str, cur: Any) -> dict[str, Any]:
-    """Where a manifest sits in the graph: what an endpoint serves (and whether that is its model's
-    latest Completed job), and what data a model was trained on."""
-    if cur is None:
-        return {}
-    applied = run.ledger.applied(name)
-    refs, spec = applied.get("refs", {}), cur.get("spec", {})
-    kind = by_name(applied.get("kind"))
-    if kind.lifecycle == "service":
-        job = served_model(spec)
-        model = refs.get("mlModelTrainingJobId")
-        serves: dict[str, Any] = {"job": job, "manifest": model}
-        if model:
-            gens = [g["jobId"] for g in run.ledger.generations(model)]
-            if job in gens:
-                serves["generation"] = gens.index(job) + 1
-            newest = run.ledger.current(model)
-            serves["latestCompleted"] = last_completed(model, run.ledger, run.live) == job
-            if newest is not None and newest["jobId"] != job:
-                serves["newest"] = {
-                    "job": newest["jobId"],
-                    "status": run.live.status(newest["jobId"]) or "unknown",
-                }
-        return {"serves": serves}
-    field = kind.data_field
-    if field and spec.get(field):
-        return {"trainedOn": {"job": spec[field], "manifest": refs.get(field)}}
-    return {}
+def _graph(run: PlanRun, name: str) -> dict[str, Any]:
+    """Where a manifest sits in the graph, as ``core/facts.py`` computed it."""
+    found: dict[str, Any] = {}
+    served = facts.serves(name, run.ledger, run.live)
+    if served is not None:
+        found["serves"] = served.to_json()
+    edges = facts.uses(name, run.ledger)
+    if edges:
+        found["uses"] = [e.to_json() for e in edges]
+        trained = next((e for e in edges if e.field == run.ledger.kind(name).data_field), None)
+        if trained is not None:
+            found["trainedOn"] = {"job": trained.job, "manifest": trained.manifest}
+    return found
 
 
-def graph_lines(rows: list[dict[str, Any]]) -> list[str]:
+def graph_lines(run: PlanRun) -> list[str]:
     """``fraud-endpoint serves fraud-rgcn-… (fraud-rgcn's latest Completed)``, one per edge."""
     lines = []
-    for r in rows:
-        if r.get("serves"):
-            s = r["serves"]
-            note = ""
-            if s.get("manifest"):
-                latest = "its latest Completed" if s.get("latestCompleted") else "not its latest Completed"
-                gen = f" generation {s['generation']}" if s.get("generation") else ""
-                note = f" ({s['manifest']}{gen}, {latest}"
-                if s.get("newest"):
-                    note += f"; its newest job {s['newest']['job']} is {s['newest']['status']}"
-                note += ")"
-            lines.append(f"{r['name']} serves {s['job']}{note}")
-        if r.get("trainedOn") and r["trainedOn"]["manifest"]:  # an edge of the graph in git
-            t = r["trainedOn"]
-            lines.append(
-                f"{r['name']} trained on {t['job']}" + (f" ({t['manifest']})" if t["manifest"] else "")
-            )
+    for a in run.plan.actions:
+        served = facts.serves(a.name, run.ledger, run.live)
+        if served is not None:
+            lines.append(served.line(a.name))
+        lines.extend(e.line(a.name) for e in facts.uses(a.name, run.ledger))
     return lines
 
 
-def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
+def render_status(rows: list[dict[str, Any]], out: TextIO, edges: Sequence[str] = ()) -> None:
     """The status table (one line per manifest, fits 80 columns: the job column shows the id's
     part after the name), then each pending reason and failure once, and the in-sync count."""
     from rich.console import Console
@@ -161,9 +134,6 @@ def render_status(rows: list[dict[str, Any]], out: TextIO) -> None:
         console.print()
     for note in notes:
         console.print(Text(clean(note)))
-    edges = (
-        graph_lines(rows) if any(r.get("serves") or r.get("kind") != "ModelTrainingJob" for r in rows) else []
-    )
     if edges:
         console.print()
     for edge in edges:

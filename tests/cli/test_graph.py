@@ -133,11 +133,12 @@ def test_new_data_gives_an_incremental_job_and_the_same_endpoint_updated_to_serv
     update = next(r for r in rows if "update" in r)
     assert update[update.index("update") :][:4] == ["update", "-", "serving", new["jobId"]]
     incremental = next(r for r in rows if new["jobId"] in r and "incremental" in r)
-    assert incremental[incremental.index("incremental") :][:6] == [
+    assert incremental[incremental.index("incremental") :][:7] == [
         "incremental",
         "Completed",
         "from",
         f"{old},",
+        "trained",
         "on",
         graph.current("data-12"),
     ]

@@ -198,7 +198,7 @@ def test_plan_out_saves_fingerprints(ws: Workspace, tmp_path: Path) -> None:
     r = run("plan", "--out", str(out))
     assert r.code == 2 and f"saved plan to {out}" in r.err
     doc = json.loads(out.read_text())
-    assert doc["fingerprints"]["dataprocessing/dp-m"] == "Completed"
+    assert doc["fingerprints"]["job/dp-m"] == "Completed"
     assert doc["stateSerial"] == 0 and doc["stateLocation"] == str(ws.state)
 
 

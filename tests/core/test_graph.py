@@ -31,7 +31,13 @@ def data(name: str = "data", **spec: Any) -> Desired:
 
 def model(name: str = "model", data_ref: str = "data", **spec: Any) -> Desired:
     full = {"dataProcessingJobId": {"ref": data_ref}, "trainModelS3Location": "s3://bkt/m", **spec}
-    return Desired(name, effective_spec(full), POLICY, kind=TRAINING, refs={"dataProcessingJobId": data_ref})
+    return Desired(
+        name,
+        effective_spec(full, None, TRAINING),
+        POLICY,
+        kind=TRAINING,
+        refs={"dataProcessingJobId": data_ref},
+    )
 
 
 def endpoint(name: str = "ep", model_ref: str = "model", policy: dict[str, Any] | None = None) -> Desired:
@@ -70,7 +76,7 @@ def test_from_nothing_only_the_data_starts_and_the_rest_says_why_it_waits() -> N
 
 def test_a_model_hashes_the_resolved_id_and_waits_while_that_job_runs() -> None:
     d = data()
-    job = identity.job_id("data", d.spec, kind=DATA_PROCESSING)
+    job = identity.job_id("data", d.spec, None, DATA_PROCESSING)
     state = ledger((d, [gen(d, job, dict(d.spec))]))
     running = plan([d, model()], state, live({job: "InProgress"})).action_for("model")
     assert (
@@ -81,15 +87,17 @@ def test_a_model_hashes_the_resolved_id_and_waits_while_that_job_runs() -> None:
     done = plan([d, model()], state, live({job: "Completed"})).action_for("model")
     assert done is not None and done.action is K.CREATE
     assert done.spec is not None and done.spec["dataProcessingJobId"] == job
-    assert done.job_id == identity.job_id("model", {**model().spec, "dataProcessingJobId": job})
+    assert done.job_id == identity.job_id(
+        "model", {**model().spec, "dataProcessingJobId": job}, None, TRAINING
+    )
     assert done.applied is not None and done.applied["refs"] == {"dataProcessingJobId": "data"}
 
 
 def test_a_new_data_generation_is_new_data_for_the_model_incremental_from_its_last_completed_job() -> None:
     old, new = data("old"), data("new")
-    old_job, new_job = (identity.job_id(d.name, d.spec, kind=DATA_PROCESSING) for d in (old, new))
+    old_job, new_job = (identity.job_id(d.name, d.spec, None, DATA_PROCESSING) for d in (old, new))
     m = resolved(model(data_ref="old"), dataProcessingJobId=old_job)
-    m_job = identity.job_id("model", m.spec)
+    m_job = identity.job_id("model", m.spec, None, TRAINING)
     state = ledger(
         (old, [gen(old, old_job, dict(old.spec))]), (new, [gen(new, new_job, dict(new.spec))]),
         (m, [gen(m, m_job, dict(m.spec))]),

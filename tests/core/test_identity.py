@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 
 from reconciler.core import identity
+from reconciler.core.kinds import TRAINING
 from reconciler.manifests.desired import effective_spec
 
-SPEC = effective_spec({"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"})
+SPEC = effective_spec({"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}, None, TRAINING)
 
 
 def test_effective_spec_layers_schema_then_config_then_manifest() -> None:
@@ -16,6 +17,7 @@ def test_effective_spec_layers_schema_then_config_then_manifest() -> None:
             "trainingInstanceType": "ml.g4dn.xlarge",
         },
         {"trainingInstanceType": "ml.p3.8xlarge", "subnets": ["subnet-0123abcd"]},
+        TRAINING,
     )
     assert spec["trainingInstanceType"] == "ml.g4dn.xlarge"  # manifest beats config
     assert spec["subnets"] == ["subnet-0123abcd"]  # config beats schema
@@ -24,27 +26,30 @@ def test_effective_spec_layers_schema_then_config_then_manifest() -> None:
 
 
 def test_job_id_shape_and_determinism() -> None:
-    job = identity.job_id("fraud-rgcn", SPEC)
+    job = identity.job_id("fraud-rgcn", SPEC, None, TRAINING)
     assert re.fullmatch(r"fraud-rgcn-[0-9a-f]{10}", job)
-    assert job == identity.job_id("fraud-rgcn", dict(reversed(list(SPEC.items()))))
+    assert job == identity.job_id("fraud-rgcn", dict(reversed(list(SPEC.items()))), None, TRAINING)
 
 
 def test_next_job_change_keeps_the_id_new_job_change_does_not() -> None:
-    base = identity.job_id("m", SPEC)
+    base = identity.job_id("m", SPEC, None, TRAINING)
     assert (
         identity.job_id(
-            "m", {**SPEC, "trainingInstanceType": "ml.p3.16xlarge", "subnets": ["subnet-0123abcd"]}
+            "m",
+            {**SPEC, "trainingInstanceType": "ml.p3.16xlarge", "subnets": ["subnet-0123abcd"]},
+            None,
+            TRAINING,
         )
         == base
     )
-    assert identity.job_id("m", {**SPEC, "maxHPONumberOfTrainingJobs": 20}) != base
-    assert identity.job_id("m", {**SPEC, "dataProcessingJobId": "dp-2"}) != base
-    assert identity.job_id("m", SPEC, previous="m-0123456789") != base
+    assert identity.job_id("m", {**SPEC, "maxHPONumberOfTrainingJobs": 20}, None, TRAINING) != base
+    assert identity.job_id("m", {**SPEC, "dataProcessingJobId": "dp-2"}, None, TRAINING) != base
+    assert identity.job_id("m", SPEC, previous="m-0123456789", kind=TRAINING) != base
 
 
 def test_longest_name_with_suffix_fits_48() -> None:
     name = "a" * 32
-    job = identity.job_id(name, SPEC)
+    job = identity.job_id(name, SPEC, None, TRAINING)
     longest = identity.next_free(job, [job, *(f"{job}-r{n}" for n in range(2, 9))])
     assert longest == f"{job}-r9"
     assert len(longest) <= 48 and re.fullmatch(r"[A-Za-z0-9-]{1,48}", longest)
@@ -60,6 +65,6 @@ def test_suffixes() -> None:
 
 
 def test_create_body_sets_id_and_previous() -> None:
-    body = identity.create_body(SPEC, "m-1", "m-0")
+    body = identity.create_body(SPEC, "m-1", "m-0", TRAINING)
     assert body["id"] == "m-1" and body["previousModelTrainingJobId"] == "m-0"
-    assert "previousModelTrainingJobId" not in identity.create_body(SPEC, "m-1", None)
+    assert "previousModelTrainingJobId" not in identity.create_body(SPEC, "m-1", None, TRAINING)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.core import identity
+from reconciler.core.kinds import TRAINING
 from reconciler.core.plan import ACTIONS, Options, plan
 from reconciler.core.settle import resolve_pending
 
@@ -27,7 +28,11 @@ def one(ds: list, lg: object, lv: object, **options: object):  # type: ignore[no
 
 def test_create_when_there_is_no_job() -> None:
     a = one([D], ledger(), live())
-    assert (a.action, a.job_id, a.previous_job_id) == ("create", identity.job_id("m", D.spec), None)
+    assert (a.action, a.job_id, a.previous_job_id) == (
+        "create",
+        identity.job_id("m", D.spec, None, TRAINING),
+        None,
+    )
     assert a.spec["id"] == a.job_id and a.cost.instance_hours == 48.0 and a.forces_new_job
 
 
@@ -48,7 +53,11 @@ DPS = {"dp-2": "Completed"}
 def test_data_change_after_completed_job_is_incremental() -> None:
     a = one([NEW], ledger((D, [G])), live({J: "Completed"}, DPS))
     assert (a.action, a.previous_job_id) == ("incremental", J)
-    assert a.job_id == identity.job_id("m", NEW.spec, J) != identity.job_id("m", NEW.spec)
+    assert (
+        a.job_id
+        == identity.job_id("m", NEW.spec, J, TRAINING)
+        != identity.job_id("m", NEW.spec, None, TRAINING)
+    )
     assert a.spec["previousModelTrainingJobId"] == J
     assert [c.describe() for c in a.changes] == ['dataProcessingJobId: "dp-1" → "dp-2" (forces a new job)']
 
@@ -92,7 +101,11 @@ def test_data_change_after_failed_job_uses_an_earlier_completed_one() -> None:
 def test_data_change_with_retrain_policy() -> None:
     d = desired(policy={"onDataChange": "retrain"})
     new = desired(policy={"onDataChange": "retrain"}, dataProcessingJobId="dp-2")
-    a = one([new], ledger((d, [generation(d)])), live({identity.job_id("m", d.spec): "Completed"}, DPS))
+    a = one(
+        [new],
+        ledger((d, [generation(d)])),
+        live({identity.job_id("m", d.spec, None, TRAINING): "Completed"}, DPS),
+    )
     assert (a.action, a.previous_job_id) == ("retrain", None)
     assert a.reason == "new data: full retrain (policy.onDataChange: retrain)"
 
@@ -104,7 +117,7 @@ def test_supersede_wait_and_stop() -> None:
     assert a.action == "wait" and "maxHPONumberOfTrainingJobs" in a.reason
     d = desired(policy={"onSupersede": "stop"})
     bigger = desired(policy={"onSupersede": "stop"}, maxHPONumberOfTrainingJobs=20)
-    job = identity.job_id("m", d.spec)
+    job = identity.job_id("m", d.spec, None, TRAINING)
     a = one([bigger], ledger((d, [generation(d)])), live({job: "InProgress"}))
     assert (a.action, a.stop_job_id) == ("retrain", job)
     assert a.changes[0].describe() == "maxHPONumberOfTrainingJobs: 2 → 20 (forces a new job)"
@@ -175,7 +188,7 @@ def test_preflight_problem_blocks() -> None:
 
 # -- adopt, record ------------------------------------------------------------------------
 def test_desired_id_that_already_exists_is_adopted() -> None:
-    job = identity.job_id("m", D.spec)
+    job = identity.job_id("m", D.spec, None, TRAINING)
     a = one([D], ledger(), live({job: "InProgress"}))
     assert (a.action, a.adopt, a.job_id) == ("record", True, job)
 
@@ -256,7 +269,7 @@ def test_suspended_changes_wait_for_resume() -> None:
 
 # -- interrupted applies --------------------------------------------------------------------
 def test_pending_create_that_happened_becomes_a_generation() -> None:
-    job = identity.job_id("m", D.spec)
+    job = identity.job_id("m", D.spec, None, TRAINING)
     intent = {
         "op": "create",
         "jobId": job,
@@ -294,7 +307,8 @@ def test_matching_ledger_and_live_plan_to_all_noop(fleet: dict, status: str, rng
     ds = [desired(n, **s) for n, s in fleet.items()]
     lg = ledger(*[(d, [generation(d)]) for d in ds])
     lv = live(
-        {identity.job_id(d.name, d.spec): status for d in ds}, {"dp-2": "Completed", "dp-3": "Completed"}
+        {identity.job_id(d.name, d.spec, None, TRAINING): status for d in ds},
+        {"dp-2": "Completed", "dp-3": "Completed"},
     )
     result = plan(ds, lg, lv)
     assert {a.action for a in result.actions} == {"noop"} and not result.has_changes
@@ -316,7 +330,12 @@ def test_plan_is_deterministic(wanted: dict, applied: dict, statuses: dict, prun
     ds = [desired(n, **s) for n, s in wanted.items()]
     old = [desired(n, **s) for n, s in applied.items()]
     lg = ledger(*[(d, [generation(d)]) for d in old])
-    lv = live({identity.job_id(n, desired(n, **applied.get(n, {})).spec): s for n, s in statuses.items()})
+    lv = live(
+        {
+            identity.job_id(n, desired(n, **applied.get(n, {})).spec, None, TRAINING): s
+            for n, s in statuses.items()
+        }
+    )
     first = plan(ds, lg, lv, Options(prune=prune))
     second = plan(ds, lg.copy(), lv, Options(prune=prune))
     assert first == second
@@ -326,14 +345,14 @@ def test_plan_is_deterministic(wanted: dict, applied: dict, statuses: dict, prun
 
 # -- a manifest the ledger does not know (lost ledger): rule first_job ---------------------
 def test_first_job_adopts_the_newest_attempt_of_the_desired_spec() -> None:
-    base = identity.job_id("m", D.spec)
+    base = identity.job_id("m", D.spec, None, TRAINING)
     a = one([D], ledger(), live({base: "Failed", f"{base}-r2": "Failed", f"{base}-r3": "InProgress"}))
     assert (a.action, a.adopt, a.job_id) == ("record", True, f"{base}-r3")
 
 
 def test_first_job_adopts_an_incremental_job_built_on_a_job_of_the_manifest() -> None:
     older = "m-0123456789"
-    inc = identity.job_id("m", D.spec, older)
+    inc = identity.job_id("m", D.spec, older, TRAINING)
     a = one([D], ledger(), live({older: "Completed"}, listed=(older, inc)))
     assert (a.action, a.job_id, a.spec["previousModelTrainingJobId"]) == ("record", inc, older)
 
@@ -350,7 +369,7 @@ def test_first_job_waits_while_another_job_of_the_manifest_runs() -> None:
 
 def test_an_adopted_retry_attempt_counts_its_earlier_attempts_as_spent() -> None:
     d = desired(policy={"retries": 2})
-    base = identity.job_id("m", d.spec)
+    base = identity.job_id("m", d.spec, None, TRAINING)
     adopted = generation(d, f"{base}-r3", action="adopt")
     a = one([d], ledger((d, [adopted])), live({f"{base}-r3": "Failed"}))
     assert a.action == "blocked" and "no retries left (policy.retries: 2)" in a.reason
@@ -369,7 +388,9 @@ def test_a_changed_schema_default_never_starts_a_job_by_itself() -> None:
     def complete(spec: dict) -> dict:  # type: ignore[type-arg]
         return {**recorded.spec, "maxHPONumberOfTrainingJobs": 5, **spec}  # a later release says 5
 
-    today = Desired("m", complete(written), recorded.policy, written=written, complete=complete)
+    today = Desired(
+        "m", complete(written), recorded.policy, written=written, complete=complete, kind=TRAINING
+    )
     a = one([today], lg, live({gen["jobId"]: "Completed"}))
     assert (a.action, a.changes) == ("noop", ())
 
@@ -378,8 +399,10 @@ def test_a_create_sends_only_the_written_fields() -> None:
     from reconciler.core.desired import Desired
 
     written = {"dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://bkt/m"}
-    d = Desired("m", D.spec, D.policy, written=written)
+    d = Desired("m", D.spec, D.policy, written=written, kind=TRAINING)
     a = one([d], ledger(), live())
     assert a.spec == {**written, "id": a.job_id}
-    assert a.job_id == identity.job_id("m", D.spec)  # identity still hashes the effective spec
+    assert a.job_id == identity.job_id(
+        "m", D.spec, None, TRAINING
+    )  # identity still hashes the effective spec
     assert a.cost is not None and a.cost.hpo_jobs == 2  # and so does the cost bound

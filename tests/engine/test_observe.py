@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler.core.identity import job_id
+from reconciler.core.kinds import TRAINING
 from reconciler.core.ledger import Ledger
 from reconciler.engine.observe import observe, s3_preflight
 from reconciler.neptune import make_client
@@ -41,10 +42,10 @@ def test_observe_reads_ledger_jobs_probes_and_lists(emu: Emu) -> None:
     )
     live = observe(client, [d], ledger((d, [g])))
     assert live.status(g["jobId"]) == "InProgress"
-    assert live.processing == {"dp-1": "Completed"}
+    assert live.status("dp-1") == "Completed"  # a literal input, read on /ml/dataprocessing
     assert live.listed == (g["jobId"],)
     fresh = observe(client, [desired("n")], Ledger())
-    assert fresh.status(job_id("n", desired("n").spec)) == "Missing"  # probed, free
+    assert fresh.status(job_id("n", desired("n").spec, None, TRAINING)) == "Missing"  # probed, free
 
 
 def _custom(ws: Workspace, bucket: str) -> None:

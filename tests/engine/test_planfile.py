@@ -32,6 +32,7 @@ def test_every_action_kind_round_trips_through_a_saved_plan() -> None:
             changes=(Change("spec.modelName", "rgcn", "transe", "new-job"),),
             cost=Cost("ml.p3.2xlarge", 4.0, 2, 7200) if kind.starts_job else None,
             spec={"id": f"m-{kind.value}-1"} if kind.starts_job else None,
+            kind="ModelTrainingJob",
         )  # fmt: skip
         for kind in ActionKind
     )

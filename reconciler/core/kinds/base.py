@@ -13,11 +13,14 @@ from ..live import TERMINAL, Live
 # long-lived resource (an endpoint) is updated in place.
 Effect = Literal["new-job", "next-job", "update"]
 Lifecycle = Literal["job", "service"]
+# Which of a referenced manifest's jobs a ``{ref: NAME}`` resolves to: its current one (a job
+# waits for it to complete), or its latest Completed one (an endpoint keeps serving the last good).
+Takes = Literal["current", "completed"]
 # (manifest name, effective spec, live) -> None, or ("wait" | "blocked", why)
 Gate = Callable[[str, Mapping[str, Any], Live], "tuple[str, str] | None"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per kind: compared and hashed by identity
 class Kind:
     """One manifest kind and everything the core needs to know about it."""
 
@@ -36,11 +39,57 @@ class Kind:
     lifecycle: Lifecycle = "job"
     noun: str = "job"  # how plans name what it makes
     short: str = "job"  # the KIND column of status
+    command: str = ""  # ``reconciler jobs <command> list|get|stop`` ("": the top-level commands)
     # The spec field that counts the models a job trains (HPO), shown as progress: "" for none.
     budget_field: str = ""
     # Where waiting for one of its jobs ends: a job's final statuses; an endpoint's serving or
     # broken ones (SageMaker's transitional states, Updating or RollingBack, keep a wait going).
     settled: tuple[str, ...] = TERMINAL
+    ref_takes: Takes = "current"
+    # The references status and ``state show`` draw as edges of the graph, and how they say it.
+    edges: Mapping[str, str] = field(default_factory=dict)
+    # Whether observe lists the resource's (active) ids: a job of a manifest the ledger lost that
+    # still runs holds new starts back. Data-processing ids are found by their deterministic GETs.
+    lists: bool = False
+    # Whether a spec needs its S3 inputs checked before a job may start (a custom model's sources).
+    preflight: Callable[[Mapping[str, Any]], bool] = field(default=lambda spec: False, compare=False)
+
+    @property
+    def finishes(self) -> bool:
+        """A job reaches a final state and never changes after it; a service serves until deleted."""
+        return self.lifecycle == "job"
+
+    @property
+    def named_by_manifest(self) -> bool:
+        """A service's id is its manifest's name (one per manifest); a job's is name, hash, attempt."""
+        return self.lifecycle == "service"
+
+    @property
+    def removal(self) -> str:
+        """What prune does to what it made: delete a service, stop a running job."""
+        return "delete" if self.lifecycle == "service" else "stop"
+
+    @property
+    def serving_fields(self) -> tuple[str, ...]:
+        """The reference fields naming what a service serves (exactly one is set)."""
+        return tuple(self.refs) if self.ref_takes == "completed" else ()
+
+    def serves(self, spec: Mapping[str, Any]) -> str | None:
+        """The job a service's spec serves, if it is one that serves."""
+        return next((str(spec[f]) for f in self.serving_fields if spec.get(f)), None)
+
+    def inputs(self, spec: Mapping[str, Any]) -> dict[str, str]:
+        """Reference fields set in ``spec`` (a literal id, or one resolved): field -> job id."""
+        return {f: str(spec[f]) for f in self.refs if isinstance(spec.get(f), str) and spec[f]}
+
+    def started(self, job: str, body: Mapping[str, Any], previous: str | None) -> str:
+        """The line apply prints for a create (or an in-place update) it carried out."""
+        if self.lifecycle == "service":
+            served = self.serves(body)
+            return f"{'updated' if body.get('update') else 'created'} {self.noun} {job}" + (
+                f", serving {served}" if served else ""
+            )
+        return f"started {job}" + (f" from {previous}" if previous else "")
 
     @property
     def new_job_fields(self) -> tuple[str, ...]:

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..cost import Cost
-from ..live import Live
 from .base import Effect, Kind
+from .gates import inputs_completed
 
 CATALOGUE: dict[str, Effect] = {
     "inputDataS3Location": "new-job",
@@ -33,24 +33,6 @@ CATALOGUE: dict[str, Effect] = {
 }
 
 
-def gate(name: str, spec: Mapping[str, Any], live: Live) -> tuple[str, str] | None:
-    """A literal previous job must be Completed (a reference waits for it through the graph)."""
-    previous = spec.get("previousDataProcessingJobId")
-    if not previous:
-        return None
-    status = live.processing_status(str(previous))
-    if status is None:
-        return (
-            "blocked",
-            f"previous data-processing job {previous} not found; fix previousDataProcessingJobId",
-        )
-    if status in ("InProgress", "Stopping"):
-        return "wait", f"previous data-processing job {previous} is {status}"
-    if status not in ("Completed", "Unknown"):
-        return "blocked", f"previous data-processing job {previous} is {status}; it must be Completed"
-    return None
-
-
 def cost(spec: Mapping[str, Any]) -> Cost:
     """At most one instance for ``processingTimeOutInSeconds`` (Neptune picks the type if unset)."""
     timeout = int(spec["processingTimeOutInSeconds"])
@@ -64,7 +46,10 @@ DATA_PROCESSING = Kind(
     resource="dataprocessing",
     catalogue=CATALOGUE,
     previous_field="",
-    gate=gate,
+    command="dataprocessing",
+    gate=inputs_completed(
+        {"previousDataProcessingJobId": "previous data-processing job"}, "an incremental data-processing job"
+    ),
     cost=cost,
     refs={"previousDataProcessingJobId": ("DataProcessingJob",)},
     noun="data-processing job",

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..cost import Cost
-from ..live import Live
 from .base import Effect, Kind
+from .gates import inputs_completed
 
 CATALOGUE: dict[str, Effect] = {
     "mlModelTrainingJobId": "update",
@@ -23,27 +23,6 @@ CATALOGUE: dict[str, Effect] = {
     "volumeEncryptionKMSKey": "update",
     "neptuneIamRoleArn": "next-job",
 }
-MODEL_FIELDS = ("mlModelTrainingJobId", "mlModelTransformJobId")
-
-
-def served_model(spec: Mapping[str, Any]) -> str | None:
-    """The training (or transform) job an endpoint's spec serves."""
-    return next((str(spec[f]) for f in MODEL_FIELDS if spec.get(f)), None)
-
-
-def gate(name: str, spec: Mapping[str, Any], live: Live) -> tuple[str, str] | None:
-    """A literal training job must be Completed before an endpoint can serve it."""
-    model = spec.get("mlModelTrainingJobId")
-    if not model:
-        return None
-    status = live.status(str(model))
-    if status == "Missing":
-        return "blocked", f"model-training job {model} not found; fix mlModelTrainingJobId"
-    if status in ("InProgress", "Stopping"):
-        return "wait", f"model-training job {model} is {status}"
-    if status not in (None, "Completed"):
-        return "blocked", f"model-training job {model} is {status}; an endpoint serves a Completed model"
-    return None
 
 
 def cost(spec: Mapping[str, Any]) -> Cost:
@@ -58,9 +37,14 @@ ENDPOINT = Kind(
     resource="endpoints",
     catalogue=CATALOGUE,
     previous_field="",
-    gate=gate,
+    command="endpoints",
+    gate=inputs_completed(
+        {"mlModelTrainingJobId": "model-training job", "mlModelTransformJobId": "model-transform job"},
+        "an endpoint",
+    ),
     cost=cost,
-    refs={"mlModelTrainingJobId": ("ModelTrainingJob",)},
+    refs={"mlModelTrainingJobId": ("ModelTrainingJob",), "mlModelTransformJobId": ("ModelTransformJob",)},
+    ref_takes="completed",
     lifecycle="service",
     noun="endpoint",
     short="endpoint",

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..cost import Cost
-from ..live import Live
 from .base import Effect, Kind
+from .gates import inputs_completed
 
 # What a change of each spec field costs; the schema's ``x-on-change`` marks say the same
 # (a test holds them together) so that explain and the README can show it.
@@ -34,21 +34,6 @@ CATALOGUE: dict[str, Effect] = {
 }
 
 
-def gate(name: str, spec: Mapping[str, Any], live: Live) -> tuple[str, str] | None:
-    """A training job needs its data-processing job Completed (and a custom model its sources)."""
-    if name in live.preflight:
-        return "blocked", live.preflight[name]
-    dp = spec["dataProcessingJobId"]
-    status = live.processing_status(dp)
-    if status is None:
-        return "blocked", f"data-processing job {dp} not found; create it or fix dataProcessingJobId"
-    if status in ("InProgress", "Stopping"):
-        return "wait", f"data-processing job {dp} is {status}"
-    if status != "Completed":
-        return "blocked", f"data-processing job {dp} is {status}; a training job needs it Completed"
-    return None
-
-
 def cost(spec: Mapping[str, Any]) -> Cost:
     """At most ``maxHPONumberOfTrainingJobs × trainingTimeOutInSeconds`` of the instance type."""
     jobs, timeout = int(spec["maxHPONumberOfTrainingJobs"]), int(spec["trainingTimeOutInSeconds"])
@@ -61,11 +46,14 @@ TRAINING = Kind(
     resource="modeltraining",
     catalogue=CATALOGUE,
     previous_field="previousModelTrainingJobId",
-    gate=gate,
+    gate=inputs_completed({"dataProcessingJobId": "data-processing job"}, "a training job"),
     cost=cost,
     refs={"dataProcessingJobId": ("DataProcessingJob",)},
     data_field="dataProcessingJobId",
+    edges={"dataProcessingJobId": "trained on"},
     noun="model",
     short="model",
     budget_field="maxHPONumberOfTrainingJobs",
+    lists=True,
+    preflight=lambda spec: spec.get("modelName") == "custom",
 )

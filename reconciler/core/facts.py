@@ -1,0 +1,112 @@
+"""Facts about the graph (pure), computed once for ``status``, ``state show`` and the plan to render:
+what an endpoint serves (and whether it is its model's latest Completed job), and what each job
+was built on. Renderers print these records; they hold no graph logic of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .kinds import Kind
+from .ledger import Ledger
+from .live import Live
+from .records import Generation
+from .settle import last_completed
+
+
+@dataclass(frozen=True)
+class Serves:
+    """What a serving manifest's current generation serves."""
+
+    job: str | None
+    manifest: str | None = None  # the manifest whose job it is, when it is a reference
+    generation: int | None = None  # which of that manifest's generations (1-based)
+    latest_completed: bool = False
+    newest: tuple[str, str] | None = None  # that manifest's newest job and status, if not served
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"job": self.job, "manifest": self.manifest}
+        if self.manifest:
+            if self.generation is not None:
+                out["generation"] = self.generation
+            out["latestCompleted"] = self.latest_completed
+            if self.newest is not None:
+                out["newest"] = {"job": self.newest[0], "status": self.newest[1]}
+        return out
+
+    def line(self, name: str) -> str:
+        """``fraud-endpoint serves fraud-rgcn-… (fraud-rgcn generation 2, its latest Completed)``."""
+        if not self.manifest:
+            return f"{name} serves {self.job}"
+        latest = "its latest Completed" if self.latest_completed else "not its latest Completed"
+        gen = f" generation {self.generation}" if self.generation else ""
+        newest = f"; its newest job {self.newest[0]} is {self.newest[1]}" if self.newest else ""
+        return f"{name} serves {self.job} ({self.manifest}{gen}, {latest}{newest})"
+
+
+@dataclass(frozen=True)
+class Uses:
+    """An edge of the graph in git: a job built on another manifest's job (``{ref: NAME}``)."""
+
+    field: str
+    job: str
+    manifest: str
+    verb: str  # how the kind says it: "trained on", "transforms with"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "job": self.job, "manifest": self.manifest}
+
+    def line(self, name: str) -> str:
+        return f"{name} {self.verb} {self.job} ({self.manifest})"
+
+
+def serves(name: str, ledger: Ledger, live: Live) -> Serves | None:
+    """What ``name``'s current generation serves, or None for a kind that serves nothing."""
+    cur, kind, refs = ledger.current(name), _kind(ledger, name), ledger.applied(name).get("refs", {})
+    if cur is None or not kind.serving_fields:
+        return None
+    field = next((f for f in kind.serving_fields if cur["spec"].get(f)), None)
+    job = kind.serves(cur["spec"])
+    model = refs.get(field) if field else None
+    if not model:
+        return Serves(job)
+    gens = [g["jobId"] for g in ledger.generations(model)]
+    newest = ledger.current(model)
+    return Serves(
+        job, model, gens.index(job) + 1 if job in gens else None,
+        latest_completed=last_completed(model, ledger, live) == job,
+        newest=(newest["jobId"], live.status(newest["jobId"]) or "unknown")
+        if newest is not None and newest["jobId"] != job else None,
+    )  # fmt: skip
+
+
+def uses(name: str, ledger: Ledger, g: Generation | None = None) -> tuple[Uses, ...]:
+    """The references of ``name``'s generation ``g`` (its current one by default), resolved."""
+    g = g or ledger.current(name)
+    kind, refs = _kind(ledger, name), ledger.applied(name).get("refs", {})
+    if g is None or kind.serving_fields:
+        return ()
+    return tuple(
+        Uses(field, job, refs[field], kind.edges[field])
+        for field, job in kind.inputs(g["spec"]).items()
+        if refs.get(field) and field in kind.edges
+    )
+
+
+def notes(ledger: Ledger, name: str, g: Generation) -> str:
+    """What a generation was: built from which job, serving which model, on which data."""
+    kind, found = _kind(ledger, name), []
+    previous = g["spec"].get(kind.previous_field) if kind.previous_field else None
+    if previous:
+        found.append(f"from {previous}")
+    served = kind.serves(g["spec"])
+    if served:
+        found.append(f"serving {served}")
+    found.extend(f"{e.verb} {e.job}" for e in uses(name, ledger, g))
+    if g.get("stopped"):
+        found.append("stopped by reconciler")
+    return ", ".join(found)
+
+
+def _kind(ledger: Ledger, name: str) -> Kind:
+    return ledger.kind(name)
