@@ -41,17 +41,18 @@ def schema_command(
     which: Annotated[
         str,
         typer.Argument(
-            metavar="WHICH", help="manifest, dataprocessingjob, endpoint, config, ledger or plan."
+            metavar="WHICH",
+            help="manifest (a ModelTrainingJob), a kind's name in lower case (endpoint, …), config, ledger or plan.",
         ),
     ] = "manifest",
 ) -> None:
     """Print a JSON Schema (for editors: yaml-language-server)."""
+    from ..core.kinds import KINDS
     from ..manifests import schema
 
     names = {
         "manifest": schema.MANIFEST,
-        "dataprocessingjob": "dataprocessingjob.v1",
-        "endpoint": "endpoint.v1",
+        **{k.name.lower(): k.schema for k in KINDS},
         "config": schema.CONFIG,
         "ledger": schema.LEDGER,
         "plan": schema.PLAN,

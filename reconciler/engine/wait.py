@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol, TypeVar
 
-from ..core.kinds import by_resource
+from ..core.kinds import Kind
 from ..core.live import JobView
 from ..errors import ReconcilerError
 from ..neptune import ApiError, NeptuneClient
@@ -22,16 +22,16 @@ class WaitTimeout(ReconcilerError):
 
 
 class Watched(NamedTuple):
-    """A job (or endpoint) an apply started: its manifest, id, role for the status call, resource."""
+    """A job (or endpoint) an apply started: its manifest, id, role for the status call, kind."""
 
     name: str
     job: str
-    role: str | None = None
-    resource: str = "modeltraining"
+    role: str | None
+    kind: Kind
 
     def settled(self, status: str) -> bool:
         """Whether waiting is over: a job ended, an endpoint is serving (or failed), or it is gone."""
-        return status in by_resource(self.resource).settled or status == "Missing"
+        return status in self.kind.settled or status == "Missing"
 
 
 class Display(Protocol):
@@ -65,7 +65,7 @@ def wait_for(
 
     def read(w: Watched) -> tuple[bool, JobView | None]:
         try:
-            return True, read_job(client, w.job, w.role, w.resource)
+            return True, read_job(client, w.job, w.role, w.kind.resource)
         except ApiError:
             return False, None  # transient trouble reading status: try again next round
 

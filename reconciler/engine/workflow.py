@@ -219,8 +219,8 @@ class ApplyResult:
         for o in self.outcomes:
             if o.ok and o.started:
                 action = self.plan.action_for(o.name)
-                resource = by_name(action.kind).resource if action else "modeltraining"
-                found.append(Watched(o.name, o.started, action.role if action else None, resource))
+                kind = by_name(action.kind if action else None)
+                found.append(Watched(o.name, o.started, action.role if action else None, kind))
         return found
 
 

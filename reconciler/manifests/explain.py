@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.kinds import KINDS, TRAINING
+from ..core.kinds import KINDS, by_name, registry
 from ..errors import ReconcilerError, closest
 from . import schema
 
@@ -27,27 +27,15 @@ _RULE_KEYS = (
     "const",
     "uniqueItems",
 )
-# Rules that live in code (manifests/rules.py), shown beside the field they constrain: those of
-# one kind's schema (the cross-field rules are the training job's), and those of every kind.
-TRAINING_RULES = {
-    "spec.maxWaitTime": [
-        "only with enableManagedSpotTraining: true (R002)",
-        "must be greater than trainingTimeOutInSeconds (R003)",
-    ],
-    "spec.modelName": ["custom requires customModelTrainingParameters (R001)"],
-    "spec.customModelTrainingParameters": ["only with modelName: custom (R001)"],
-    "spec.maxHPOParallelTrainingJobs": ["at most maxHPONumberOfTrainingJobs (R004, warning)"],
-    "spec.dataProcessingJobId": [
-        "must name a Completed data-processing job before a job can start",
-        "a change alone gives an incremental update when policy.onDataChange is incremental",
-    ],
-}
+# Rules that live in code, shown beside the field they constrain: each kind's own (``Kind.explain``)
+# and those of every kind.
+DEFAULT = by_name(None)  # the kind of a manifest that names none
 EVERY_KIND_RULES = {"metadata.name": ["unique across the repository (R005)"]}
 
 
 def code_rules(path: str, schema_name: str) -> list[str]:
     """The rules code holds for ``path`` of the kind whose schema is ``schema_name``."""
-    own = TRAINING_RULES.get(path, []) if schema_name == schema.MANIFEST else []
+    own = next((list(k.explain.get(path, ())) for k in KINDS if k.schema == schema_name), [])
     return [*own, *EVERY_KIND_RULES.get(path, [])]
 
 
@@ -62,15 +50,19 @@ def resolve_field(path: str, name: str = schema.MANIFEST) -> str:
     return path
 
 
-def _kind_of(path: str) -> tuple[str, str]:
-    """(schema, kind) that has ``path``: the training job's first, then the other kinds'; a
-    path none has is explained (and refused, with a did-you-mean) against the training job."""
-    for kind in sorted(KINDS, key=lambda k: k is not TRAINING):
+def _kind_of(path: str) -> tuple[str, str, str]:
+    """(schema, kind, path) that has ``path``: ``Kind.field`` names the kind; else the default
+    kind's (a manifest's without ``kind:``) first, then the other kinds'. A path none has is
+    explained (and refused, with a did-you-mean) against the default kind."""
+    named, _, rest = path.partition(".")
+    if named in registry() and rest:
+        return registry()[named].schema, named, rest
+    for kind in sorted(KINDS, key=lambda k: k is not DEFAULT):
         try:
             schema.node(resolve_field(path, kind.schema), kind.schema)
         except ReconcilerError:
             continue
-        return kind.schema, kind.name
+        return kind.schema, kind.name, path
     if path and "." not in path:  # a bare name none has: the nearest field of any kind
         known = {
             f"{section}.{field}"
@@ -82,11 +74,11 @@ def _kind_of(path: str) -> tuple[str, str]:
         if match:
             full = next(k for k in sorted(known) if k.endswith("." + match))
             raise ReconcilerError(f"no field {path!r} in any manifest kind", f"did you mean {full!r}?")
-    return schema.MANIFEST, TRAINING.name
+    return DEFAULT.schema, DEFAULT.name, path
 
 
 def describe(path: str) -> dict[str, Any]:
-    name, kind_name = _kind_of(path)
+    name, kind_name, path = _kind_of(path)
     path = resolve_field(path, name)
     node = schema.node(path, name)
     parent = schema.node(".".join(path.split(".")[:-1]), name) if "." in path else schema.load(name)
@@ -117,7 +109,7 @@ def as_text(info: dict[str, Any]) -> str:
         (
             "field",
             info["field"]
-            + ("" if info.get("kind", TRAINING.name) == TRAINING.name else f" (kind: {info['kind']})"),
+            + ("" if info.get("kind", DEFAULT.name) == DEFAULT.name else f" (kind: {info['kind']})"),
         ),
         ("type", info["type"] + (" (required)" if info["required"] else "")),
         ("default", "(none)" if info["default"] is None else json.dumps(info["default"])),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.kinds import TRAINING, Kind, registry
+from ..core.kinds import Kind, registry
 from ..errors import ManifestError, closest
 from . import schema
 from .discover import discover
@@ -59,7 +59,7 @@ class Manifest:
     file: str = ""
     line: int = 1
     column: int = 1
-    kind: Kind = TRAINING
+    kind: Kind = field(kw_only=True)
     # Id fields written as ``{ref: NAME}``: field -> NAME; ``where`` finds a field's line and
     # column when a reference problem is reported (only then: it parses the file's positions).
     refs: Mapping[str, str] = field(default_factory=dict)
@@ -157,8 +157,8 @@ def check_document(doc: Document, defaults: Mapping[str, Any]) -> tuple[Manifest
     for error in () if schema.valid(kind.schema, data) else schema.validator(kind.schema).iter_errors(data):
         for path, code, message, at_key in describe_error(error):
             report(path, code, message, key=at_key)
-    if isinstance(data.get("spec"), dict) and kind is TRAINING:
-        problems.extend(cross_field(doc, data["spec"], defaults))
+    if isinstance(data.get("spec"), dict):
+        problems.extend(cross_field(doc, kind, data["spec"], defaults))
     if has_errors(problems):
         return None, problems
     line, column = doc.where(("metadata", "name"))

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jsonschema import ValidationError
 
-from ..core.kinds import TRAINING
+from ..core.kinds import KINDS
 from ..errors import closest
 
-MANAGED_FIELDS = TRAINING.managed_fields
+MANAGED_FIELDS = frozenset(f for k in KINDS for f in k.managed_fields)
 MANAGED_ADVICE = (
     "is managed by the reconciler: job ids derive from metadata.name and the spec, and "
-    "incremental updates set previousModelTrainingJobId; remove it (to adopt an existing "
+    "incremental jobs are chained by it; remove it (to adopt an existing "
     "job run `reconciler import NAME JOB_ID`)"
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from ..core.kinds import by_resource
 from ..core.live import TERMINAL, JobView
 from ..engine.wait import Display, Watched
 from .style import clean
@@ -45,7 +44,7 @@ class RichDisplay:
 
         self.hpo = dict(hpo or {})
         # Only training jobs train models: an endpoint or a data-processing job shows no HPO count.
-        self.tuned = {w.job for w in jobs if by_resource(w.resource).budget_field}
+        self.tuned = {w.job for w in jobs if w.kind.budget_field}
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(bar_width=20),

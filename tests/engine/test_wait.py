@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from reconciler.core.kinds import DATA_PROCESSING, ENDPOINT, TRAINING
 from reconciler.core.live import JobView
 from reconciler.engine.wait import Watched, wait_for
 from reconciler.errors import ReconcilerError
@@ -30,7 +31,7 @@ def test_progress_display_on_a_terminal(emu: Emu) -> None:
     def sleep(seconds: float) -> None:
         emu.advance(30)  # the job finishes while we "sleep"
 
-    jobs = [Watched("m", "j-1", None)]
+    jobs = [Watched("m", "j-1", None, TRAINING)]
     views = wait_for(make_client(emu.url), jobs, display_for(jobs, out, tty=True), timeout=3600,
                      clock=lambda: float(next(ticks)), sleep=sleep)  # fmt: skip
     assert views["j-1"] is not None and views["j-1"].status == "Completed"
@@ -41,7 +42,7 @@ def test_plain_lines_and_missing_job(emu: Emu) -> None:
     start(emu, "j-2")
     emu.delete("j-2")
     out = io.StringIO()
-    jobs = [Watched("m", "j-2", None)]
+    jobs = [Watched("m", "j-2", None, TRAINING)]
     views = wait_for(
         make_client(emu.url), jobs, display_for(jobs, out, tty=False), timeout=10, sleep=lambda s: None
     )
@@ -62,7 +63,7 @@ def test_transient_errors_are_not_fatal(emu: Emu) -> None:
             emu.advance(61)
 
     out = io.StringIO()
-    jobs = [Watched("m", "j-3", None)]
+    jobs = [Watched("m", "j-3", None, TRAINING)]
     views = wait_for(client, jobs, display_for(jobs, out, tty=False), timeout=3600, sleep=sleep)
     assert views["j-3"] is not None and views["j-3"].status == "Completed"
 
@@ -73,8 +74,8 @@ def test_timeout(emu: Emu) -> None:
     with pytest.raises(ReconcilerError, match="timed out after 1m30s waiting for j-4"):
         wait_for(
             make_client(emu.url),
-            [Watched("m", "j-4", None)],
-            display_for([Watched("m", "j-4", None)], io.StringIO(), tty=False),
+            [Watched("m", "j-4", None, TRAINING)],
+            display_for([Watched("m", "j-4", None, TRAINING)], io.StringIO(), tty=False),
             timeout=90,
             clock=lambda: next(clock),
             sleep=lambda s: None,
@@ -83,7 +84,7 @@ def test_timeout(emu: Emu) -> None:
 
 def test_ci_lines_show_each_hpo_step_against_the_budget() -> None:
     out = io.StringIO()
-    display = display_for([Watched("m", "j-5", None)], out, tty=False, hpo={"j-5": 10})
+    display = display_for([Watched("m", "j-5", None, TRAINING)], out, tty=False, hpo={"j-5": 10})
     for status, models, elapsed in [
         ("InProgress", 0, "0s"),
         ("InProgress", 3, "30s"),
@@ -102,7 +103,7 @@ def test_ci_lines_show_each_hpo_step_against_the_budget() -> None:
 
 def test_terminal_bars_show_hpo_done_of_budget_and_an_overall_bar() -> None:
     out = io.StringIO()
-    jobs = [Watched("a", "j-6", None), Watched("b", "j-7", None)]
+    jobs = [Watched("a", "j-6", None, TRAINING), Watched("b", "j-7", None, TRAINING)]
     display = display_for(jobs, out, tty=True, hpo={"j-6": 4})
     display.update("a", "j-6", "Completed", JobView(id="j-6", status="Completed", models=4), "9s")
     display.update("b", "j-7", "Failed", JobView(id="j-7", status="Failed", models=0), "9s")
@@ -120,7 +121,7 @@ def test_an_endpoint_or_data_job_shows_no_hpo_count_on_a_terminal(emu: Emu) -> N
     start(emu, "j-5")
     emu.seed_dp("dp-9", "InProgress")
     out = io.StringIO()
-    jobs = [Watched("m", "j-5", None), Watched("d", "dp-9", None, "dataprocessing")]
+    jobs = [Watched("m", "j-5", None, TRAINING), Watched("d", "dp-9", None, DATA_PROCESSING)]
     display = display_for(jobs, out, tty=True)
     display.update("m", "j-5", "InProgress", None, "1s")
     display.update("d", "dp-9", "InProgress", None, "1s")
@@ -152,7 +153,7 @@ def test_wait_knows_sagemaker_s_other_endpoint_states(emu: Emu, state: str, sett
             emu.admin("POST", "endpoint-status", id="ep", status="")  # passes: InService after its time
             emu.advance(61)
 
-    jobs = [Watched("e", "ep", None, "endpoints")]
+    jobs = [Watched("e", "ep", None, ENDPOINT)]
     views = wait_for(client, jobs, display_for(jobs, io.StringIO(), tty=False), timeout=3600, sleep=sleep)
     view = views["ep"]
     assert view is not None and view.status == (state if settles else "InService")
@@ -164,7 +165,7 @@ def test_a_round_reads_the_pending_jobs_concurrently() -> None:
     at a barrier for all the others; read one at a time, the first would never get through."""
     import threading
 
-    jobs = [Watched(f"m{i}", f"j-{i}", None) for i in range(6)]
+    jobs = [Watched(f"m{i}", f"j-{i}", None, TRAINING) for i in range(6)]
     barrier = threading.Barrier(len(jobs), timeout=10)
 
     class Client:

@@ -24,7 +24,6 @@ __all__ = [
     "Effect",
     "Kind",
     "by_name",
-    "by_resource",
     "registry",
 ]
 
@@ -34,11 +33,7 @@ def registry() -> dict[str, Kind]:
     return {k.name: k for k in KINDS}
 
 
-def by_resource(resource: str) -> Kind:
-    """The kind whose jobs live on the API resource ``/ml/<resource>``."""
-    return next((k for k in KINDS if k.resource == resource), TRAINING)
-
-
 def by_name(name: str | None) -> Kind:
-    """The kind a ledger entry recorded (entries from before kinds were recorded are training)."""
-    return registry().get(str(name), TRAINING)
+    """The kind a ledger entry or saved plan recorded; one that names none is from before kinds
+    were recorded, when every manifest was a training job (the schemas admit only known names)."""
+    return registry()[name] if name else TRAINING

@@ -18,6 +18,8 @@ Lifecycle = Literal["job", "service"]
 Takes = Literal["current", "completed"]
 # (manifest name, effective spec, live) -> None, or ("wait" | "blocked", why)
 Gate = Callable[[str, Mapping[str, Any], Live], "tuple[str, str] | None"]
+# A rule a schema can't say, found in an effective spec: (field or None, code, message, severity).
+Check = tuple["str | None", str, str, str]
 
 
 @dataclass(frozen=True, eq=False)  # one object per kind: compared and hashed by identity
@@ -53,6 +55,10 @@ class Kind:
     lists: bool = False
     # Whether a spec needs its S3 inputs checked before a job may start (a custom model's sources).
     preflight: Callable[[Mapping[str, Any]], bool] = field(default=lambda spec: False, compare=False)
+    # Cross-field rules over the effective spec (the manifest layer places them in the file).
+    checks: Callable[[Mapping[str, Any]], list[Check]] = field(default=lambda spec: [], compare=False)
+    # What ``explain`` says of the rules in code (checks, gates), by field path ("spec.maxWaitTime").
+    explain: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def finishes(self) -> bool:
