@@ -38,6 +38,13 @@ PROCESSING_PARAMS = {
     "subnets": _LIST, "securityGroupIds": _LIST, "volumeEncryptionKMSKey": _STR,
     "s3OutputEncryptionKMSKey": _STR,
 }  # fmt: skip
+TRANSFORM_PARAMS = {
+    "id": _STR, "dataProcessingJobId": _STR, "mlModelTrainingJobId": _STR, "trainingJobName": _STR,
+    "modelTransformOutputS3Location": _STR, "sagemakerIamRoleArn": _STR, "neptuneIamRoleArn": _STR,
+    "customModelTransformParameters": _OBJ, "baseProcessingInstanceType": _STR,
+    "baseProcessingInstanceVolumeSizeInGB": _INT, "subnets": _LIST, "securityGroupIds": _LIST,
+    "volumeEncryptionKMSKey": _STR, "s3OutputEncryptionKMSKey": _STR,
+}  # fmt: skip
 ENDPOINT_PARAMS = {
     "id": _STR, "mlModelTrainingJobId": _STR, "mlModelTransformJobId": _STR, "update": _BOOL,
     "neptuneIamRoleArn": _STR, "modelName": _STR, "instanceType": _STR, "instanceCount": _INT,
@@ -70,7 +77,7 @@ def not_found(kind: str, job_id: str) -> ServiceError:
 @dataclass
 class Job:
     id: str
-    kind: str  # "training" | "processing" | "endpoint"
+    kind: str  # "training" | "processing" | "transform" | "endpoint" (resources.py)
     params: dict[str, Any]
     created: float
     duration: float
@@ -102,10 +109,6 @@ class Options:
 
 # (trainModelS3Location, job_id, stage) with stage "start", "complete" or "clean"
 Artifacts = Callable[[str, str, str], None]
-
-
-def label(kind: str) -> str:
-    return {"training": "model training", "endpoint": "endpoint"}.get(kind, "data processing")
 
 
 def check_types(body: dict[str, Any], params: dict[str, str], strict: bool = False) -> None:

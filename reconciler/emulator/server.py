@@ -13,19 +13,19 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .admin import admin
 from .faults import FaultConfig, Faults
 from .model import Options, ServiceError, invalid
+from .resources import RESOURCES
 from .sigv4 import check as check_signature
 from .store import Store
 
 MAX_BODY = 1024 * 1024
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_RESOURCES = {"modeltraining": "training", "dataprocessing": "processing", "endpoints": "endpoint"}
 
 
 class Emulator:
@@ -153,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(e, request_id)
             return
         if parts[:1] == ["__emulator"]:
-            self._run(lambda: self._admin(method, parts[1:], body), request_id)
+            self._run(lambda: admin(self.emulator, method, parts[1:], body), request_id)
             return
         keys = self.emulator.store.options.auth_keys
         if keys is not None:
@@ -258,71 +258,31 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str, parts: list[str], query: dict[str, str], body: Any) -> Any:
         store = self.emulator.store
-        if len(parts) < 2 or parts[0] != "ml" or parts[1] not in _RESOURCES or len(parts) > 3:
+        if len(parts) < 2 or parts[0] != "ml" or parts[1] not in RESOURCES or len(parts) > 3:
             raise ServiceError(400, "BadRequestException", f"Unsupported path /{'/'.join(parts)}")
-        kind = _RESOURCES[parts[1]]
+        resource = RESOURCES[parts[1]]
+        kind = resource.kind
         if len(parts) == 2:
             if method == "GET":
                 return {"ids": store.list_ids(kind, _max_items(query))}
             if method == "POST":
                 if not isinstance(body, dict):
                     raise ServiceError(400, "BadRequestException", "Request body must be a JSON object")
-                if kind == "training":
-                    created = store.create_training(body)
-                    prefix = self.emulator.faults.config.fail_prefix
-                    if prefix and created["id"].startswith(prefix):
-                        store.fail(created["id"], "AlgorithmError: injected failure (emulator)", halfway=True)
-                    return created
-                if kind == "endpoint":
-                    return store.create_endpoint(body)
-                return store.create_processing(body)
+                created = store.create(kind, body)
+                prefix = self.emulator.faults.config.fail_prefix
+                if kind == "training" and prefix and created["id"].startswith(prefix):
+                    store.fail(created["id"], "AlgorithmError: injected failure (emulator)", halfway=True)
+                return created
         elif method == "GET":
             return store.get(kind, parts[2])
         elif method == "DELETE":
-            if kind == "endpoint":
+            if resource.deletes:
                 _bool(query, "clean")  # accepted; the emulator keeps no endpoint artifacts
                 return store.delete_endpoint(parts[2])
             return store.stop(kind, parts[2], _bool(query, "clean"))
         raise ServiceError(
             405, "MethodNotAllowedException", f"Method {method} is not allowed on /{'/'.join(parts)}"
         )
-
-    def _admin(self, method: str, parts: list[str], body: Any) -> Any:
-        store, body = self.emulator.store, body or {}
-        route = (method, "/".join(parts))
-        if route == ("GET", "health"):
-            return {"status": "ok"}
-        if route == ("POST", "reset"):
-            store.reset()
-            self.emulator.requests.clear()
-            return {"reset": True}
-        if route == ("POST", "advance"):
-            store.advance(float(body.get("seconds", 0)))
-            return {"now": store.now()}
-        if route == ("POST", "dataprocessing"):
-            store.seed_processing(str(body["id"]), str(body.get("status", "Completed")))
-            return {"id": body["id"]}
-        kind = _RESOURCES.get(str(body.get("resource", "modeltraining")), "training")
-        if route == ("POST", "fail"):
-            store.fail(str(body["id"]), body.get("reason"), kind=kind)
-            return {"id": body["id"]}
-        if route == ("POST", "endpoint-status"):
-            store.set_endpoint_status(str(body["id"]), str(body.get("status", "")))
-            return {"id": body["id"]}
-        if route == ("POST", "delete"):
-            store.delete(str(body["id"]), kind=kind)
-            return {"id": body["id"]}
-        if route == ("GET", "jobs"):
-            return {"jobs": store.all_jobs()}
-        if route == ("GET", "stats"):
-            return {"requests": self.emulator.served, "busySeconds": self.emulator.busy}
-        if route == ("GET", "requests"):
-            return {"requests": list(self.emulator.requests)}
-        if route == ("POST", "faults"):
-            config = FaultConfig(**{**asdict(self.emulator.faults.config), **body})
-            self.emulator.faults.reconfigure(config)
-            return asdict(config)
-        raise ServiceError(404, "BadRequestException", f"Unknown admin route {method} /__emulator/{route[1]}")
 
     def _error(self, e: ServiceError, request_id: str, headers: dict[str, str] | None = None) -> None:
         doc = {"requestId": request_id, "code": e.code, "detailedMessage": e.message}

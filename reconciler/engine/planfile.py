@@ -56,7 +56,7 @@ def action_to_json(a: Action) -> dict[str, Any]:
 def total_cost(plan: Plan) -> dict[str, float]:
     totals: dict[str, float] = {}
     for a in plan.actions:
-        if a.cost and a.cost.unit != "endpoint":  # an endpoint's cost runs per hour: no bound
+        if a.cost and a.cost.bounded:  # an endpoint's cost runs per hour, a transform's has no timeout
             totals[a.cost.instance_type] = round(
                 totals.get(a.cost.instance_type, 0.0) + a.cost.instance_hours, 2
             )

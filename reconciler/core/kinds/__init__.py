@@ -12,15 +12,17 @@ from .base import Effect, Kind
 from .dataprocessing import DATA_PROCESSING
 from .endpoint import ENDPOINT
 from .training import TRAINING
+from .transform import TRANSFORM
 
-# In the order of the Neptune ML path: processed data, trained model, serving endpoint.
-KINDS: tuple[Kind, ...] = (DATA_PROCESSING, TRAINING, ENDPOINT)
+# In the order of the Neptune ML path: processed data, trained model, its transform, serving endpoint.
+KINDS: tuple[Kind, ...] = (DATA_PROCESSING, TRAINING, TRANSFORM, ENDPOINT)
 
 __all__ = [
     "DATA_PROCESSING",
     "ENDPOINT",
     "KINDS",
     "TRAINING",
+    "TRANSFORM",
     "Effect",
     "Kind",
     "by_name",

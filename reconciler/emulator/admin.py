@@ -1,0 +1,56 @@
+"""The emulator's admin routes (``/__emulator/*``): what tests use to drive the service."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from .faults import FaultConfig
+from .model import ServiceError
+from .resources import RESOURCES
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+def admin(emulator: Emulator, method: str, parts: list[str], body: Any) -> Any:
+    """``/__emulator/<route>``: seed, fail or delete jobs, move the clock, set faults, read the log."""
+    store, body = emulator.store, body or {}
+    route = (method, "/".join(parts))
+    if route == ("GET", "health"):
+        return {"status": "ok"}
+    if route == ("POST", "reset"):
+        store.reset()
+        emulator.requests.clear()
+        return {"reset": True}
+    if route == ("POST", "advance"):
+        store.advance(float(body.get("seconds", 0)))
+        return {"now": store.now()}
+    if route == ("POST", "dataprocessing"):
+        store.seed_processing(str(body["id"]), str(body.get("status", "Completed")))
+        return {"id": body["id"]}
+    kind = (
+        RESOURCES[str(body.get("resource", "modeltraining"))].kind
+        if body.get("resource") in (None, *RESOURCES)
+        else "training"
+    )
+    if route == ("POST", "fail"):
+        store.fail(str(body["id"]), body.get("reason"), kind=kind)
+        return {"id": body["id"]}
+    if route == ("POST", "endpoint-status"):
+        store.set_endpoint_status(str(body["id"]), str(body.get("status", "")))
+        return {"id": body["id"]}
+    if route == ("POST", "delete"):
+        store.delete(str(body["id"]), kind=kind)
+        return {"id": body["id"]}
+    if route == ("GET", "jobs"):
+        return {"jobs": store.all_jobs()}
+    if route == ("GET", "stats"):
+        return {"requests": emulator.served, "busySeconds": emulator.busy}
+    if route == ("GET", "requests"):
+        return {"requests": list(emulator.requests)}
+    if route == ("POST", "faults"):
+        config = FaultConfig(**{**asdict(emulator.faults.config), **body})
+        emulator.faults.reconfigure(config)
+        return asdict(config)
+    raise ServiceError(404, "BadRequestException", f"Unknown admin route {method} /__emulator/{route[1]}")
