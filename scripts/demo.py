@@ -143,9 +143,9 @@ def create_data_processing(url: str, ids: list[str]) -> None:
             "processedDataS3Location": f"s3://ml-artifacts/processed/{dp}",
         }
         print(f"POST {url}/ml/dataprocessing {json.dumps(body)}", flush=True)
-        client.create_processing_job(body)
+        client.create("dataprocessing", body)
     deadline = time.monotonic() + 30
-    while any(client.get_processing_job(dp)["status"] != "Completed" for dp in ids):
+    while any(client.get("dataprocessing", dp)["status"] != "Completed" for dp in ids):
         if time.monotonic() > deadline:
             raise DemoFailed("data-processing jobs did not complete")
         time.sleep(0.5)

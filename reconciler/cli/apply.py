@@ -64,6 +64,38 @@ def _confirm(plan: Plan) -> None:
         raise ReconcilerError("apply cancelled; nothing was changed")
 
 
+AutoApproveOpt = Annotated[
+    bool, typer.Option("--auto-approve", metavar="", help="Do not ask for confirmation.")
+]
+WaitOpt = Annotated[bool, typer.Option("--wait", metavar="", help="Poll started jobs until they finish.")]
+ConvergeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--converge",
+        metavar="",
+        help="Plan, apply and wait in rounds until in sync (data → model → endpoint), blocked or --timeout.",
+    ),
+]
+TimeoutOpt = Annotated[
+    str, typer.Option("--timeout", metavar="DURATION", help="Give up waiting after this long.")
+]
+MaxStopsOpt = Annotated[
+    int, typer.Option("--max-stops", metavar="N", min=0, help="Most jobs one run may stop.")
+]
+PlanFileOpt = Annotated[
+    Path | None, typer.Option("--plan", metavar="FILE", help="Run this saved plan exactly.")
+]
+PollOpt = Annotated[
+    str, typer.Option("--poll-interval", metavar="DURATION", help="Time between polls (e.g. 5s, 500ms).")
+]
+LockTimeoutOpt = Annotated[
+    str,
+    typer.Option(
+        "--lock-timeout", metavar="DURATION", help="Wait this long for another apply's lock (e.g. 5m)."
+    ),
+]
+
+
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
 @planning
@@ -71,40 +103,16 @@ def apply_command(
     conn: Connection,
     scope: Scope,
     options: Options,
-    auto_approve: Annotated[
-        bool, typer.Option("--auto-approve", metavar="", help="Do not ask for confirmation.")
-    ] = False,
-    wait: Annotated[
-        bool, typer.Option("--wait", metavar="", help="Poll started jobs until they finish.")
-    ] = False,
-    converge: Annotated[
-        bool,
-        typer.Option(
-            "--converge",
-            metavar="",
-            help="Plan, apply and wait in rounds until in sync (data → model → endpoint), blocked or --timeout.",
-        ),
-    ] = False,
-    timeout: Annotated[
-        str, typer.Option("--timeout", metavar="DURATION", help="Give up waiting after this long.")
-    ] = "6h",
-    max_stops: Annotated[
-        int, typer.Option("--max-stops", metavar="N", min=0, help="Most jobs one run may stop.")
-    ] = 5,
-    plan_file: Annotated[
-        Path | None, typer.Option("--plan", metavar="FILE", help="Run this saved plan exactly.")
-    ] = None,
-    poll_interval: Annotated[
-        str, typer.Option("--poll-interval", metavar="DURATION", help="Time between polls (e.g. 5s, 500ms).")
-    ] = "5s",
-    lock_timeout: Annotated[
-        str,
-        typer.Option(
-            "--lock-timeout", metavar="DURATION", help="Wait this long for another apply's lock (e.g. 5m)."
-        ),
-    ] = "0s",
+    auto_approve: AutoApproveOpt = False,
+    wait: WaitOpt = False,
+    converge: ConvergeOpt = False,
+    timeout: TimeoutOpt = "6h",
+    max_stops: MaxStopsOpt = 5,
+    plan_file: PlanFileOpt = None,
+    poll_interval: PollOpt = "5s",
+    lock_timeout: LockTimeoutOpt = "0s",
 ) -> None:
-    """Make the cluster match the manifests: start data-processing and training jobs, create and
+    """Make the cluster match the manifests: start data-processing, training and transform jobs, create and
     update endpoints, stop or delete what was pruned or suspended.
 
     Examples:

@@ -76,7 +76,7 @@ def explain_command(
 
     $ reconciler explain policy.onDataChange
 
-    $ reconciler explain instanceCount   (an Endpoint's field: found in whichever kind has it)
+    $ reconciler explain instanceCount   (an endpoint's field: found in whichever kind has it)
     """
     from ..manifests import explain
 

@@ -15,15 +15,16 @@ class Cost:
 
     @property
     def bounded(self) -> bool:
-        """Whether ``instance_hours`` is a bound (an endpoint runs per hour; a transform has no timeout)."""
-        return self.unit not in ("endpoint", "transform job")
+        """Whether ``instance_hours`` is a bound: an endpoint runs per hour, and a job whose API
+        takes no timeout (a model transform) has none."""
+        return self.unit != "endpoint" and self.timeout_seconds > 0
 
     def describe(self) -> str:
         hours = self.timeout_seconds / 3600
         if self.unit == "endpoint":
             return f"{self.hpo_jobs} × {self.instance_type} while it serves ({self.instance_hours:g} instance-hours per hour)"
-        if self.unit == "transform job":
-            return f"one processing and one transform job on {self.instance_type}, not bounded in time (the API takes no timeout)"
+        if not self.bounded:
+            return f"one {self.unit} on {self.instance_type}, not bounded in time (its API takes no timeout)"
         if self.unit == "processing job":
             return (
                 f"at most {self.instance_hours:g} instance-hours of {self.instance_type} ({hours:g}h timeout)"

@@ -34,8 +34,9 @@ from .transport import Deadline, deadline_session
 
 log = logging.getLogger("reconciler.http")
 CALL_DEADLINE = 30.0  # seconds one attempt of a call may take, whatever the server does
-# The resources the named helpers below call (the engine calls any resource by its kind's name).
-TRAINING, PROCESSING, ENDPOINTS = "modeltraining", "dataprocessing", "endpoints"
+# The resource the named helpers below call: the default kind's, for people and tests (the engine
+# calls every resource through create/get/stop/list_ids by its kind's resource).
+TRAINING = "modeltraining"
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class NeptuneClient:
     def list_ids(self, resource: str, max_items: int = 10, role_arn: str | None = None) -> list[str]:
         return self._list(f"/ml/{resource}", max_items, role_arn)
 
-    # -- by name, for people and tests (each is the resource's call above) -------------
+    # -- model training by name, for people and tests (each is the call above) ----------
     def create_training_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return self.create(TRAINING, params)
 
@@ -160,34 +161,6 @@ class NeptuneClient:
 
     def list_training_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
         return self.list_ids(TRAINING, max_items, role_arn)
-
-    def create_processing_job(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return self.create(PROCESSING, params)
-
-    def get_processing_job(self, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        return self.get(PROCESSING, job_id, role_arn)
-
-    def stop_processing_job(
-        self, job_id: str, *, clean: bool = False, role_arn: str | None = None
-    ) -> dict[str, Any]:
-        return self.stop(PROCESSING, job_id, clean=clean, role_arn=role_arn)
-
-    def list_processing_jobs(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
-        return self.list_ids(PROCESSING, max_items, role_arn)
-
-    def create_endpoint(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return self.create(ENDPOINTS, params)
-
-    def get_endpoint(self, endpoint_id: str, role_arn: str | None = None) -> dict[str, Any]:
-        return self.get(ENDPOINTS, endpoint_id, role_arn)
-
-    def delete_endpoint(
-        self, endpoint_id: str, *, clean: bool = False, role_arn: str | None = None
-    ) -> dict[str, Any]:
-        return self.stop(ENDPOINTS, endpoint_id, clean=clean, role_arn=role_arn)
-
-    def list_endpoints(self, max_items: int = 10, role_arn: str | None = None) -> list[str]:
-        return self.list_ids(ENDPOINTS, max_items, role_arn)
 
     # -- plumbing -----------------------------------------------------------------
     def _list(self, path: str, max_items: int, role_arn: str | None) -> list[str]:

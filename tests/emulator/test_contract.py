@@ -217,3 +217,81 @@ def test_botocore_runs_the_endpoint_operations_with_their_lifecycle(emu: Emu, si
         signed.get_ml_endpoint(id="ep")
     assert info.value.response["Error"]["Code"] == "MLResourceNotFoundException"
     assert signed.list_ml_endpoints()["ids"] == []
+
+
+def test_botocore_runs_the_model_transform_operations(emu: Emu, signed: Any) -> None:
+    emu.seed_dp("dp-2")
+    signed.start_ml_model_training_job(id="m-1", dataProcessingJobId="dp-2", trainModelS3Location="s3://b/m")
+    with pytest.raises(ClientError) as info:  # the model must be Completed first
+        signed.start_ml_model_transform_job(
+            id="t-1",
+            dataProcessingJobId="dp-2",
+            mlModelTrainingJobId="m-1",
+            modelTransformOutputS3Location="s3://b/t",
+        )
+    assert info.value.response["Error"]["Code"] == "BadRequestException"
+    with pytest.raises(ClientError) as info:  # neither the pair nor a SageMaker job's name
+        signed.start_ml_model_transform_job(
+            id="t-0", dataProcessingJobId="dp-2", modelTransformOutputS3Location="s3://b/t"
+        )
+    assert info.value.response["Error"]["Code"] == "InvalidParameterException"
+    emu.advance(61)
+    started = signed.start_ml_model_transform_job(
+        id="t-1", dataProcessingJobId="dp-2", mlModelTrainingJobId="m-1", modelTransformOutputS3Location="s3://b/t",
+        baseProcessingInstanceType="ml.m5.xlarge", baseProcessingInstanceVolumeSizeInGB=10,
+    )  # fmt: skip
+    assert set(started) - {"ResponseMetadata"} == {"id", "arn", "creationTimeInMillis"}
+    assert ":ml-model-transform-job/t-1" in started["arn"]
+    assert signed.list_ml_model_transform_jobs(maxItems=5)["ids"] == ["t-1"]
+    running = signed.get_ml_model_transform_job(id="t-1")
+    assert running["status"] == "InProgress" and running["baseProcessingJob"]["status"] == "InProgress"
+    emu.advance(61)
+    done = signed.get_ml_model_transform_job(id="t-1")
+    assert set(done) - {"ResponseMetadata"} == {
+        "id",
+        "status",
+        "baseProcessingJob",
+        "remoteModelTransformJob",
+        "models",
+    }
+    assert done["status"] == "Completed" and done["remoteModelTransformJob"]["status"] == "Completed"
+    assert done["models"] and set(done["models"][0]) == {"name", "arn"}
+    assert signed.list_ml_model_transform_jobs()["ids"] == []  # the list shows active jobs only
+    # An endpoint serves the transform, and is updated in place to serve the training job instead.
+    signed.create_ml_endpoint(id="ep", mlModelTransformJobId="t-1")
+    emu.advance(61)
+    signed.create_ml_endpoint(id="ep", mlModelTrainingJobId="m-1", update=True)
+    assert emu.emulator.store.jobs["endpoint/ep"].params["mlModelTrainingJobId"] == "m-1"
+    assert "mlModelTransformJobId" not in emu.emulator.store.jobs["endpoint/ep"].params
+    signed.start_ml_model_transform_job(
+        id="t-2", trainingJobName="sagemaker-job-1", modelTransformOutputS3Location="s3://b/t2"
+    )
+    assert signed.cancel_ml_model_transform_job(id="t-2", clean=True)["status"] == "Stopping"
+    emu.advance(61)
+    assert signed.get_ml_model_transform_job(id="t-2")["status"] == "Stopped"
+    with pytest.raises(ClientError) as info:
+        signed.get_ml_model_transform_job(id="t-9")
+    assert info.value.response["Error"]["Code"] == "MLResourceNotFoundException"
+
+
+def test_model_transform_requests_shaped_as_graph_notebook_sends_them(emu: Emu, signed: Any) -> None:
+    emu.seed_dp("dp-1")
+    signed.start_ml_model_training_job(id="m-1", dataProcessingJobId="dp-1", trainModelS3Location="s3://b/m")
+    emu.advance(61)
+    base = f"{emu.url}/ml/modeltransform"
+    body = {
+        "modelTransformOutputS3Location": "s3://b/t",
+        "dataProcessingJobId": "dp-1",
+        "mlModelTrainingJobId": "m-1",
+    }
+    created = _graph_notebook(
+        "POST", base, data=json.dumps(body), headers={"content-type": "application/json"}
+    )
+    assert created.status_code == 200, created.text
+    job = created.json()["id"]  # no id given: the service makes one
+    listed = _graph_notebook("GET", base, params={"maxItems": 10})
+    assert listed.status_code == 200 and listed.json() == {"ids": [job]}
+    status = _graph_notebook("GET", f"{base}/{job}", params={})
+    assert status.status_code == 200 and status.json()["status"] == "InProgress"
+    stopped = _graph_notebook("DELETE", f"{base}/{job}", params={"clean": "TRUE"})
+    assert stopped.status_code == 200 and stopped.json() == {"status": "Stopping"}

@@ -143,7 +143,7 @@ def test_wait_knows_sagemaker_s_other_endpoint_states(emu: Emu, state: str, sett
         {"id": "m-1", "dataProcessingJobId": "dp-1", "trainModelS3Location": "s3://b/m"}
     )
     emu.advance(61)
-    client.create_endpoint({"id": "ep", "mlModelTrainingJobId": "m-1"})
+    client.create("endpoints", {"id": "ep", "mlModelTrainingJobId": "m-1"})
     emu.admin("POST", "endpoint-status", id="ep", status=state)
     polls: list[float] = []
 

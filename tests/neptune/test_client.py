@@ -36,16 +36,17 @@ def client(emu: Emu, **kw: Any) -> tuple[NeptuneClient, list[float]]:
 
 def test_every_call(emu: Emu) -> None:
     c, _ = client(emu)
-    dp = c.create_processing_job(
+    dp = c.create(
+        "dataprocessing",
         {
             "id": "dp-1",
             "inputDataS3Location": "s3://bkt/in",
             "processedDataS3Location": "s3://bkt/out",
-        }
+        },
     )
     assert dp["id"] == "dp-1"
-    assert c.get_processing_job("dp-1")["status"] == "InProgress"
-    assert c.list_processing_jobs(5) == ["dp-1"]
+    assert c.get("dataprocessing", "dp-1")["status"] == "InProgress"
+    assert c.list_ids("dataprocessing", 5) == ["dp-1"]
     emu.advance(61)
     body = {
         **BODY,
@@ -122,7 +123,7 @@ def test_retries_on_5xx_then_succeeds(emu: Emu) -> None:
     emu.faults(error_rate=0.5, seed=3)
     c, sleeps = client(emu)
     for _ in range(10):
-        c.get_processing_job("dp-1")
+        c.get("dataprocessing", "dp-1")
     assert len(emu.log("GET")) > 10 and sleeps
 
 
@@ -357,7 +358,7 @@ def test_an_answer_without_the_promised_fields_is_an_error_not_an_empty_cluster(
             with pytest.raises(ApiError, match=f"the answer has no '{key}'"):
                 call()
         with pytest.raises(ApiError, match="the answer has no 'status'"):
-            client.get_processing_job("d")
+            client.get("dataprocessing", "d")
     finally:
         server.shutdown()
         server.server_close()
@@ -425,7 +426,7 @@ def test_a_5xx_naming_a_missing_resource_is_a_server_error_never_not_found(emu: 
     c, _ = client(emu)
     c.retry = RetryPolicy(attempts=2)
     with pytest.raises(ServerError, match="MLResourceNotFoundException"):
-        c.get_processing_job("dp-1")
+        c.get("dataprocessing", "dp-1")
 
 
 def test_an_unsigned_request_refused_says_to_set_auth_iam(emu: Emu) -> None:
