@@ -153,12 +153,36 @@ def create_data_processing(url: str, ids: list[str]) -> None:
 
 
 def served(repo: Path) -> tuple[str, str]:
-    """(the model job the endpoint serves, fraud-rgcn's current job), from the ledger."""
-    ledger = json.loads(check_output(repo, "state", "show", "--format", "json"))["resources"]
-    return (
-        ledger["fraud-endpoint"]["generations"][-1]["spec"]["mlModelTrainingJobId"],
-        ledger["fraud-rgcn"]["generations"][-1]["jobId"],
-    )
+    """(the field, the job) fraud-endpoint's current generation serves, from the ledger."""
+    spec = ledger_resources(repo)["fraud-endpoint"]["generations"][-1]["spec"]
+    field = next(f for f in ("mlModelTrainingJobId", "mlModelTransformJobId") if spec.get(f))
+    return field, spec[field]
+
+
+def ledger_resources(repo: Path) -> dict[str, Any]:
+    resources: dict[str, Any] = json.loads(check_output(repo, "state", "show", "--format", "json"))[
+        "resources"
+    ]
+    return resources
+
+
+def current_job(repo: Path, name: str) -> str:
+    return str(ledger_resources(repo)[name]["generations"][-1]["jobId"])
+
+
+def training_jobs(repo: Path) -> list[str]:
+    """Every training job the ledger knows, of every model manifest."""
+    resources = ledger_resources(repo)
+    return [
+        g["jobId"]
+        for r in resources.values()
+        if r.get("applied", {}).get("kind", "ModelTrainingJob") == "ModelTrainingJob"
+        for g in r["generations"]
+    ]
+
+
+def converge_demo(repo: Path, label: str) -> None:
+    reconciler("apply", "--auto-approve", "--converge", "--poll-interval", "500ms", cwd=repo, label=label)
 
 
 def story(repo: Path, url: str, s3: Any) -> None:
@@ -190,48 +214,60 @@ def story(repo: Path, url: str, s3: Any) -> None:
 
     say("5. Status: git against reality, and the graph")
     reconciler("status", cwd=repo, label="status")
-    first_model, current = served(repo)
-    if first_model != current:
-        raise DemoFailed(f"the endpoint serves {first_model}, not fraud-rgcn's job {current}")
+    if served(repo) != ("mlModelTrainingJobId", current_job(repo, "fraud-rgcn")):
+        raise DemoFailed(f"the endpoint serves {served(repo)}, not fraud-rgcn's current job")
 
-    say("6. New data: December's export is declared in git, and fraud-rgcn points at it")
-    december = ROOT / "examples" / "new-data" / "fraud-data-2026-12.yaml"
-    (specs / december.name).write_text(december.read_text().replace("../../schemas/", "../schemas/"))
+    say("6. New data, no retraining: December's export is declared in git, and a transform of")
+    say("   fraud-rgcn's trained model on it is what the endpoint serves (mlModelTransformJobId)")
+    trained = len(training_jobs(repo))
+    for example in ("fraud-data-2026-12.yaml", "fraud-transform-2026-12.yaml"):
+        source = ROOT / "examples" / "new-data" / example
+        (specs / example).write_text(source.read_text().replace("../../schemas/", "../schemas/"))
     print(
-        f"{DIM}cp examples/new-data/{december.name} specs/ "
-        f"(previousDataProcessingJobId: {{ref: fraud-data-2026-11}}){RESET}"
+        f"{DIM}cp examples/new-data/fraud-data-2026-12.yaml examples/new-data/fraud-transform-2026-12.yaml specs/{RESET}"
     )
+    edit(
+        specs / "fraud-endpoint.yaml",
+        "mlModelTrainingJobId: {ref: fraud-rgcn}",
+        "mlModelTransformJobId: {ref: fraud-transform-2026-12}",
+    )
+    reconciler("plan", expect=2, cwd=repo, label="plan-new-data")
+    expect_actions(
+        repo, {"fraud-data-2026-12": "create", "fraud-transform-2026-12": "wait", "fraud-endpoint": "wait"}
+    )
+    converge_demo(repo, label="converge-new-data")
+    transform = current_job(repo, "fraud-transform-2026-12")
+    if served(repo) != ("mlModelTransformJobId", transform) or len(training_jobs(repo)) != trained:
+        raise DemoFailed(f"the endpoint should serve the transform {transform} with no new training job")
+    reconciler("status", cwd=repo, label="status-new-data")
+
+    say("7. Later, the scheduled retrain: fraud-rgcn trains on December's data, building on its")
+    say("   model (incremental); the endpoint goes back to serving the model, the transform is retired")
+    (specs / "fraud-transform-2026-12.yaml").unlink()
+    print(f"{DIM}rm specs/fraud-transform-2026-12.yaml{RESET}")
     edit(
         specs / "fraud-rgcn.yaml",
         "dataProcessingJobId: {ref: fraud-data-2026-11}",
         "dataProcessingJobId: {ref: fraud-data-2026-12}",
     )
-    reconciler("plan", expect=2, cwd=repo, label="plan-new-data")
-    expect_actions(repo, {"fraud-data-2026-12": "create", "fraud-rgcn": "wait", "fraud-endpoint": "noop"})
-    reconciler(
-        "apply",
-        "--auto-approve",
-        "--converge",
-        "--poll-interval",
-        "500ms",
-        cwd=repo,
-        label="converge-new-data",
+    edit(
+        specs / "fraud-endpoint.yaml",
+        "mlModelTransformJobId: {ref: fraud-transform-2026-12}",
+        "mlModelTrainingJobId: {ref: fraud-rgcn}",
     )
-    shown = reconciler(
-        "state", "show", cwd=repo, label="state-show"
-    )  # the ledger: the new job says "from" its parent
+    reconciler("pass", cwd=repo, label="pass-retrain")  # what a schedule runs: one step, no waiting
+    converge_demo(repo, label="converge-retrain")
+    shown = reconciler("state", "show", cwd=repo, label="state-show")  # the new job says "from" its parent
     ledger = json.loads(check_output(repo, "state", "show", "--format", "json"))
     gens = ledger["resources"]["fraud-rgcn"]["generations"]
     if gens[-1]["spec"].get("previousModelTrainingJobId") != gens[-2]["jobId"] or (
         f"from {gens[-2]['jobId']}" not in shown
     ):
         raise DemoFailed("the incremental job did not build on the previous model")
-    now_served, current = served(repo)
-    if now_served != current or now_served == first_model:
-        raise DemoFailed(f"the endpoint should serve the incremental job {current}, it serves {now_served}")
-    reconciler("status", cwd=repo, label="status-new-data")
+    if served(repo) != ("mlModelTrainingJobId", gens[-1]["jobId"]):
+        raise DemoFailed(f"the endpoint should serve the incremental job {gens[-1]['jobId']}")
 
-    say("7. A hyperparameter change: more HPO jobs for kg-transe changes the model, so a retrain")
+    say("8. A hyperparameter change: more HPO jobs for kg-transe changes the model, so a retrain")
     edit(specs / "kg-transe.yaml", "maxHPONumberOfTrainingJobs: 12", "maxHPONumberOfTrainingJobs: 20")
     edit(
         specs / "kg-rotate.yaml",
@@ -242,19 +278,19 @@ def story(repo: Path, url: str, s3: Any) -> None:
     expect_actions(repo, {"kg-transe": "retrain", "kg-rotate": "record"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "500ms", cwd=repo)
 
-    say("8. A model and the endpoint are retired: remove their manifests; pruning needs --prune,")
+    say("9. A model and the endpoint are retired: remove their manifests; pruning them (and the transform")
+    say("   retired in step 7) needs --prune,")
     say("   and deleting an endpoint (or stopping a running job) needs it named: --confirm-prune NAME")
     for name in ("churn-spot", "fraud-endpoint"):
         (specs / f"{name}.yaml").unlink()
         print(f"{DIM}rm specs/{name}.yaml{RESET}")
     reconciler("plan", "--prune", expect=2, cwd=repo, label="plan-prune")
-    expect_actions(repo, {"churn-spot": "forget", "fraud-endpoint": "hold"}, "--prune")
-    expect_actions(
-        repo, {"churn-spot": "forget", "fraud-endpoint": "delete"}, "--confirm-prune", "fraud-endpoint"
-    )
+    retired = {"churn-spot": "forget", "fraud-transform-2026-12": "forget"}
+    expect_actions(repo, {**retired, "fraud-endpoint": "hold"}, "--prune")
+    expect_actions(repo, {**retired, "fraud-endpoint": "delete"}, "--confirm-prune", "fraud-endpoint")
     reconciler("apply", "--auto-approve", "--confirm-prune", "fraud-endpoint", cwd=repo, label="apply-prune")
 
-    say("9. In sync: the plan is empty (exit code 0)")
+    say("10. In sync: the plan is empty (exit code 0)")
     reconciler("plan", "--prune", cwd=repo, label="plan-in-sync")
     state_keys = [o["Key"] for o in s3.list_objects_v2(Bucket="reconciler-demo-state").get("Contents", [])]
     print(f"{DIM}ledger in S3: {', '.join(state_keys)}{RESET}")

@@ -72,6 +72,9 @@ class Plan:
     manifests: Mapping[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
     dirty: bool = False
+    # Manifests in sync whose current job (or endpoint) is still running: git wants nothing more of
+    # them, but the graph is still moving (what refers to them changes once they settle).
+    moving: tuple[str, ...] = ()
 
     def summary(self) -> dict[ActionKind, int]:
         counts = dict.fromkeys(ActionKind, 0)

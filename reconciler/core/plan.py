@@ -81,6 +81,21 @@ def plan(
         paths=options.paths,
         dirty=dirty,
         edges=tuple(sorted((d.name, t, f) for d in desired for f, t in d.refs.items() if t in wanted)),
+        moving=_moving(actions, live),
+    )
+
+
+def _moving(actions: Sequence[Action], live: Live) -> tuple[str, ...]:
+    """In-sync manifests whose current job or endpoint is not settled yet (InProgress, Updating…)."""
+    return tuple(
+        sorted(
+            a.name
+            for a in actions
+            if a.action.in_sync
+            and not a.orphan
+            and (status := live.status(a.current_job_id)) not in (None, "Missing")
+            and status not in by_name(a.kind).settled
+        )
     )
 
 

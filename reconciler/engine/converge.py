@@ -66,7 +66,7 @@ def run_converge(
         if result.blocked:
             return ConvergeResult("blocked", round_no, result, waiting)
         acted = any(a.action.executes for a in result.plan.actions)
-        if not acted and not waiting:
+        if not acted and not waiting and not result.plan.moving:
             return ConvergeResult("in-sync", round_no, result)
         left = timeout - (clock() - start)
         if left <= 0:
@@ -93,9 +93,13 @@ def _replaced(request: ApplyRequest, result: ApplyResult) -> ApplyRequest:
 
 
 def stage_line(plan: Plan) -> str:
-    """What the graph waits on, one manifest each: ``waiting: fraud-rgcn (…), fraud-endpoint (…)``."""
+    """What the graph waits on, one manifest each: ``waiting: fraud-rgcn (…); running: aml-vpc``
+    (a job an earlier run started: what refers to it follows once it settles)."""
     waits = [f"{a.name} ({a.reason})" for a in plan.actions if a.action is ActionKind.WAIT]
-    return "waiting: " + "; ".join(waits)
+    parts = ["waiting: " + "; ".join(waits)] if waits else []
+    if plan.moving:
+        parts.append("running: " + ", ".join(plan.moving))
+    return "; ".join(parts)
 
 
 def graph_line(plan: Plan) -> str:

@@ -44,15 +44,20 @@ def classify(result: ApplyResult) -> PassResult:
     if result.blocked:
         names = ", ".join(o.name for o in result.blocked)
         return PassResult("blocked", f"blocked: {names} (see above); {len(done)} acted{tail}")
-    if done or waiting:
+    moving = list(result.plan.moving)
+    if done or waiting or moving:
         parts = [f"{len(done)} acted"] if done else []
-        parts += (
-            [f"{len(waiting)} waiting ({', '.join(waiting[:5])}{' …' if len(waiting) > 5 else ''})"]
-            if waiting
-            else []
-        )
+        parts += [
+            f"{len(names)} {what} ({_few(names)})"
+            for what, names in (("waiting", waiting), ("running", moving))
+            if names
+        ]
         return PassResult("progressing", f"progressing: {'; '.join(parts)}{tail}")
     return PassResult("converged", f"converged: {len(actions)} in sync{tail}")
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
 
 
 def run_pass(client: NeptuneClient, settings: Settings, request: ApplyRequest, view: ApplyView) -> PassResult:

@@ -456,3 +456,21 @@ def test_replace_under_converge_is_one_act(graph: Workspace) -> None:
     assert r.code == 0, r.out + r.err
     again = [e for e in graph.emu.log("POST") if e["path"] == "/ml/endpoints" and e["body"].get("update")]
     assert len(again) == len(updates) + 1
+
+
+def test_converge_waits_for_a_job_an_earlier_run_started_and_a_pass_says_it_runs(graph: Workspace) -> None:
+    """A job started by an earlier apply (or pass) is still running: nothing is left to do, but the
+    graph is still moving (the endpoint follows the model once it completes). A pass says so and is
+    not converged; converge waits for it and ends with the endpoint serving it."""
+    assert converge(graph).code == 0
+    old = graph.current("fraud-rgcn")
+    graph.emu.options(job_seconds=1.5)
+    assert graph.apply("--replace", "fraud-rgcn").code == 0
+    new = graph.current("fraud-rgcn")
+    assert new != old and endpoint_serves(graph) == old
+    passed = run("pass")
+    assert passed.code == 0 and passed.lines[-1] == "pass progressing: 1 running (fraud-rgcn)", passed.out
+    r = converge(graph)
+    assert r.code == 0, r.out + r.err
+    assert endpoint_serves(graph) == new
+    assert run("pass").lines[-1].startswith("pass converged")
