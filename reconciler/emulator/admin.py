@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .faults import FaultConfig
+from .faults import FaultConfig, Faults
 from .model import ServiceError
 from .resources import RESOURCES
-
-if TYPE_CHECKING:
-    from .server import Emulator
+from .store import Store
 
 
-def admin(emulator: Emulator, method: str, parts: list[str], body: Any) -> Any:
+class Driven(Protocol):
+    """What the admin routes drive: the server's store, faults, request log and counters."""
+
+    store: Store
+    faults: Faults
+    requests: deque[dict[str, Any]]
+    served: int
+    busy: float
+
+
+def admin(emulator: Driven, method: str, parts: list[str], body: Any) -> Any:
     """``/__emulator/<route>``: seed, fail or delete jobs, move the clock, set faults, read the log."""
     store, body = emulator.store, body or {}
     route = (method, "/".join(parts))

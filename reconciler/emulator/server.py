@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .admin import admin
+from .creates import CREATES
 from .faults import FaultConfig, Faults
 from .model import Options, ServiceError, invalid
 from .resources import RESOURCES
@@ -268,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "POST":
                 if not isinstance(body, dict):
                     raise ServiceError(400, "BadRequestException", "Request body must be a JSON object")
-                created = store.create(kind, body)
+                created = CREATES[kind](store, body)
                 prefix = self.emulator.faults.config.fail_prefix
                 if kind == "training" and prefix and created["id"].startswith(prefix):
                     store.fail(created["id"], "AlgorithmError: injected failure (emulator)", halfway=True)

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .creates import CREATES
 from .describe import describe
 from .model import ACCOUNT, ID_RE, TERMINAL, Artifacts, Job, Options, invalid, not_found
 from .resources import BY_KIND, label
@@ -137,9 +136,6 @@ class Store:
             "arn": f"arn:aws:neptune:{self.options.region}:{ACCOUNT}:{BY_KIND[job.kind].arn}/{job.id}",
             "creationTimeInMillis": int(job.created * 1000),
         }
-
-    def create(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-        return CREATES[kind](self, body)
 
     def get(self, kind: str, job_id: str) -> dict[str, Any]:
         self.settle()

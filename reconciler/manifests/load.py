@@ -45,6 +45,7 @@ CODES = {
     "R006": "a reference names no manifest",
     "R007": "a reference names a manifest of the wrong kind",
     "R008": "references form a cycle",
+    "R009": "a model transform needs a data-processing and a training job, or a SageMaker job's name",
 }
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from reconciler.emulator.creates import CREATES
+
 from ..helpers import Workspace, run
 
 FAST = ("--poll-interval", "50ms", "--timeout", "2m")
@@ -278,8 +280,8 @@ def test_jobs_subcommands_reach_the_data_processing_and_endpoint_resources(graph
 
 
 def test_import_adopts_an_existing_data_processing_job_and_endpoint(graph: Workspace) -> None:
-    graph.emu.emulator.store.create(
-        "processing",
+    CREATES["processing"](
+        graph.emu.emulator.store,
         {
             "id": "dp-made-by-hand",
             "inputDataS3Location": "s3://b/in",
@@ -294,7 +296,7 @@ def test_import_adopts_an_existing_data_processing_job_and_endpoint(graph: Works
     model = graph.current("fraud-rgcn")
     assert graph.ledger().current("fraud-rgcn")["spec"]["dataProcessingJobId"] == "dp-made-by-hand"
     store = graph.emu.emulator.store
-    store.create("endpoint", {"id": "legacy-endpoint", "mlModelTrainingJobId": model})
+    CREATES["endpoint"](store, {"id": "legacy-endpoint", "mlModelTrainingJobId": model})
     graph.emu.advance(1)
     r = run("import", "fraud-endpoint", "legacy-endpoint")
     assert r.code == 0, r.err
@@ -375,8 +377,9 @@ def test_a_file_named_alone_may_refer_outside_it_a_folder_may_not(in_tmp: Any) -
 def test_an_endpoint_naming_a_literal_job_waits_until_it_is_completed(graph: Workspace) -> None:
     graph.emu.options(job_seconds=600.0)
     graph.emu.seed_dp("dp-lit")
-    graph.emu.emulator.store.create(
-        "training", {"id": "lit-model", "dataProcessingJobId": "dp-lit", "trainModelS3Location": "s3://b/m"}
+    CREATES["training"](
+        graph.emu.emulator.store,
+        {"id": "lit-model", "dataProcessingJobId": "dp-lit", "trainModelS3Location": "s3://b/m"},
     )
     (graph.specs / "fraud-endpoint.yaml").write_text(
         endpoint_manifest().replace("{ref: fraud-rgcn}", "lit-model")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ..helpers import Workspace, run
-from .test_graph import FAST, converge, dp_manifest, endpoint_manifest, model_manifest
+from .test_graph import converge, dp_manifest, endpoint_manifest, model_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,11 +152,11 @@ def test_the_api_pair_or_a_sagemaker_name_is_required(ws: Workspace) -> None:
         transform_manifest(model="x").replace("  dataProcessingJobId: {ref: data-2}\n", "")
     )
     r = run("validate", str(ws.specs))
-    assert r.code == 1 and "R006" in r.out and "dataProcessingJobId" in r.out
+    assert r.code == 1 and "R009" in r.out and "dataProcessingJobId" in r.out
     both = transform_manifest(data="data-1", model="m-1") + "  trainingJobName: sm-job\n"
     (ws.specs / "t.yaml").write_text(both.replace("{ref: data-1}", "dp-1"))
     r = run("validate", str(ws.specs))
-    assert r.code == 1 and "R006" in r.out and "not both" in r.out
+    assert r.code == 1 and "R009" in r.out and "not both" in r.out
 
 
 def test_import_rebuild_and_jobs_commands_know_the_transform(served: Workspace) -> None:
@@ -178,4 +178,4 @@ def test_import_rebuild_and_jobs_commands_know_the_transform(served: Workspace) 
     assert ws.actions()["fraud-transform"] == "noop"
     assert run("schema", "modeltransformjob").code == 0
     explained = run("explain", "ModelTransformJob.trainingJobName")
-    assert explained.code == 0 and "R006" in explained.out
+    assert explained.code == 0 and "R009" in explained.out

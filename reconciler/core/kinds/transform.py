@@ -33,15 +33,15 @@ PAIR = ("dataProcessingJobId", "mlModelTrainingJobId")
 
 
 def checks(spec: Mapping[str, Any]) -> list[Check]:
-    """R006: the API takes a data-processing job and a training job, or a SageMaker job's name."""
+    """R009: the API takes a data-processing job and a training job, or a SageMaker job's name."""
     pair = [f for f in PAIR if spec.get(f)]
     named = bool(spec.get("trainingJobName"))
     if named and pair:
-        return [("trainingJobName", "R006", "give trainingJobName or dataProcessingJobId and "
+        return [("trainingJobName", "R009", "give trainingJobName or dataProcessingJobId and "
                  "mlModelTrainingJobId, not both", "error")]  # fmt: skip
     if not named and len(pair) < 2:
         lacking = next(f for f in PAIR if f not in pair)
-        return [(None, "R006", f"a model transform needs {lacking} (with {' and '.join(PAIR)}) or trainingJobName",
+        return [(None, "R009", f"a model transform needs {lacking} (with {' and '.join(PAIR)}) or trainingJobName",
                  "error")]  # fmt: skip
     return []
 
@@ -71,8 +71,8 @@ TRANSFORM = Kind(
     edges={"mlModelTrainingJobId": "transforms", "dataProcessingJobId": "on data"},
     checks=checks,
     explain={
-        "spec.trainingJobName": ("instead of dataProcessingJobId and mlModelTrainingJobId (R006)",),
-        "spec.dataProcessingJobId": ("with mlModelTrainingJobId, or neither and trainingJobName (R006)",),
-        "spec.mlModelTrainingJobId": ("with dataProcessingJobId, or neither and trainingJobName (R006)",),
+        "spec.trainingJobName": ("instead of dataProcessingJobId and mlModelTrainingJobId (R009)",),
+        "spec.dataProcessingJobId": ("with mlModelTrainingJobId, or neither and trainingJobName (R009)",),
+        "spec.mlModelTrainingJobId": ("with dataProcessingJobId, or neither and trainingJobName (R009)",),
     },
 )
