@@ -13,6 +13,7 @@ from pathlib import Path
 
 from common import Row
 
+from reconciler.core.records import JournalOp
 from reconciler.state import StateStore
 from reconciler.state.local import LocalBackend
 
@@ -47,13 +48,13 @@ def run(sizes: tuple[int, ...] = (500, 2000, 5000)) -> dict[str, float]:
                 job = f"m{i}-0123456789"
                 gen = _gen(job)
                 store.commit(
-                    "intent",
+                    JournalOp.INTENT,
                     f"m{i}",
                     jobId=job,
                     pending={"op": "create", "jobId": job, "at": "2026-11-30T00:00:00Z"},
                 )
                 store.commit(
-                    "created",
+                    JournalOp.CREATED,
                     f"m{i}",
                     jobId=job,
                     generation=gen,

@@ -112,8 +112,8 @@ class Emu:
     def fail(self, job_id: str, reason: str | None = None) -> None:
         self.admin("POST", "fail", id=job_id, reason=reason)
 
-    def delete(self, job_id: str) -> None:
-        self.admin("POST", "delete", id=job_id)
+    def delete(self, job_id: str, resource: str = "modeltraining") -> None:
+        self.admin("POST", "delete", id=job_id, resource=resource)
 
     def faults(self, **config: Any) -> None:
         self.admin("POST", "faults", **config)

@@ -179,3 +179,43 @@ def test_import_rebuild_and_jobs_commands_know_the_transform(served: Workspace) 
     assert run("schema", "modeltransformjob").code == 0
     explained = run("explain", "ModelTransformJob.trainingJobName")
     assert explained.code == 0 and "R009" in explained.out
+
+
+def test_a_saved_plan_of_a_transform_is_applied_and_refused_once_its_inputs_moved(served: Workspace) -> None:
+    ws = served
+    (ws.specs / "data-2.yaml").write_text(dp_manifest("data-2", previous="data-1"))
+    assert converge(ws, "--target", "data-2").code == 0
+    (ws.specs / "fraud-transform.yaml").write_text(transform_manifest())
+    out = ws.root / "plan.json"
+    assert run("plan", "--out", str(out)).code == 2
+    doc = json.loads(out.read_text())
+    data_job = ws.current("data-2")
+    assert doc["fingerprints"][f"job/{data_job}"] == "Completed"  # its input, read on its own resource
+    r = run("apply", "--plan", str(out))
+    assert r.code == 0, r.out + r.err
+    assert len(ws.emu.ids("transform")) == 1
+    # A second saved plan, made stale by its input vanishing: refused, nothing sent.
+    ws.emu.advance(60)  # the first transform finished: a spec change is then a new one
+    (ws.specs / "fraud-transform.yaml").write_text(transform_manifest().replace("data-2\n", "data-2b\n"))
+    second = run("plan", "--out", str(out))
+    assert second.code == 2, second.out
+    ws.emu.delete(data_job, "dataprocessing")
+    r = run("apply", "--plan", str(out))
+    assert r.code == 1 and "stale plan" in r.err and data_job in r.err
+    assert len(ws.emu.ids("transform")) == 1
+
+
+def test_import_adopts_a_transform_made_by_hand(served: Workspace) -> None:
+    ws = served
+    (ws.specs / "data-2.yaml").write_text(dp_manifest("data-2", previous="data-1"))
+    assert converge(ws).code == 0
+    body = {
+        "id": "by-hand-transform", "dataProcessingJobId": ws.current("data-2"),
+        "mlModelTrainingJobId": ws.current("fraud-rgcn"), "modelTransformOutputS3Location": "s3://b/t",
+    }  # fmt: skip
+    assert ws.emu.http.post(f"{ws.emu.url}/ml/modeltransform", json=body, timeout=10).status_code == 200
+    (ws.specs / "fraud-transform.yaml").write_text(transform_manifest())
+    r = run("import", "fraud-transform", "by-hand-transform")
+    assert r.code == 0, r.err
+    assert ws.current("fraud-transform") == "by-hand-transform"
+    assert run("import", "fraud-transform", "nope").code == 1  # checked with a GET on /ml/modeltransform
