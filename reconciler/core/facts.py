@@ -10,6 +10,7 @@ from typing import Any
 from .kinds import Kind
 from .ledger import Ledger
 from .live import Live
+from .quality import Gate, read
 from .records import Generation
 from .settle import last_completed
 
@@ -23,9 +24,14 @@ class Serves:
     generation: int | None = None  # which of that manifest's generations (1-based)
     latest_completed: bool = False
     newest: tuple[str, str] | None = None  # that manifest's newest job and status, if not served
+    # The promotion gate's numbers: (path, served's value, candidate job, its value).
+    metric: tuple[str, float | None, str | None, float | None] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"job": self.job, "manifest": self.manifest}
+        if self.metric is not None:
+            path, served, candidate, value = self.metric
+            out["metric"] = {"path": path, "served": served, "candidate": value, "candidateJob": candidate}
         if self.manifest:
             if self.generation is not None:
                 out["generation"] = self.generation
@@ -41,7 +47,13 @@ class Serves:
         latest = "its latest Completed" if self.latest_completed else "not its latest Completed"
         gen = f" generation {self.generation}" if self.generation else ""
         newest = f"; its newest job {self.newest[0]} is {self.newest[1]}" if self.newest else ""
-        return f"{name} serves {self.job} ({self.manifest}{gen}, {latest}{newest})"
+        metric = ""
+        if self.metric is not None:
+            path, served, candidate, value = self.metric
+            metric = f"; {path} {_num(served)}"
+            if candidate not in (None, self.job):
+                metric += f", its latest Completed {candidate}: {_num(value)}"
+        return f"{name} serves {self.job} ({self.manifest}{gen}, {latest}{newest}{metric})"
 
 
 @dataclass(frozen=True)
@@ -71,13 +83,39 @@ def serves(name: str, ledger: Ledger, live: Live) -> Serves | None:
     if not model:
         return Serves(job)
     gens = [g["jobId"] for g in ledger.generations(model)]
-    newest = ledger.current(model)
+    newest, done = ledger.current(model), last_completed(model, ledger, live)
+    gate = Gate.of(ledger.applied(name).get("policy", {}))
+    metric = None
+    if gate is not None:
+        metric = (gate.metric, _value(gate, job, live), done, _value(gate, done, live))
     return Serves(
         job, model, gens.index(job) + 1 if job in gens else None,
-        latest_completed=last_completed(model, ledger, live) == job,
+        latest_completed=done == job,
         newest=(newest["jobId"], live.status(newest["jobId"]) or "unknown")
         if newest is not None and newest["jobId"] != job else None,
+        metric=metric,
     )  # fmt: skip
+
+
+def measured(name: str, ledger: Ledger, live: Live) -> dict[str, Any] | None:
+    """A model's current job's number on the path a gated manifest serving it judges by."""
+    cur = ledger.current(name)
+    for other in ledger.names():
+        gate = Gate.of(ledger.applied(other).get("policy", {}))
+        if cur is not None and gate is not None and name in ledger.applied(other).get("refs", {}).values():
+            return {
+                "path": gate.metric,
+                "value": read(live.metrics.get(cur["jobId"]), gate.metric, cur["jobId"]).value,
+            }
+    return None
+
+
+def _value(gate: Gate, job: str | None, live: Live) -> float | None:
+    return read(live.metrics.get(job), gate.metric, job).value if job else None
+
+
+def _num(value: float | None) -> str:
+    return f"{value:g}" if value is not None else "unknown"
 
 
 def uses(name: str, ledger: Ledger, g: Generation | None = None) -> tuple[Uses, ...]:

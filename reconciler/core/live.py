@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 
@@ -18,6 +19,7 @@ class JobView:
     log_url: str | None = None
     models: int = 0
     hpo_status: str | None = None
+    output: str | None = None  # where its processing job wrote (its metrics file lies under it)
 
     @property
     def terminal(self) -> bool:
@@ -35,6 +37,9 @@ class Live:
     cluster: str = ""  # the endpoint these answers came from
     # Jobs answered from the ledger (finished on this cluster, so they can't change), not read.
     recorded: frozenset[str] = frozenset()
+    # Finished jobs' evaluation metrics (the file's JSON, or why there is none): from the ledger,
+    # or read from S3 once and then recorded there.
+    metrics: Mapping[str, Mapping[str, Any] | str] = field(default_factory=dict)
 
     def status(self, job_id: str | None) -> str | None:
         """``None`` when not looked up, ``"Missing"`` when looked up and absent."""

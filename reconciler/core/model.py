@@ -33,6 +33,7 @@ class Action:
     location: str = ""
     kind: str = ""  # the manifest's kind name: which API resource its calls go to (every plan sets it)
     waits_on: str = ""  # an unresolved reference: the manifest at the root of the chain it waits on
+    promoted: str = ""  # the promotion gate's hold that ``--promote`` overrode (recorded with who and when)
 
     @property
     def symbol(self) -> str:

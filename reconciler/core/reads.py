@@ -22,6 +22,7 @@ from .kinds import Kind, by_name, registry
 from .ledger import Ledger
 from .live import JobView, Live
 from .model import Action
+from .quality import Gate
 from .refs import by_ledger
 from .settle import at_rest, last_completed, probe_ids
 
@@ -113,6 +114,28 @@ def discovery(desired: Sequence[Desired], ledger: Ledger, live: Live) -> Reads:
         if d is not None:
             reads[job] = Read(d.kind, _role(d.spec))
     return reads
+
+
+def metric_jobs(desired: Sequence[Desired], ledger: Ledger, live: Live) -> Reads:
+    """Jobs a promotion gate judges whose metrics are not known yet: each gated manifest's
+    candidate (its target's latest Completed job) and what it serves now. A job whose answer
+    did not say where its output is comes with a Read to GET it again."""
+    holder = {g["jobId"]: name for name in ledger.names() for g in ledger.generations(name)}
+    wanted: Reads = {}
+    for d in desired:
+        if Gate.of(d.policy) is None:
+            continue
+        cur = ledger.current(d.name)
+        jobs = [last_completed(t, ledger, live) for t in d.refs.values()]
+        jobs.append(d.kind.serves(cur["spec"]) if cur else None)
+        for job in jobs:
+            if job is None or job in live.metrics or job not in holder:
+                continue
+            kind = entry_kind(ledger, holder[job])
+            if kind.metrics_file:
+                spec = next(g["spec"] for g in ledger.generations(holder[job]) if g["jobId"] == job)
+                wanted[job] = Read(kind, _role(spec))
+    return wanted
 
 
 def saved(actions: Iterable[Action], fingerprints: Iterable[str], ledger: Ledger) -> Reads:

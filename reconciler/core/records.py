@@ -47,6 +47,9 @@ class Seen(TypedDict):
     models: NotRequired[int]
     failureReason: NotRequired[str | None]
     logUrl: NotRequired[str | None]
+    output: NotRequired[str | None]
+    metrics: NotRequired[dict[str, Any]]  # its eval_metrics_info.json, read once
+    metricsMissing: NotRequired[str]  # why it has none
 
 
 class Generation(TypedDict):
@@ -61,6 +64,7 @@ class Generation(TypedDict):
     finalStatus: NotRequired[str]
     seen: NotRequired[Seen]
     stopped: NotRequired[bool]
+    promoted: NotRequired[dict[str, str]]  # by, at, over: an update --promote made over the gate
 
 
 class Intent(TypedDict):

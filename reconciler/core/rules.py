@@ -56,6 +56,11 @@ class Situation:
         return self.current["jobId"] if self.current else None
 
     @property
+    def served_now(self) -> str | None:
+        """The job a serving manifest's current generation serves (None: nothing yet, or a job kind)."""
+        return self.d.kind.serves(self.current["spec"]) if self.current else None
+
+    @property
     def new_job_changes(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.effect == "new-job")
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import quality
 from .actions import ActionKind
+from .desired import Desired
 from .model import Action
 from .rules import Situation
 
@@ -24,17 +26,63 @@ def endpoint_id(name: str) -> str:
 
 
 def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
-    """A create or update of the endpoint with the desired spec (the kind's gate permitting)."""
+    """A create or update of the endpoint with the desired spec (the kind's gate and the quality
+    gate permitting)."""
     d = s.d
     held = s.held_back(reason)
     if held is not None:
         return held
+    verdict = _quality(s)
+    overridden = ""
+    if verdict is not None and verdict.outcome == "blocked":
+        return s.act(
+            K.BLOCKED, f"{reason}; the promotion gate can't judge: {verdict.reason}", job_id=s.cur_id
+        )
+    if verdict is not None and verdict.outcome == "hold":
+        if d.name not in s.options.promote:
+            keeps = f"keeps it serving {s.served_now}" if s.served_now else "keeps it from serving"
+            return s.act(
+                K.HOLD, f"{reason}; held by policy.promote: {verdict.reason}; the gate {keeps} "
+                f"until `apply --promote {d.name}`", job_id=s.cur_id,
+            )  # fmt: skip
+        overridden = verdict.reason
     ep = s.cur_id or endpoint_id(d.name)  # an imported endpoint keeps the id it has
     body = {k: v for k, v in d.sent.items() if k not in ("id", "update")}
     body["id"] = ep
     if kind is K.UPDATE:
         body["update"] = True
-    return s.act(kind, reason, job_id=ep, spec=body, applied=d.applied_view(), cost=d.kind.cost(d.spec))
+    why = f"{reason}; promoted over the gate ({overridden}) by --promote" if overridden else reason
+    if verdict is not None and verdict.outcome == "ok" and verdict.candidate is not None:
+        why += f"; {verdict.candidate.show(verdict_path(d))}" + (
+            f" (served now: {verdict.served.value:g})"
+            if verdict.served and verdict.served.value is not None
+            else ""
+        )
+    return s.act(
+        kind,
+        why,
+        job_id=ep,
+        spec=body,
+        applied=d.applied_view(),
+        cost=d.kind.cost(d.spec),
+        promoted=overridden,
+    )
+
+
+def verdict_path(d: Desired) -> str:
+    gate = quality.Gate.of(d.policy)
+    return gate.metric if gate else ""
+
+
+def _quality(s: Situation) -> quality.Verdict | None:
+    """The promotion gate's verdict on serving the desired job, when there is a gate and the
+    job it would serve is not the one served now."""
+    gate = quality.Gate.of(s.d.policy)
+    candidate = s.d.kind.serves(s.d.spec)
+    if gate is None or candidate is None or candidate == s.served_now:
+        return None
+    served = (s.served_now, s.live.metrics.get(s.served_now)) if s.served_now else None
+    return quality.judge(gate, (candidate, s.live.metrics.get(candidate)), served)
 
 
 def _serving(s: Situation) -> str:

@@ -6,12 +6,14 @@ Apply persists the entries these return; plan works on the settled view in memor
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from .desired import Desired
 from .identity import job_id, new_job_fields
 from .ledger import Ledger
 from .live import TERMINAL, JobView, Live
-from .records import Entry, JournalOp, Seen, entry, generation
+from .quality import Metrics
+from .records import Entry, Generation, JournalOp, Seen, entry, generation
 
 
 def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
@@ -46,25 +48,64 @@ def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
 
 def finals(ledger: Ledger, live: Live) -> list[Entry]:
     """``final`` entries for generations read in a terminal state that the ledger lacks (or has
-    from another cluster): the status, what its answer said, and the cluster it came from."""
+    from another cluster): the status, what its answer said, the cluster it came from, and its
+    metrics once they were read (a job answered from the ledger gains them the same way)."""
     out = []
     for name in ledger.names():
         if not ledger.kind(name).finishes:
             continue  # an endpoint has no final state: it serves until deleted
         for g in ledger.generations(name):
-            job = g["jobId"]
-            view = live.jobs.get(job) if job not in live.recorded else None
-            if view is None or view.status not in TERMINAL:
+            found = _seen(g, live)
+            if found is None:
                 continue
-            seen: Seen = {"cluster": live.cluster, "models": view.models}
-            if view.failure_reason is not None:
-                seen["failureReason"] = view.failure_reason
-            if view.log_url is not None:
-                seen["logUrl"] = view.log_url
-            if g.get("finalStatus") != view.status or (live.cluster and g.get("seen") != seen):
+            status, seen = found
+            if g.get("finalStatus") != status or (live.cluster and g.get("seen") != seen):
                 fields = {"seen": seen} if live.cluster else {}
-                out.append(entry(JournalOp.FINAL, name, jobId=job, status=view.status, **fields))
+                out.append(entry(JournalOp.FINAL, name, jobId=g["jobId"], status=status, **fields))
     return out
+
+
+def _seen(g: Generation, live: Live) -> tuple[str, Seen] | None:
+    """A generation's final status and what to record of it, from this run's reads."""
+    job, old = g["jobId"], g.get("seen")
+    view = live.jobs.get(job) if job not in live.recorded else None
+    seen: Seen
+    if view is not None and view.status in TERMINAL:
+        status = view.status
+        seen = {"cluster": live.cluster, "models": view.models}
+        if view.failure_reason is not None:
+            seen["failureReason"] = view.failure_reason
+        if view.log_url is not None:
+            seen["logUrl"] = view.log_url
+        if view.output is not None:
+            seen["output"] = view.output
+    elif job in live.recorded and old is not None and job in live.metrics:
+        status = g["finalStatus"]
+        seen = cast(Seen, {k: v for k, v in old.items() if k not in METRIC_KEYS})
+    else:
+        return None
+    metrics = live.metrics.get(job)
+    if isinstance(metrics, str):
+        seen["metricsMissing"] = metrics
+    elif metrics is not None:
+        seen["metrics"] = dict(metrics)
+    return status, seen
+
+
+METRIC_KEYS = ("metrics", "metricsMissing")
+
+
+def recorded_metrics(ledger: Ledger) -> dict[str, Metrics]:
+    """Every finished job's metrics the ledger holds (the file's JSON, or why there is none)."""
+    found: dict[str, Metrics] = {}
+    for name in ledger.names():
+        for g in ledger.generations(name):
+            seen = g.get("seen")
+            if seen is not None and "metrics" in seen:
+                found[g["jobId"]] = seen["metrics"]
+            elif seen is not None and "metricsMissing" in seen:
+                found[g["jobId"]] = seen["metricsMissing"]
+    return found
 
 
 def recorded_finals(ledger: Ledger, cluster: str) -> dict[str, JobView]:
@@ -82,7 +123,7 @@ def recorded_finals(ledger: Ledger, cluster: str) -> dict[str, JobView]:
             if g.get("finalStatus") in TERMINAL and seen is not None and seen["cluster"] == cluster:
                 found[g["jobId"]] = JobView(
                     g["jobId"], g["finalStatus"], seen.get("failureReason"), seen.get("logUrl"),
-                    seen.get("models", 0),
+                    seen.get("models", 0), output=seen.get("output"),
                 )  # fmt: skip
     return found
 

@@ -46,6 +46,9 @@ def admin(emulator: Driven, method: str, parts: list[str], body: Any) -> Any:
     if route == ("POST", "fail"):
         store.fail(str(body["id"]), body.get("reason"), kind=kind)
         return {"id": body["id"]}
+    if route == ("POST", "metrics"):
+        store.set_metrics(str(body["id"]), dict(body.get("metrics") or {}))
+        return {"id": body["id"]}
     if route == ("POST", "endpoint-status"):
         store.set_endpoint_status(str(body["id"]), str(body.get("status", "")))
         return {"id": body["id"]}

@@ -18,13 +18,16 @@ def _split(location: str, job_id: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _files(job_id: str, stage: str) -> dict[str, bytes]:
+def _files(job_id: str, stage: str, metrics: dict[str, Any] | None = None) -> dict[str, bytes]:
     if stage == "start":
         return {"processing/params.json": json.dumps({"job": job_id}).encode()}
-    return {
+    files = {
         "model/model.tar.gz": b"emulated model " + job_id.encode(),
         "hpo/summary.json": json.dumps({"job": job_id, "best": f"{job_id}-hpo-001"}).encode(),
     }
+    if metrics is not None:  # under processingJob.outputLocation, where graph-notebook looks
+        files["processing/eval_metrics_info.json"] = json.dumps(metrics).encode()
+    return files
 
 
 class LocalArtifacts:
@@ -33,13 +36,13 @@ class LocalArtifacts:
     def __init__(self, root: str) -> None:
         self.root = Path(root)
 
-    def __call__(self, location: str, job_id: str, stage: str) -> None:
+    def __call__(self, location: str, job_id: str, stage: str, metrics: dict[str, Any] | None = None) -> None:
         bucket, key = _split(location, job_id)
         base = self.root / bucket / key
         if stage == "clean":
             shutil.rmtree(base, ignore_errors=True)
             return
-        for name, body in _files(job_id, stage).items():
+        for name, body in _files(job_id, stage, metrics).items():
             path = base / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(body)
@@ -55,7 +58,7 @@ class S3Artifacts:
         self.client: Any = session.create_client("s3", endpoint_url=endpoint, region_name=region)
         self.region = region
 
-    def __call__(self, location: str, job_id: str, stage: str) -> None:
+    def __call__(self, location: str, job_id: str, stage: str, metrics: dict[str, Any] | None = None) -> None:
         bucket, key = _split(location, job_id)
         if stage == "clean":
             listed = self.client.list_objects_v2(Bucket=bucket, Prefix=key)
@@ -63,7 +66,7 @@ class S3Artifacts:
             if keys:
                 self.client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
             return
-        for name, body in _files(job_id, stage).items():
+        for name, body in _files(job_id, stage, metrics).items():
             try:
                 self.client.put_object(Bucket=bucket, Key=key + name, Body=body)
             except self.client.exceptions.NoSuchBucket:

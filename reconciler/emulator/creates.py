@@ -53,7 +53,7 @@ def training(store: Store, body: dict[str, Any]) -> dict[str, Any]:
         job_id = store.new_id("training", body.get("id"))
         job = store.add(Job(job_id, "training", {**body, "id": job_id}, now, store.options.job_seconds))
     if store.artifacts:
-        store.artifacts(body["trainModelS3Location"], job_id, "start")
+        store.artifacts(body["trainModelS3Location"], job_id, "start", None)
     return store.created(job)
 
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .describe import describe
-from .model import ACCOUNT, ID_RE, TERMINAL, Artifacts, Job, Options, invalid, not_found
+from .model import ACCOUNT, ID_RE, TERMINAL, Artifacts, Job, Options, default_metrics, invalid, not_found
 from .resources import BY_KIND, label
 
 
@@ -92,7 +92,7 @@ class Store:
 
     def settle(self) -> None:
         """Write artifacts of jobs that completed since the last look (outside the lock)."""
-        todo: list[tuple[str, str]] = []
+        todo: list[tuple[str, str, dict[str, Any]]] = []
         with self.lock:
             now = self.now()
             while self.due_completions and self.due_completions[0][0] <= now:
@@ -101,12 +101,13 @@ class Store:
                 # Past its run time a job is Completed, or it never will be (failed, stopped).
                 if job is not None and not job.artifacts_written and self.status(job, now) == "Completed":
                     job.artifacts_written = True
-                    todo.append((job.params["trainModelS3Location"], job.id))
+                    metrics = job.metrics if job.metrics is not None else default_metrics(job.id)
+                    todo.append((job.params["trainModelS3Location"], job.id, metrics))
             if todo:
                 self.save()
-        for location, job_id in todo:
+        for location, job_id, metrics in todo:
             if self.artifacts:
-                self.artifacts(location, job_id, "complete")
+                self.artifacts(location, job_id, "complete", metrics)
 
     # -- jobs of every resource -----------------------------------------------
     def new_id(self, kind: str, given: Any) -> str:
@@ -169,7 +170,7 @@ class Store:
                 self.save()
             location = job.params.get("trainModelS3Location")
         if clean and location and self.artifacts:
-            self.artifacts(location, job_id, "clean")
+            self.artifacts(location, job_id, "clean", None)
         return {"status": "Stopping"}
 
     def list_ids(self, kind: str, max_items: int) -> list[str]:
@@ -258,6 +259,15 @@ class Store:
             job.failed_at = job.created + job.duration / 2 if halfway else self.now()
             job.failure_reason = reason
             job.fixed_status = None
+            self.save()
+
+    def set_metrics(self, job_id: str, metrics: dict[str, Any]) -> None:
+        """What a training job's eval_metrics_info.json will say when it completes."""
+        with self.lock:
+            job = self.find("training", job_id)
+            if job.artifacts_written:
+                raise invalid(f"Job {job_id} completed already: its metrics are written")
+            job.metrics = dict(metrics)
             self.save()
 
     def set_endpoint_status(self, job_id: str, status: str) -> None:

@@ -19,7 +19,7 @@ from ..core.actions import ActionKind
 from ..core.kinds import by_name
 from ..core.live import TERMINAL, Live
 from ..core.model import Action, Plan
-from ..core.records import JournalOp, applied, create_intent, generation, stop_intent
+from ..core.records import JournalOp, applied, create_intent, generation, now_iso, stop_intent
 from ..core.settle import finals, resolve_pending
 from ..errors import ReconcilerError
 from ..neptune import ApiError, BadRequestError, NeptuneClient, NotFoundError
@@ -181,6 +181,8 @@ class Executor:
         view = applied(a.applied or {}, self.commit_sha)
         recorded = {k: v for k, v in body.items() if k != "update"}
         gen = generation(job, recorded, a.action, self.commit_sha, kind=kind)
+        if a.promoted:  # an update over the promotion gate's hold: who, when, and what it held
+            gen["promoted"] = {"by": promoter(), "at": now_iso(), "over": a.promoted}
         self.store.commit(
             JournalOp.INTENT, a.name, jobId=job, pending=create_intent(job, a.action, body, view)
         )
@@ -202,6 +204,13 @@ class Executor:
         _pause("create-call", job)
         self.store.commit(JournalOp.CREATED, a.name, jobId=job, generation=gen, applied=view)
         return note
+
+
+def promoter() -> str:
+    """Who promoted over the gate: the CI actor, else the local user."""
+    import getpass
+
+    return os.environ.get("GITHUB_ACTOR") or getpass.getuser()
 
 
 def _limit_stops(actions: Sequence[Action], max_stops: int) -> tuple[list[Action], list[Action]]:

@@ -18,9 +18,11 @@ from ..core.identity import MAX_SUFFIX
 from ..core.kinds import Kind
 from ..core.ledger import Ledger
 from ..core.live import JobView, Live
-from ..core.settle import recorded_finals
+from ..core.quality import Metrics
+from ..core.settle import recorded_finals, recorded_metrics
 from ..neptune import NeptuneClient, NotFoundError
 from ..neptune.models import job_view
+from .metrics import Reader
 
 T = TypeVar("T")
 LIST_MAX = 1024
@@ -72,6 +74,7 @@ def observe(
     preflight: Callable[[Desired], str | None] | None = None,
     list_jobs: bool = True,
     refresh_all: bool = False,
+    metrics: Reader | None = None,
 ) -> Live:
     """Read what ``core/reads.py`` says the plan needs, round by round. Jobs the ledger saw
     finished on this cluster are answered from it (they can't change) unless ``refresh_all``."""
@@ -90,9 +93,32 @@ def observe(
         if not todo:
             break
         jobs.update(read(client, todo, parallelism))
+    known = recorded_metrics(ledger)
+    if metrics is not None:
+        known.update(
+            _metrics(client, metrics, desired, ledger, Live(jobs=jobs, listed=listed, metrics=known), jobs)
+        )
     return Live(
-        jobs=jobs, listed=listed, preflight=problems, cluster=client.endpoint, recorded=frozenset(recorded)
-    )
+        jobs=jobs, listed=listed, preflight=problems, cluster=client.endpoint, recorded=frozenset(recorded),
+        metrics=known,
+    )  # fmt: skip
+
+
+def _metrics(
+    client: NeptuneClient, reader: Reader, desired: Sequence[Desired], ledger: Ledger, live: Live,
+    jobs: dict[str, JobView | None],
+) -> dict[str, Metrics]:  # fmt: skip
+    """The metrics a promotion gate needs and the ledger lacks: the output location from each
+    job's answer (read again when the ledger's record of it predates locations), then S3."""
+    wanted = reads.metric_jobs(desired, ledger, live)
+    stale = {j: r for j, r in wanted.items() if (v := jobs.get(j)) is None or v.output is None}
+    jobs.update(read(client, stale, 8))
+    files = {
+        job: f"{view.output.rstrip('/')}/{wanted[job].kind.metrics_file}"
+        for job in wanted
+        if (view := jobs.get(job)) is not None and view.output and view.status == "Completed"
+    }
+    return reader(files) if files else {}
 
 
 def s3_preflight(s3: Any) -> Callable[[Desired], str | None]:

@@ -50,6 +50,7 @@ def action_to_json(a: Action) -> dict[str, Any]:
         "applied": dict(a.applied) if a.applied is not None else None,
         "location": a.location,
         "kind": by_name(a.kind).name,
+        **({"promoted": a.promoted} if a.promoted else {}),
     }
 
 
@@ -127,6 +128,7 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
                 applied=a.get("applied"),
                 location=a.get("location", ""),
                 kind=by_name(a.get("kind")).name,  # a plan from before kinds: training
+                promoted=a.get("promoted", ""),
             )
         )
     plan = Plan(

@@ -21,6 +21,7 @@ from ..core.ledger import Ledger
 from ..core.live import JobView, Live
 from ..core.model import Options, Plan
 from ..core.plan import manifest_digests, plan
+from ..core.quality import Gate
 from ..errors import ManifestError, ReconcilerError, UsageError, closest
 from ..manifests.config import Settings
 from ..manifests.desired import desired_from
@@ -29,6 +30,7 @@ from ..manifests.load import load, require_valid
 from ..neptune import NeptuneClient
 from ..state import StateStore, open_state
 from .apply import Executor, Outcome, settle
+from .metrics import s3_metrics
 from .observe import observe, s3_preflight
 from .saved import check_fresh, load_saved, saved_live
 from .wait import Display, Watched, wait_for
@@ -146,9 +148,12 @@ def run_plan(
     preflight = None
     if s3_check and any(d.kind.preflight(d.spec) for d in desired):
         preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
+    gated = any(Gate.of(d.policy) is not None for d in desired)
+    metrics = s3_metrics(make_s3_client(settings.region, settings.s3_endpoint)) if gated else None
     live = observe(
-        client, desired, ledger, parallelism=parallelism, preflight=preflight, refresh_all=options.refresh_all
-    )
+        client, desired, ledger, parallelism=parallelism, preflight=preflight, refresh_all=options.refresh_all,
+        metrics=metrics,
+    )  # fmt: skip
     scoped = dataclasses.replace(
         options, targets=selection.targets, selector=dict(selection.selector),
         paths=tuple(repo_path(p) for p in selection.paths),

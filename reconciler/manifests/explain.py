@@ -33,6 +33,22 @@ DEFAULT = by_name(None)  # the kind of a manifest that names none
 EVERY_KIND_RULES = {"metadata.name": ["unique across the repository (R005)"]}
 
 
+def type_of(node: dict[str, Any]) -> str:
+    """A field's type in words: ``string``, ``list of string``, an id or a reference, alternatives."""
+    if "oneOf" in node:  # e.g. policy.promote: `auto` or `manual`, or a gate (an object)
+        return " or ".join(
+            ", ".join(f"`{v}`" for v in b["enum"]) if "enum" in b else type_of(b) for b in node["oneOf"]
+        )
+    if "const" in node:
+        return f"`{node['const']}`"
+    if "x-ref" in node:
+        return f"id, or `{{ref: NAME}}` of a {' or '.join(node['x-ref'])}"
+    kind = str(node.get("type", "any"))
+    if kind == "array" and "items" in node:
+        return f"list of {node['items'].get('type', 'any')}"
+    return kind
+
+
 def code_rules(path: str, schema_name: str) -> list[str]:
     """The rules code holds for ``path`` of the kind whose schema is ``schema_name``."""
     own = next((list(k.explain.get(path, ())) for k in KINDS if k.schema == schema_name), [])
@@ -83,7 +99,7 @@ def describe(path: str) -> dict[str, Any]:
     node = schema.node(path, name)
     parent = schema.node(".".join(path.split(".")[:-1]), name) if "." in path else schema.load(name)
     leaf = path.split(".")[-1] if path else ""
-    kind = node.get("type", "const" if "const" in node else "any")
+    kind = node.get("type", "const" if "const" in node else type_of(node))
     if "x-ref" in node:
         kind = f"string (an id) or {{ref: NAME}} of a {' or '.join(node['x-ref'])} manifest"
     info: dict[str, Any] = {
@@ -101,6 +117,9 @@ def describe(path: str) -> dict[str, Any]:
         info["onChange"] = node["x-on-change"]
     if "properties" in node:
         info["fields"] = sorted(node["properties"])
+    gate = next((b for b in node.get("oneOf", ()) if "properties" in b), None)
+    if gate is not None:
+        info["fields"] = sorted(gate["properties"])
     return info
 
 

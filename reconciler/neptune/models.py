@@ -25,6 +25,7 @@ def job_view(doc: Mapping[str, Any]) -> JobView:
         log_url=url,
         models=len(doc.get("mlModels") or []),
         hpo_status=(doc.get("hpoJob") or {}).get("status"),
+        output=(doc.get("processingJob") or {}).get("outputLocation"),
     )
 
 

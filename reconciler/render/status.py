@@ -75,6 +75,9 @@ def _graph(run: PlanRun, name: str) -> dict[str, Any]:
     served = facts.serves(name, run.ledger, run.live)
     if served is not None:
         found["serves"] = served.to_json()
+    metric = facts.measured(name, run.ledger, run.live)
+    if metric is not None:
+        found["metric"] = metric
     edges = facts.uses(name, run.ledger)
     if edges:
         found["uses"] = [e.to_json() for e in edges]

@@ -57,6 +57,8 @@ class Kind:
     preflight: Callable[[Mapping[str, Any]], bool] = field(default=lambda spec: False, compare=False)
     # Cross-field rules over the effective spec (the manifest layer places them in the file).
     checks: Callable[[Mapping[str, Any]], list[Check]] = field(default=lambda spec: [], compare=False)
+    # The file under a finished job's processing output that holds its evaluation metrics ("": none).
+    metrics_file: str = ""
     # What ``explain`` says of the rules in code (checks, gates), by field path ("spec.maxWaitTime").
     explain: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -117,4 +117,5 @@ TRAINING = Kind(
     preflight=lambda spec: spec.get("modelName") == "custom",
     checks=checks,
     explain=EXPLAIN,
+    metrics_file="eval_metrics_info.json",
 )
