@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulator.model import default_metrics
+
 ROOT = Path(__file__).resolve().parent.parent
 JOB_SECONDS = "2"
 STATE = "s3://reconciler-demo-state/neptune-ml/state.json"
@@ -181,6 +183,20 @@ def training_jobs(repo: Path) -> list[str]:
     ]
 
 
+def evaluate_next(repo: Path, url: str, accuracy: float) -> str:
+    """The emulator plays SageMaker's evaluation: the job fraud-rgcn's next apply starts will
+    report this accuracy in its eval_metrics_info.json."""
+    import requests
+
+    plan = json.loads(check_output(repo, "plan", "--format", "json"))
+    job = next(a["jobId"] for a in plan["actions"] if a["name"] == "fraud-rgcn")
+    requests.post(
+        f"{url}/__emulator/metrics", json={"id": job, "metrics": {"accuracy": accuracy}}, timeout=10
+    )
+    print(f"{DIM}(the emulator will evaluate {job} at accuracy {accuracy}){RESET}")
+    return str(job)
+
+
 def converge_demo(repo: Path, label: str) -> None:
     reconciler("apply", "--auto-approve", "--converge", "--poll-interval", "500ms", cwd=repo, label=label)
 
@@ -241,8 +257,9 @@ def story(repo: Path, url: str, s3: Any) -> None:
         raise DemoFailed(f"the endpoint should serve the transform {transform} with no new training job")
     reconciler("status", cwd=repo, label="status-new-data")
 
-    say("7. Later, the scheduled retrain: fraud-rgcn trains on December's data, building on its")
-    say("   model (incremental); the endpoint goes back to serving the model, the transform is retired")
+    say("7. Later, the scheduled retrain, behind a promotion gate: fraud-rgcn trains on December's")
+    say("   data (incremental); the endpoint serves a model only if its accuracy is no worse")
+    first = current_job(repo, "fraud-rgcn")
     (specs / "fraud-transform-2026-12.yaml").unlink()
     print(f"{DIM}rm specs/fraud-transform-2026-12.yaml{RESET}")
     edit(
@@ -255,17 +272,26 @@ def story(repo: Path, url: str, s3: Any) -> None:
         "mlModelTransformJobId: {ref: fraud-transform-2026-12}",
         "mlModelTrainingJobId: {ref: fraud-rgcn}",
     )
+    edit(specs / "fraud-endpoint.yaml", "promote: auto", "promote: {metric: accuracy}")
+    served_accuracy = default_metrics(first)["accuracy"]
+    worse = evaluate_next(repo, url, round(served_accuracy - 0.05, 3))
     reconciler("pass", cwd=repo, label="pass-retrain")  # what a schedule runs: one step, no waiting
     converge_demo(repo, label="converge-retrain")
+    if served(repo) != ("mlModelTrainingJobId", first):
+        raise DemoFailed(
+            f"the gate should have held the worse model {worse}; the endpoint serves {served(repo)}"
+        )
+
+    say("   A better model: more HPO jobs retrain it; its accuracy passes the gate, so it is promoted")
+    edit(specs / "fraud-rgcn.yaml", "maxHPONumberOfTrainingJobs: 10", "maxHPONumberOfTrainingJobs: 16")
+    better = evaluate_next(repo, url, round(served_accuracy + 0.04, 3))
+    converge_demo(repo, label="converge-better")
+    if served(repo) != ("mlModelTrainingJobId", better):
+        raise DemoFailed(f"the endpoint should serve the better model {better}, it serves {served(repo)}")
     shown = reconciler("state", "show", cwd=repo, label="state-show")  # the new job says "from" its parent
-    ledger = json.loads(check_output(repo, "state", "show", "--format", "json"))
-    gens = ledger["resources"]["fraud-rgcn"]["generations"]
-    if gens[-1]["spec"].get("previousModelTrainingJobId") != gens[-2]["jobId"] or (
-        f"from {gens[-2]['jobId']}" not in shown
-    ):
+    gens = ledger_resources(repo)["fraud-rgcn"]["generations"]
+    if gens[-2]["spec"].get("previousModelTrainingJobId") != first or f"from {first}" not in shown:
         raise DemoFailed("the incremental job did not build on the previous model")
-    if served(repo) != ("mlModelTrainingJobId", gens[-1]["jobId"]):
-        raise DemoFailed(f"the endpoint should serve the incremental job {gens[-1]['jobId']}")
 
     say("8. A hyperparameter change: more HPO jobs for kg-transe changes the model, so a retrain")
     edit(specs / "kg-transe.yaml", "maxHPONumberOfTrainingJobs: 12", "maxHPONumberOfTrainingJobs: 20")

@@ -96,6 +96,13 @@ LockTimeoutOpt = Annotated[
 ]
 
 
+def _held_by(reason: str) -> str:
+    """What holds a promotion, from its reason: the gate's numbers, or the manual policy."""
+    if "held by " not in reason:
+        return "policy.promote: manual"
+    return reason.rpartition("held by ")[2].partition("; the gate")[0]
+
+
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
 @planning
@@ -225,7 +232,8 @@ def _converge(
         held = "".join(
             f"\n{a.name}: {a.reason}"
             if a.orphan
-            else f"\n{a.name}: held for promotion; `reconciler apply --promote {a.name}` rolls it out"
+            else f"\n{a.name}: held for promotion ({_held_by(a.reason)}); "
+            f"`reconciler apply --promote {a.name}` rolls it out"
             for a in done.held
         )
         out.write(f"Converged after {rounds}: git and the cluster agree.{held}\n")

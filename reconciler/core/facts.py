@@ -141,6 +141,18 @@ def notes(ledger: Ledger, name: str, g: Generation) -> str:
     if served:
         found.append(f"serving {served}")
     found.extend(f"{e.verb} {e.job}" for e in uses(name, ledger, g))
+    seen = g.get("seen")
+    if seen is not None and "metrics" in seen:
+        numbers = [
+            f"{k} {v:g}"
+            for k, v in seen["metrics"].items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        ]
+        found.append(", ".join(numbers[:3]) or "metrics recorded")
+    elif seen is not None and "metricsMissing" in seen:
+        found.append("no metrics file")
+    if g.get("promoted"):
+        found.append(f"promoted by {g['promoted']['by']} over the gate ({g['promoted']['over']})")
     if g.get("stopped"):
         found.append("stopped by reconciler")
     return ", ".join(found)

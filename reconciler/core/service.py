@@ -13,6 +13,7 @@ from collections.abc import Callable
 from . import quality
 from .actions import ActionKind
 from .desired import Desired
+from .kinds import registry
 from .model import Action
 from .rules import Situation
 
@@ -52,6 +53,8 @@ def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
     if kind is K.UPDATE:
         body["update"] = True
     why = f"{reason}; promoted over the gate ({overridden}) by --promote" if overridden else reason
+    if verdict is not None and verdict.outcome == "ok" and verdict.reason:
+        why += f"; {verdict.reason}"
     if verdict is not None and verdict.outcome == "ok" and verdict.candidate is not None:
         why += f"; {verdict.candidate.show(verdict_path(d))}" + (
             f" (served now: {verdict.served.value:g})"
@@ -81,6 +84,10 @@ def _quality(s: Situation) -> quality.Verdict | None:
     candidate = s.d.kind.serves(s.d.spec)
     if gate is None or candidate is None or candidate == s.served_now:
         return None
+    field = next(f for f in s.d.kind.serving_fields if s.d.spec.get(f))
+    target = registry().get(s.d.kind.refs[field][0])
+    if target is not None and not target.metrics_file:
+        return quality.Verdict("ok", f"not judged by the promotion gate: a {target.noun} reports no metrics")
     served = (s.served_now, s.live.metrics.get(s.served_now)) if s.served_now else None
     return quality.judge(gate, (candidate, s.live.metrics.get(candidate)), served)
 

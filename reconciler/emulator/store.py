@@ -35,6 +35,7 @@ class Store:
     # their artifacts), and endpoints being deleted (gone once their deletion has run its time).
     due_completions: list[tuple[float, str]] = field(default_factory=list)
     due_deletions: list[tuple[float, str]] = field(default_factory=list)
+    planned_metrics: dict[str, dict[str, Any]] = field(default_factory=dict)  # for jobs to come
 
     def __post_init__(self) -> None:
         if self.state_file and os.path.exists(self.state_file):
@@ -124,6 +125,8 @@ class Store:
     def add(self, job: Job) -> Job:
         """File a new job (under the lock); a training job's completion is due at its end."""
         key = _key(job.kind, job.id)
+        if job.kind == "training" and job.id in self.planned_metrics:
+            job.metrics = self.planned_metrics.pop(job.id)
         self.jobs[key] = job
         if job.kind == "training":
             heapq.heappush(self.due_completions, (job.created + job.duration, key))
@@ -262,9 +265,13 @@ class Store:
             self.save()
 
     def set_metrics(self, job_id: str, metrics: dict[str, Any]) -> None:
-        """What a training job's eval_metrics_info.json will say when it completes."""
+        """What a training job's eval_metrics_info.json will say when it completes (a job not
+        started yet takes them when it is)."""
         with self.lock:
-            job = self.find("training", job_id)
+            job = self.jobs.get(_key("training", job_id))
+            if job is None:
+                self.planned_metrics[job_id] = dict(metrics)
+                return
             if job.artifacts_written:
                 raise invalid(f"Job {job_id} completed already: its metrics are written")
             job.metrics = dict(metrics)

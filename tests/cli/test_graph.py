@@ -183,8 +183,8 @@ def test_manual_promotion_holds_the_new_model_until_promote(graph: Workspace) ->
     r = converge(graph)
     assert r.code == 0, r.out + r.err
     assert (
-        "fraud-endpoint: held for promotion; `reconciler apply --promote fraud-endpoint` rolls it out"
-        in r.out
+        "fraud-endpoint: held for promotion (policy.promote: manual); "
+        "`reconciler apply --promote fraud-endpoint` rolls it out" in r.out
     )
     assert endpoint_serves(graph) == old
     plan = run("plan")

@@ -87,7 +87,10 @@ def test_a_worse_model_is_held_with_both_numbers_promoted_by_hand_and_a_better_o
     comment = run("plan", "--format", "markdown")
     assert "accuracy 0.7 &lt; 0.8 served now" in comment.out  # GitHub renders &lt; as <
     held = ws.apply("--converge", "--poll-interval", "50ms", "--timeout", "1m")
-    assert "fraud-endpoint" in held.out and "held" in held.out
+    assert (
+        "fraud-endpoint: held for promotion (policy.promote: accuracy 0.7 < 0.8 served now); "
+        "`reconciler apply --promote fraud-endpoint` rolls it out" in held.out
+    ), held.out
     assert serves(ws) == first  # still the better model
     rows = {r["name"]: r for r in json.loads(run("status", "--format", "json").out)}
     assert rows["fraud-endpoint"]["serves"]["metric"] == {
@@ -151,3 +154,30 @@ def test_a_steady_plan_reads_no_metrics_once_they_are_recorded(
     r = run("plan")
     assert r.code == 0, r.out + r.err
     assert "fraud-endpoint: in sync" in r.out
+
+
+def test_state_show_lists_each_generation_with_its_metrics_and_who_promoted(gated: Workspace) -> None:
+    ws = gated
+    train(ws, 0.80)
+    assert ws.apply().code == 0
+    ws.emu.advance(120)
+    new_data(ws, "data-2", "data-1")
+    train(ws, 0.70)
+    assert ws.apply("--promote", "fraud-endpoint").code == 0
+    assert ws.apply().code == 0  # records the second model's final status and metrics
+    shown = run("state", "show").out
+    assert "accuracy 0.8, loss 0.1" in shown and "accuracy 0.7, loss 0.1" in shown
+    assert "over the gate (accuracy 0.7 < 0.8 served now)" in shown
+
+
+def test_the_emulator_writes_the_metrics_file_under_the_processing_output(gated: Workspace, s3: Any) -> None:
+    job = train(gated, 0.5)
+    got = gated.emu.http.get(f"{gated.emu.url}/ml/modeltraining/{job}", timeout=10).json()
+    where = got["processingJob"]["outputLocation"]
+    bucket, _, prefix = where.removeprefix("s3://").partition("/")
+    body = s3.get_object(Bucket=bucket, Key=f"{prefix}/eval_metrics_info.json")["Body"].read()
+    assert json.loads(body) == {"accuracy": 0.5, "loss": 0.1}
+    late = gated.emu.http.post(
+        f"{gated.emu.url}/__emulator/metrics", json={"id": job, "metrics": {"accuracy": 1}}, timeout=10
+    )
+    assert late.status_code == 400  # written already: a finished job's metrics never change
