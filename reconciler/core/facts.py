@@ -97,17 +97,41 @@ def serves(name: str, ledger: Ledger, live: Live) -> Serves | None:
     )  # fmt: skip
 
 
-def measured(name: str, ledger: Ledger, live: Live) -> dict[str, Any] | None:
-    """A model's current job's number on the path a gated manifest serving it judges by."""
-    cur = ledger.current(name)
+def judged(ledger: Ledger) -> dict[str, str]:
+    """Each manifest a gated one refers to, and the metric path its jobs are judged by (built
+    once per plan or status: looking one up is then O(1))."""
+    paths: dict[str, str] = {}
     for other in ledger.names():
         gate = Gate.of(ledger.applied(other).get("policy", {}))
-        if cur is not None and gate is not None and name in ledger.applied(other).get("refs", {}).values():
-            return {
-                "path": gate.metric,
-                "value": read(live.metrics.get(cur["jobId"]), gate.metric, cur["jobId"]).value,
-            }
-    return None
+        if gate is not None:
+            for target in ledger.applied(other).get("refs", {}).values():
+                paths.setdefault(target, gate.metric)
+    return paths
+
+
+def measured(name: str, ledger: Ledger, live: Live, paths: dict[str, str]) -> dict[str, Any] | None:
+    """A model's current job's number on the path a gated manifest serving it judges by."""
+    cur, path = ledger.current(name), paths.get(name)
+    if cur is None or path is None:
+        return None
+    return {"path": path, "value": read(live.metrics.get(cur["jobId"]), path, cur["jobId"]).value}
+
+
+def history(
+    name: str, ledger: Ledger, live: Live, paths: dict[str, str], last: int = 3
+) -> tuple[tuple[str, str, str], ...]:
+    """A gated model's last generations as (job, data it was trained on, its metric), when a
+    change retrains it: what the PR shows beside the change."""
+    path = paths.get(name)
+    if path is None:
+        return ()
+    kind = _kind(ledger, name)
+    rows = []
+    for g in ledger.generations(name)[-last:]:
+        value = read(live.metrics.get(g["jobId"]), path, g["jobId"]).value
+        data = str(g["spec"].get(kind.data_field, "-")) if kind.data_field else "-"
+        rows.append((g["jobId"], data, f"{path} {value:g}" if value is not None else f"{path} unknown"))
+    return tuple(rows)
 
 
 def _value(gate: Gate, job: str | None, live: Live) -> float | None:

@@ -76,6 +76,8 @@ class Plan:
     # Manifests in sync whose current job (or endpoint) is still running: git wants nothing more of
     # them, but the graph is still moving (what refers to them changes once they settle).
     moving: tuple[str, ...] = ()
+    # A gated model a change retrains: its last generations as (job, data, metric), for the PR.
+    history: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
 
     def summary(self) -> dict[ActionKind, int]:
         counts = dict.fromkeys(ActionKind, 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from . import refs, service
+from . import facts, refs, service
 from .actions import ActionKind
 from .adopt import index
 from .desired import Desired
@@ -82,7 +82,19 @@ def plan(
         dirty=dirty,
         edges=tuple(sorted((d.name, t, f) for d in desired for f, t in d.refs.items() if t in wanted)),
         moving=_moving(actions, live),
+        history=_history(actions, view, live),
     )
+
+
+def _history(
+    actions: Sequence[Action], view: Ledger, live: Live
+) -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """The last generations of each gated model this plan starts a job of (nothing gated: {})."""
+    paths = facts.judged(view)
+    if not paths:
+        return {}
+    found = {a.name: facts.history(a.name, view, live, paths) for a in actions if a.action.starts_job}
+    return {name: rows for name, rows in found.items() if rows}
 
 
 def _moving(actions: Sequence[Action], live: Live) -> tuple[str, ...]:

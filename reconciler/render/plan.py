@@ -143,6 +143,9 @@ def render_markdown(plan: Plan, out: TextIO, *, state: str = "", limit: int = GI
         lines += [f"- `{_md(c.describe())}`" for c in a.changes]
         if a.cost:
             lines.append(f"- cost bound: {_md(a.cost.describe())}")
+        if plan.history.get(a.name):
+            lines += ["", "| its last generations | trained on | metric |", "|---|---|---|"]
+            lines += [f"| `{_md(j)}` | `{_md(d)}` | {_md(m)} |" for j, d, m in plan.history[a.name]]
         lines += ["", "</details>"]
         details.append("\n".join(lines))
     warnings = [f"> ⚠️ {_md(w)}" for w in plan.warnings]

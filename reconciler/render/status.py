@@ -31,6 +31,7 @@ def _age(stamp: str | None, now: datetime | None = None) -> str:
 
 def status_rows(run: PlanRun) -> list[dict[str, Any]]:
     desired = {d.name: d for d in run.desired}
+    paths = facts.judged(run.ledger)  # the metric each gated endpoint's models are judged by
     rows = []
     for action in run.plan.actions:
         cur = run.ledger.current(action.name)
@@ -54,7 +55,7 @@ def status_rows(run: PlanRun) -> list[dict[str, Any]]:
             "age": _age(cur.get("appliedAt") if cur else None),
             "managed": action.name in desired,
             "kind": action.kind,
-            **_graph(run, action.name),
+            **_graph(run, action.name, paths),
         })  # fmt: skip
     return rows
 
@@ -69,13 +70,13 @@ def _budget(kind: Kind, cur: Any, d: Desired | None) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
-def _graph(run: PlanRun, name: str) -> dict[str, Any]:
+def _graph(run: PlanRun, name: str, paths: dict[str, str]) -> dict[str, Any]:
     """Where a manifest sits in the graph, as ``core/facts.py`` computed it."""
     found: dict[str, Any] = {}
     served = facts.serves(name, run.ledger, run.live)
     if served is not None:
         found["serves"] = served.to_json()
-    metric = facts.measured(name, run.ledger, run.live)
+    metric = facts.measured(name, run.ledger, run.live, paths)
     if metric is not None:
         found["metric"] = metric
     edges = facts.uses(name, run.ledger)

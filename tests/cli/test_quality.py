@@ -181,3 +181,15 @@ def test_the_emulator_writes_the_metrics_file_under_the_processing_output(gated:
         f"{gated.emu.url}/__emulator/metrics", json={"id": job, "metrics": {"accuracy": 1}}, timeout=10
     )
     assert late.status_code == 400  # written already: a finished job's metrics never change
+
+
+def test_the_pr_comment_shows_a_retrained_models_last_generations_with_their_metric(gated: Workspace) -> None:
+    first = train(gated, 0.80)
+    assert gated.apply().code == 0
+    text = (gated.specs / "fraud-rgcn.yaml").read_text()
+    (gated.specs / "fraud-rgcn.yaml").write_text(
+        text.replace("modelName: rgcn", "modelName: rgcn\n  maxHPONumberOfTrainingJobs: 4")
+    )
+    comment = run("plan", "--format", "markdown").out
+    assert "| its last generations | trained on | metric |" in comment
+    assert f"| `{first}` | `{gated.current('data-1')}` | accuracy 0.8 |" in comment
