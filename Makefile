@@ -31,7 +31,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench scripts
 	$(BIN)/ruff format --check reconciler tests bench scripts
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows examples/github/*.yml
-	$(BIN)/zizmor --offline --no-progress examples/github/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/zizmor --offline --no-progress action.yml examples/github/*.yml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
