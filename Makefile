@@ -33,6 +33,8 @@ lint: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows examples/github/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/zizmor --offline --no-progress action.yml examples/github/*.yml
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/kubernetes-validate --strict --quiet -k 1.31.0 deploy/kubernetes/*.yaml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
