@@ -69,6 +69,7 @@ docs: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py
 	$(BIN)/python scripts/demo.py --transcript .demo-transcript.json > /dev/null
 	$(BIN)/python scripts/readme_examples.py --write .demo-transcript.json
+	$(BIN)/python scripts/page_shot.py .demo-transcript.json docs/status.png
 	rm -f .demo-transcript.json
 
 clean:

@@ -11,7 +11,7 @@
 # Exit codes: validate/apply 0 ok; plan 0 in sync or 2 changes (both a plan: the step passes);
 # pass 0 converged/progressing/busy, 1 blocked or failed; 1 an error, 3 a bug, 130 interrupted:
 # the step fails, everywhere.
-set -u
+set -u +e  # the exit codes are this script's to judge: never stop at the first non-zero one
 command="${RECONCILER_COMMAND:-plan}"
 read -r -a paths <<< "${RECONCILER_PATHS:-specs/}"
 read -r -a extra <<< "${RECONCILER_ARGS:-}"

@@ -304,6 +304,12 @@ def story(repo: Path, url: str, s3: Any) -> None:
     expect_actions(repo, {"kg-transe": "retrain", "kg-rotate": "record"})
     reconciler("apply", "--auto-approve", "--wait", "--poll-interval", "500ms", cwd=repo)
 
+    # The fleet as a page (status --format html): `make docs` screenshots it for the README.
+    TRANSCRIPT["status-html"] = {
+        "command": "reconciler status --format html",
+        "output": check_output(repo, "status", "--format", "html"),
+    }
+
     say("9. A model and the endpoint are retired: remove their manifests; pruning them (and the transform")
     say("   retired in step 7) needs --prune,")
     say("   and deleting an endpoint (or stopping a running job) needs it named: --confirm-prune NAME")

@@ -19,15 +19,15 @@ if TYPE_CHECKING:  # the engine is imported when a command runs, not when the CL
 
 from ..core.model import Options, Plan
 from ..errors import ReconcilerError
-from ..render import DataFormat
+from ..render import StatusFormat
 from .options import (
     CONFIG,
     NEPTUNE,
     STATE,
     Connection,
-    DataFormatOpt,
     RefreshAllOpt,
     Scope,
+    StatusFormatOpt,
     client_from,
     connected,
     parse_duration,
@@ -267,7 +267,10 @@ def _interrupted(what: str) -> NoReturn:
 @connected(NEPTUNE, STATE, CONFIG)
 @scoped
 def status_command(
-    conn: Connection, scope: Scope, fmt: DataFormatOpt = DataFormat.TEXT, refresh_all: RefreshAllOpt = False
+    conn: Connection,
+    scope: Scope,
+    fmt: StatusFormatOpt = StatusFormat.TEXT,
+    refresh_all: RefreshAllOpt = False,
 ) -> None:
     """Git against reality: each manifest's job, its live status and what apply would do.
 
@@ -278,12 +281,18 @@ def status_command(
     $ reconciler status -l team=risk
 
     $ reconciler status --format json
+
+    $ reconciler status --format html > fleet.html
     """
     from ..render.status import graph_lines, render_status, status_rows
 
     run = scope.plan(conn.settings(), Options(refresh_all=refresh_all))
     rows = status_rows(run)
-    if fmt is DataFormat.JSON:
+    if fmt is StatusFormat.JSON:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    elif fmt is StatusFormat.HTML:
+        from ..render.page import render_page
+
+        render_page(run, rows, sys.stdout)
     else:
         render_status(rows, sys.stdout, graph_lines(run))

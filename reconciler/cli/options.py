@@ -16,7 +16,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from ..core.model import Options
 from ..errors import UsageError, redact
-from ..render import DataFormat, Format
+from ..render import DataFormat, Format, StatusFormat
 
 if TYPE_CHECKING:  # the heavy layers load when a command runs, not for --help
     from ..engine.workflow import PlanRun, Selection
@@ -58,6 +58,10 @@ Paths = Annotated[
     list[str] | None, typer.Argument(metavar="PATHS", help="Manifest files or folders (default specs/).")
 ]
 DataFormatOpt = Annotated[DataFormat, typer.Option("--format", "-f", help="Output format.")]
+StatusFormatOpt = Annotated[
+    StatusFormat,
+    typer.Option("--format", "-f", help="Output format (html: the fleet as one self-contained page)."),
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 LabelOpt = Annotated[
     list[str] | None,

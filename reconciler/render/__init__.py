@@ -22,6 +22,14 @@ class DataFormat(StrEnum):
     JSON = "json"
 
 
+class StatusFormat(StrEnum):
+    """``status`` also draws the fleet as one self-contained HTML page."""
+
+    TEXT = "text"
+    JSON = "json"
+    HTML = "html"
+
+
 def plan_renderer(fmt: Format | DataFormat) -> Callable[[Plan, TextIO, str], None]:
     """The renderer of a plan in ``fmt``: ``renderer(plan, out, state_location)``."""
     from .plan import render_json, render_markdown, render_text

@@ -35,14 +35,16 @@ def test_example_workflows_and_hooks_exist() -> None:
     for path in (
         "examples/github/reconciler-pr.yml",
         "examples/github/reconciler-apply.yml",
+        "examples/github/reconciler-schedule.yml",
+        "action.yml",
         ".pre-commit-hooks.yaml",
     ):
         assert yaml.safe_load((ROOT / path).read_text())
     pr = (ROOT / "examples/github/reconciler-pr.yml").read_text()
-    assert "reconciler validate" in pr and "--format markdown" in pr and "--out plan.json" in pr
-    assert "id-token: write" in pr
+    assert "command: validate" in pr and 'comment: "true"' in pr and "id-token: write" in pr
     apply = (ROOT / "examples/github/reconciler-apply.yml").read_text()
-    assert "apply --auth iam --plan plan.json" in apply and "--auto-approve --converge --timeout 5h" in apply
+    assert "plan-file: ${{ !inputs.fresh && 'plan.json' || '' }}" in apply
+    assert "args: --converge --timeout 5h" in apply
 
 
 def test_each_kind_s_reference_states_only_its_own_rules_and_words() -> None:
