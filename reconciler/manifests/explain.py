@@ -10,7 +10,7 @@ from ..errors import ReconcilerError, closest
 from . import schema
 
 EFFECTS = {
-    "new-job": "changes the model: a change starts a new training job",
+    "new-job": "changes what the job makes: a change starts a new job",
     "next-job": "recorded now, used by the next job the reconciler starts; never starts one",
     "update": "an endpoint is updated in place (same id) to take the change",
 }
