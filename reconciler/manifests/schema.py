@@ -161,7 +161,7 @@ def node(path: str, name: str = MANIFEST) -> dict[str, Any]:
     current = load(name)
     walked: list[str] = []
     for part in [p for p in path.split(".") if p]:
-        props = current.get("properties", {})
+        props: dict[str, Any] = current.get("properties", {})
         # A field of alternatives (policy.promote: a word or a gate) has the fields of its object one.
         props = props or next((b["properties"] for b in current.get("oneOf", ()) if "properties" in b), {})
         if part not in props:
