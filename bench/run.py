@@ -7,6 +7,7 @@ the bound is the fewest calls the run needs x 25 ms / 16.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,8 +22,17 @@ import fleet  # noqa: E402
 from common import Row, table  # noqa: E402
 
 
+def machine_line(when: str) -> str:
+    """How busy the machine was: a shared machine's load moves every figure (read them with it)."""
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"{when}: {os.cpu_count()} CPUs, load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
+    )
+
+
 def main() -> int:
     started = time.perf_counter()
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {machine_line('before')}")
     rows: list[Row] = []
     for step in (bench_validate.startup, bench_validate.throughput, fleet.run, fleet.memory_and_slope,
                  bench_graph.rows, bench_emulator.rows, bench_ledger.rows):  # fmt: skip
@@ -32,6 +42,7 @@ def main() -> int:
             file=sys.stderr,
         )
     print(table(rows))
+    print(machine_line("after"))
     missed = [r.what.strip() for r in rows if not r.ok]
     print(f"\n{len(rows) - len(missed)} of {len(rows)} targets met in {time.perf_counter() - started:.0f} s"
           + (f"; missed: {', '.join(missed)}" if missed else ""))  # fmt: skip
