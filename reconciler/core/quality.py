@@ -44,30 +44,31 @@ class Gate:
 class Reading:
     """One job's number on the gate's path, or why there is none (``error``: not a number)."""
 
+    path: str
     value: float | None
     problem: str = ""
     error: bool = False
 
-    def show(self, path: str) -> str:
-        return f"{path} {self.value:g}" if self.value is not None else f"no {path} ({self.problem})"
+    def show(self) -> str:
+        return f"{self.path} {self.value:g}" if self.value is not None else f"no {self.path} ({self.problem})"
 
 
 def read(metrics: Metrics | None, path: str, job: str) -> Reading:
     """The value at ``path`` (``eval.accuracy``: keys joined by dots) of a job's metrics."""
     if metrics is None:
-        return Reading(None, f"metrics of {job} not read yet")
+        return Reading(path, None, f"metrics of {job} not read yet")
     if isinstance(metrics, str):
-        return Reading(None, metrics)
+        return Reading(path, None, metrics)
     node: Any = metrics
     for key in path.split("."):
         if not isinstance(node, Mapping) or key not in node:
-            return Reading(None, f"{job}'s eval_metrics_info.json has no {path}")
+            return Reading(path, None, f"{job}'s eval_metrics_info.json has no {path}")
         node = node[key]
     if isinstance(node, bool) or not isinstance(node, int | float):
         return Reading(
-            None, f"{job}'s {path} is {node!r}, not a number: fix the gate's metric path", error=True
+            path, None, f"{job}'s {path} is {node!r}, not a number: fix the gate's metric path", error=True
         )
-    return Reading(float(node))
+    return Reading(path, float(node))
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,7 @@ def judge(
     if new.error:
         return Verdict("blocked", new.problem, new, old)
     if new.value is None:
-        return Verdict(
-            "hold", f"{new.show(gate.metric)}: the gate promotes only a model it can measure", new, old
-        )
+        return Verdict("hold", f"{new.show()}: the gate promotes only a model it can measure", new, old)
     if gate.minimum is not None and new.value < gate.minimum:
         return Verdict("hold", f"{gate.metric} {new.value:g} < minimum {gate.minimum:g}", new, old)
     if gate.maximum is not None and new.value > gate.maximum:

@@ -45,10 +45,6 @@ def _role(spec: Mapping[str, object]) -> str | None:
     return str(role) if role else None
 
 
-def entry_kind(ledger: Ledger, name: str) -> Kind:
-    return ledger.kind(name)
-
-
 def _inputs(d: Desired) -> Reads:
     """The jobs ``d`` names by a literal id (a ``{ref: NAME}`` is read as that manifest's job)."""
     kinds = registry()
@@ -63,7 +59,7 @@ def first(desired: Sequence[Desired], ledger: Ledger, recorded: Mapping[str, Job
     """What the ledger needs checked and what moving manifests' gates need, less what is recorded."""
     reads: Reads = {}
     for name in ledger.names():
-        kind, gens = entry_kind(ledger, name), ledger.generations(name)
+        kind, gens = ledger.kind(name), ledger.generations(name)
         done = [g for g in gens if g.get("finalStatus") == "Completed"]
         for g in gens[-1:] + done[-1:]:
             reads[g["jobId"]] = Read(kind, _role(g["spec"]))
@@ -78,7 +74,7 @@ def first(desired: Sequence[Desired], ledger: Ledger, recorded: Mapping[str, Job
 
 def listings(desired: Sequence[Desired], ledger: Ledger) -> tuple[tuple[Kind, str | None], ...]:
     """The resources to list (a kind that lists, in git or in the ledger) and the role to list with."""
-    kinds = {d.kind for d in desired} | {entry_kind(ledger, name) for name in ledger.names()}
+    kinds = {d.kind for d in desired} | {ledger.kind(name) for name in ledger.names()}
     role = next((r for d in desired if (r := _role(d.spec))), None)
     return tuple((k, role) for k in sorted(kinds, key=lambda k: k.name) if k.lists)
 
@@ -94,7 +90,7 @@ def second(desired: Sequence[Desired], ledger: Ledger, live: Live) -> Reads:
         done = last_completed(name, ledger, live)
         if done is not None:
             spec = next((g["spec"] for g in ledger.generations(name) if g["jobId"] == done), {})
-            reads.setdefault(done, Read(entry_kind(ledger, name), _role(spec)))
+            reads.setdefault(done, Read(ledger.kind(name), _role(spec)))
     return {job: read for job, read in reads.items() if job not in live.jobs}
 
 
@@ -120,7 +116,7 @@ def metric_jobs(desired: Sequence[Desired], ledger: Ledger, live: Live) -> Reads
     """Jobs a promotion gate judges whose metrics are not known yet: each gated manifest's
     candidate (its target's latest Completed job) and what it serves now. A job whose answer
     did not say where its output is comes with a Read to GET it again."""
-    holder = {g["jobId"]: name for name in ledger.names() for g in ledger.generations(name)}
+    holder = {g["jobId"]: (name, g["spec"]) for name in ledger.names() for g in ledger.generations(name)}
     wanted: Reads = {}
     for d in desired:
         if Gate.of(d.policy) is None:
@@ -131,9 +127,9 @@ def metric_jobs(desired: Sequence[Desired], ledger: Ledger, live: Live) -> Reads
         for job in jobs:
             if job is None or job in live.metrics or job not in holder:
                 continue
-            kind = entry_kind(ledger, holder[job])
+            name, spec = holder[job]
+            kind = ledger.kind(name)
             if kind.metrics_file:
-                spec = next(g["spec"] for g in ledger.generations(holder[job]) if g["jobId"] == job)
                 wanted[job] = Read(kind, _role(spec))
     return wanted
 
@@ -143,7 +139,7 @@ def saved(actions: Iterable[Action], fingerprints: Iterable[str], ledger: Ledger
     resource of whatever holds it (the ledger, an action, a literal input), pending intents too."""
     held: Reads = {}
     for name in ledger.names():
-        kind = entry_kind(ledger, name)
+        kind = ledger.kind(name)
         for g in ledger.generations(name):
             held[g["jobId"]] = Read(kind, _role(g["spec"]))
         for p in ledger.pending(name):

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from . import quality
 from .actions import ActionKind
-from .desired import Desired
 from .kinds import registry
 from .model import Action
 from .rules import Situation
@@ -56,7 +55,7 @@ def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
     if verdict is not None and verdict.outcome == "ok" and verdict.reason:
         why += f"; {verdict.reason}"
     if verdict is not None and verdict.outcome == "ok" and verdict.candidate is not None:
-        why += f"; {verdict.candidate.show(verdict_path(d))}" + (
+        why += f"; {verdict.candidate.show()}" + (
             f" (served now: {verdict.served.value:g})"
             if verdict.served and verdict.served.value is not None
             else ""
@@ -70,11 +69,6 @@ def _send(s: Situation, kind: ActionKind, reason: str) -> Action:
         cost=d.kind.cost(d.spec),
         promoted=overridden,
     )
-
-
-def verdict_path(d: Desired) -> str:
-    gate = quality.Gate.of(d.policy)
-    return gate.metric if gate else ""
 
 
 def _quality(s: Situation) -> quality.Verdict | None:

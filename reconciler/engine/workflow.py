@@ -145,11 +145,11 @@ def run_plan(
     known_names(options.replace, {d.name for d in desired}, "--replace")
     serving = {d.name for d in desired if d.kind.serving_fields}
     known_names(options.promote, serving, "--promote")
-    preflight = None
-    if s3_check and any(d.kind.preflight(d.spec) for d in desired):
-        preflight = s3_preflight(make_s3_client(settings.region, settings.s3_endpoint))
+    checks = s3_check and any(d.kind.preflight(d.spec) for d in desired)
     gated = any(Gate.of(d.policy) is not None for d in desired)
-    metrics = s3_metrics(make_s3_client(settings.region, settings.s3_endpoint)) if gated else None
+    s3 = make_s3_client(settings.region, settings.s3_endpoint) if checks or gated else None
+    preflight = s3_preflight(s3) if checks else None
+    metrics = s3_metrics(s3) if gated else None
     live = observe(
         client, desired, ledger, parallelism=parallelism, preflight=preflight, refresh_all=options.refresh_all,
         metrics=metrics,

@@ -1,7 +1,7 @@
 """``status --format html``: the fleet as one self-contained page (no network: styles inline, no
 script, no CDN). Every manifest with its kind, job, status, HPO progress, age, pending action,
 failure and log link; the graph drawn (data → models → transforms → endpoints, what each endpoint
-serves, the held and blocked marked); each job manifest's generations; totals and the cost bound.
+serves in status's own words, the held and blocked marked); each job manifest's generations; totals and the cost bound.
 It prints what status computed (rows, ``core/facts.py``); it holds no graph logic."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..core import facts
 from ..core.kinds import KINDS, by_name
 from ..engine.planfile import total_cost
 from ..engine.workflow import PlanRun
-from .status import sync_line
+from .status import graph_lines, sync_line
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1b1f24;background:#fff}
@@ -117,16 +117,13 @@ def _graph(run: PlanRun, rows: list[dict[str, Any]]) -> str:
         for i, name in enumerate(names)
     }
     pending = {r["name"]: r["pending"] for r in rows}
+    kind = {r["name"]: by_name(r["kind"]) for r in rows}
     served = {r["name"]: r["serves"] for r in rows if r.get("serves")}
     lines = []
     for src, target, field in run.plan.edges:
         if src in where and target in where:
             (x1, y1), (x2, y2) = where[target], where[src]
-            cls = (
-                "edge serves"
-                if src in served and field in by_name(_kind(rows, src)).serving_fields
-                else "edge"
-            )
+            cls = "edge serves" if src in served and field in kind[src].serving_fields else "edge"
             lines.append(
                 f"<path class='{cls}' d='M{x1 + BOX_W},{y1 + BOX_H / 2} C{x1 + BOX_W + 20},{y1 + BOX_H / 2} "
                 f"{x2 - 20},{y2 + BOX_H / 2} {x2},{y2 + BOX_H / 2}'><title>{escape(src)} {escape(field)} "
@@ -147,30 +144,11 @@ def _graph(run: PlanRun, rows: list[dict[str, Any]]) -> str:
     )
     height = max((len(n) for n in columns.values()), default=0) * ROW + 40
     width = (max(columns, default=0) + 1) * COL
-    serving = "".join(
-        f"<li>{escape(s['line'])}</li>" for s in (_serves_line(r) for r in rows if r.get("serves")) if s
-    )
+    serving = "".join(f"<li>{escape(line)}</li>" for line in graph_lines(run))  # status's own lines
     return (
         f"<svg id=graph xmlns='http://www.w3.org/2000/svg' width={width} height={height}>"
         f"{heads}{''.join(lines)}{''.join(nodes)}</svg><ul id=serving>{serving}</ul>"
     )
-
-
-def _kind(rows: list[dict[str, Any]], name: str) -> str:
-    return str(next(r["kind"] for r in rows if r["name"] == name))
-
-
-def _serves_line(row: dict[str, Any]) -> dict[str, str] | None:
-    s = row["serves"]
-    held = " (an update is held)" if row["pending"] == "hold" else ""
-    latest = (
-        ""
-        if not s.get("manifest")
-        else (", its latest Completed" if s.get("latestCompleted") else ", not its latest Completed")
-    )
-    return {
-        "line": f"{row['name']} serves {s['job']}{' of ' + s['manifest'] if s.get('manifest') else ''}{latest}{held}"
-    }
 
 
 def _generations(run: PlanRun) -> str:

@@ -45,7 +45,11 @@ def test_the_page_names_every_manifest_and_what_the_endpoint_serves_with_nothing
     text = " ".join(parsed.text)
     for name in ("data-1", "fraud-rgcn", "fraud-endpoint"):
         assert ("tr", {"id": f"m-{name}"}) in parsed.tags
-    assert f"fraud-endpoint serves {served.current('fraud-rgcn')} of fraud-rgcn, its latest Completed" in text
+    assert (
+        f"fraud-endpoint serves {served.current('fraud-rgcn')} (fraud-rgcn generation 1, its latest Completed)"
+        in text
+    )
+    assert f"fraud-rgcn trained on {served.current('data-1')} (data-1)" in text
     assert "3 of 3 in sync." in text
     assert all(tag not in ("script", "link", "img", "iframe") for tag, _ in parsed.tags)  # self-contained
     assert not any(
