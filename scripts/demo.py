@@ -206,24 +206,28 @@ def story(repo: Path, url: str, s3: Any) -> None:
     say("1. Two graphs are exported and processed outside git (the Neptune ML API, by hand)")
     create_data_processing(url, ["dp-products-kg-2026-11-01", "dp-users-2026-11-01"])
     print(
-        f"{DIM}the transactions graph's processing is declared in git: specs/fraud-data-2026-11.yaml{RESET}"
+        f"{DIM}the transactions graph's export and processing are declared in git: "
+        f"specs/transactions-export-2026-11.yaml, specs/fraud-data-2026-11.yaml{RESET}"
     )
 
     say("2. Validate the manifests (offline: no network, no credentials)")
     reconciler("validate", cwd=repo, label="validate")
 
-    say("3. Plan: data → models → endpoint, nothing made yet (exit code 2 = changes to make)")
+    say("3. Plan: export → data → models → endpoint, nothing made yet (exit code 2 = changes to make)")
     reconciler("plan", expect=2, cwd=repo, label="plan-create")
-    creates = ("fraud-data-2026-11", "kg-transe", "kg-distmult", "kg-rotate", "recs-custom", "churn-spot")
-    expect_actions(
-        repo,
-        {
-            **dict.fromkeys(creates, "create"),
-            **dict.fromkeys(("fraud-rgcn", "aml-vpc", "fraud-endpoint"), "wait"),
-        },
+    creates = (
+        "transactions-export-2026-11",
+        "kg-transe",
+        "kg-distmult",
+        "kg-rotate",
+        "recs-custom",
+        "churn-spot",
     )
+    waits = ("fraud-data-2026-11", "fraud-rgcn", "aml-vpc", "fraud-endpoint")
+    expect_actions(repo, {**dict.fromkeys(creates, "create"), **dict.fromkeys(waits, "wait")})
 
-    say("4. Apply and converge: rounds of apply and wait until the endpoint serves a trained model")
+    say("4. Apply and converge: rounds of apply and wait until the endpoint serves a model trained on the")
+    say("   export (the data job reads the export's outputS3Uri, as the Neptune-Export service answered it)")
     reconciler(
         "apply", "--auto-approve", "--converge", "--poll-interval", "500ms", cwd=repo, label="apply-converge"
     )
@@ -232,16 +236,23 @@ def story(repo: Path, url: str, s3: Any) -> None:
     reconciler("status", cwd=repo, label="status")
     if served(repo) != ("mlModelTrainingJobId", current_job(repo, "fraud-rgcn")):
         raise DemoFailed(f"the endpoint serves {served(repo)}, not fraud-rgcn's current job")
+    export = ledger_resources(repo)["transactions-export-2026-11"]["generations"][-1]
+    data = ledger_resources(repo)["fraud-data-2026-11"]["generations"][-1]["spec"]["inputDataS3Location"]
+    if data != export["seen"]["output"] or not data.startswith(
+        f"s3://ml-artifacts/exports/transactions/2026-11/{export['jobId']}/"
+    ):
+        raise DemoFailed(f"fraud-data-2026-11 reads {data}, not the export's outputS3Uri {export['seen']}")
 
-    say("6. New data, no retraining: December's export is declared in git, and a transform of")
-    say("   fraud-rgcn's trained model on it is what the endpoint serves (mlModelTransformJobId)")
+    say("6. New data, no retraining: December's export and its processing are declared in git, and a")
+    say(
+        "   transform of fraud-rgcn's trained model on it is what the endpoint serves (mlModelTransformJobId)"
+    )
     trained = len(training_jobs(repo))
-    for example in ("fraud-data-2026-12.yaml", "fraud-transform-2026-12.yaml"):
+    news = ("transactions-export-2026-12.yaml", "fraud-data-2026-12.yaml", "fraud-transform-2026-12.yaml")
+    for example in news:
         source = ROOT / "examples" / "new-data" / example
         (specs / example).write_text(source.read_text().replace("../../schemas/", "../schemas/"))
-    print(
-        f"{DIM}cp examples/new-data/fraud-data-2026-12.yaml examples/new-data/fraud-transform-2026-12.yaml specs/{RESET}"
-    )
+    print(f"{DIM}cp {' '.join(f'examples/new-data/{n}' for n in news)} specs/{RESET}")
     edit(
         specs / "fraud-endpoint.yaml",
         "mlModelTrainingJobId: {ref: fraud-rgcn}",
@@ -249,8 +260,12 @@ def story(repo: Path, url: str, s3: Any) -> None:
     )
     reconciler("plan", expect=2, cwd=repo, label="plan-new-data")
     expect_actions(
-        repo, {"fraud-data-2026-12": "create", "fraud-transform-2026-12": "wait", "fraud-endpoint": "wait"}
-    )
+        repo,
+        {
+            "transactions-export-2026-12": "create", "fraud-data-2026-12": "wait",
+            "fraud-transform-2026-12": "wait", "fraud-endpoint": "wait",
+        },
+    )  # fmt: skip
     converge_demo(repo, label="converge-new-data")
     transform = current_job(repo, "fraud-transform-2026-12")
     if served(repo) != ("mlModelTransformJobId", transform) or len(training_jobs(repo)) != trained:
@@ -353,10 +368,13 @@ def main(argv: list[str]) -> int:
         s3 = seed_s3(s3_url)
         repo = tmp / "repo"
         shutil.copytree(ROOT / "specs", repo / "specs")
-        config = f"endpoint: {url}\nregion: us-east-1\nstate: {STATE}\ns3Endpoint: {s3_url}\n"
+        config = (
+            f"endpoint: {url}\nexportEndpoint: {url}/v1/neptune-export\nregion: us-east-1\n"
+            f"state: {STATE}\ns3Endpoint: {s3_url}\n"
+        )
         (repo / "reconciler.yaml").write_text(config)
         print(
-            f"\n{DIM}# {repo}/reconciler.yaml (the team's settings: endpoint, S3 state){RESET}\n{config}",
+            f"\n{DIM}# {repo}/reconciler.yaml (the team's settings: endpoints, S3 state){RESET}\n{config}",
             end="",
         )
         TRANSCRIPT["config"] = {"command": "", "output": config}

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reconciler.core.adopt import name_of  # noqa: E402
-from reconciler.emulator import Emulator, Options  # noqa: E402
+from reconciler.emulator import Emulator, Options, S3Artifacts  # noqa: E402
 
 MANIFEST = """apiVersion: neptune-ml.reconciler/v1
 kind: ModelTrainingJob
@@ -543,6 +543,90 @@ def scenario_discovery(kind: str, s3: tuple[str, Any]) -> Row:
     return row
 
 
+EXPORT = """apiVersion: neptune-ml.reconciler/v1
+kind: ExportJob
+metadata:
+  name: graph-export
+spec:
+  outputS3Path: s3://rel-exports/{trial}
+  params: {{endpoint: db.cluster-abc123.us-east-1.neptune.amazonaws.com, profile: neptune_ml}}
+policy:
+  confirmWithinSeconds: 6  # its exports take 1 s here
+"""
+
+
+def scenario_export_kills(trials: int, seed: int, s3: tuple[str, Any]) -> Row:
+    """An ExportJob, whose service picks the job ids and can't be asked for a job by what it was
+    asked: each first apply SIGKILLed, at random, after its intent was written (nothing sent) or
+    right after the service answered (before the ledger heard of it), faults on (dropped answers
+    too); reruns until in sync. Then at most one
+    export per spec on the service, and each one in the ledger with its service id or found by its
+    completion file."""
+    row = Row("SIGKILL during an ExportJob's create (service-chosen ids)")
+    rng = random.Random(seed)
+    endpoint, client = s3
+    for i in range(trials):
+        with trial("file", s3) as repo:
+            repo.cluster.emulator.store.artifacts = S3Artifacts(endpoint, "us-east-1")
+            repo.cluster.emulator.store.options.export_seconds = 1.0
+            name = uuid.uuid4().hex[:10]
+            (repo.root / "specs" / "graph-export.yaml").write_text(EXPORT.format(trial=name))
+            repo.env.update(NEPTUNE_EXPORT_ENDPOINT=f"{repo.cluster.url}/v1/neptune-export",
+                            RECONCILER_S3_ENDPOINT=endpoint)  # fmt: skip
+            repo.cluster.faults(**FAULTS, seed=rng.randrange(1 << 30))
+            if i % 3:  # at the worst moments: the intent written, nothing sent (create-intent); or the
+                # service answered and the ledger does not know (create-call)
+                point = "create-call" if i % 3 == 1 else "create-intent"
+                paused = {**repo.env, "RECONCILER_PAUSE_AT": point, "RECONCILER_PAUSE_SECONDS": "30"}
+                proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+                                        cwd=repo.cwd, env=paused, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)  # fmt: skip
+                _kill_when_paused(proc, row)
+            else:
+                killed_apply(repo, row, rng, window=(0.05, 1.5))
+            repo.cluster.faults(**NO_FAULTS)
+            args = ("--converge", "--poll-interval", "200ms", "--timeout", "1m")
+            if not converge(repo, row, *args, plan_args=()):
+                row.notes.append(repo.run("plan").stdout[-400:])
+            audit_exports(repo, row, client, name)
+    return row
+
+
+def _kill_when_paused(proc: subprocess.Popen[str], row: Row) -> None:
+    """SIGKILL ``proc`` once it says it paused (or when it ends by itself first)."""
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("paused at"):
+            proc.send_signal(signal.SIGKILL)
+            row.kills += 1
+            break
+    proc.communicate()
+    row.runs += 1
+
+
+def audit_exports(repo: Repo, row: Row, s3: Any, trial_name: str) -> None:
+    """At most one export (the story needs one), each tracked: its service id in the ledger, or
+    (its answer lost) its completion file under the handle the ledger holds."""
+    started = repo.cluster.admin("GET", "exports")["exports"]
+    row.duplicates += max(0, len(started) - 1)
+    ledger = repo.ledger().get("resources", {}).get("graph-export", {})
+    gens = ledger.get("generations", [])
+    ids = {g.get("serviceId") for g in gens}
+    handles = {g["jobId"] for g in gens}
+    for e in started:
+        out = str(e["request"].get("outputS3Path", ""))
+        if e["jobId"] not in ids and out.rsplit("/", 1)[-1] not in handles:
+            row.untracked += 1
+            row.notes.append(f"{trial_name}: export {e['jobId']} ({out}) is not in the ledger {gens}")
+    sent = {str(e["request"].get("outputS3Path", "")).rsplit("/", 1)[-1] for e in started}
+    # Lost: a generation the ledger holds as started whose export is not on the service (one it
+    # gave up on unconfirmed is recorded as possibly never started: it is not counted).
+    gone = [g["jobId"] for g in gens if g["action"] != "unconfirmed" and g["jobId"] not in sent]
+    row.lost += len(gone)
+    if gone or len(started) > 1:
+        row.notes.append(f"{trial_name}: exports {[e['jobId'] for e in started]} ledger {gens}")
+
+
 def scenario_5xx_not_found(kind: str, trials: int, seed: int, s3: tuple[str, Any]) -> Row:
     """30 % of the jobs' status reads answer a 503 whose body says MLResourceNotFoundException
     (the list call answers), and applies are SIGKILLed: a 5xx is never taken for a vanished job,
@@ -732,6 +816,7 @@ def main() -> int:
             plan.append(lambda k=kind: scenario_skewed_leases(k, s3))
             if not args.quick and kind == "file":  # `make test` covers pass in tests/cli/test_pass.py
                 plan.append(lambda k=kind: scenario_passes(k, 1, args.seed, s3))
+        plan.append(lambda: scenario_export_kills(3 if args.quick else 9, args.seed, s3))
         plan.append(lambda: scenario_hostile(args.quick))
         for build in plan:
             if args.only and args.only not in " ".join(build.__code__.co_names):

@@ -54,6 +54,7 @@ def env_lines(url: str, s3_url: str) -> list[str]:
         **{k: v for k, v in DEMO_ENV.items() if k != "AWS_DEFAULT_REGION"},
         "AWS_REGION": "us-east-1",
         "NEPTUNE_ENDPOINT": url,
+        "NEPTUNE_EXPORT_ENDPOINT": f"{url}/v1/neptune-export",
         "RECONCILER_STATE": STATE,
         "RECONCILER_S3_ENDPOINT": s3_url,
     }

@@ -13,10 +13,11 @@ from .. import __version__
 from ..errors import ReconcilerError, UsageError, redact
 from ..render.style import clean
 from .apply import apply_command, status_command
+from .classes import Command, Group
 from .emulator import emulator_command
 from .jobs import jobs_app
 from .offline import explain_command, schema_command, validate_command
-from .options import DEBUG, Command, Group
+from .options import DEBUG
 from .plan import plan_command
 from .scheduled import pass_command
 from .state import import_command, state_app

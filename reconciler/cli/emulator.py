@@ -54,7 +54,8 @@ def emulator_command(
         typer.Option(metavar="KEY_ID:SECRET", help="Verify SigV4 signatures made with this key pair."),
     ] = None,
 ) -> None:
-    """Serve a local Neptune ML emulator (data processing, model training, inference endpoints) on loopback."""
+    """Serve a local Neptune ML emulator (data processing, model training, inference endpoints, and the
+    Neptune-Export service at /v1/neptune-export) on loopback."""
     from ..emulator import FaultConfig, Options, serve
 
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -16,7 +16,8 @@ from ..render import DataFormat
 
 if TYPE_CHECKING:
     from ..neptune import NeptuneClient
-from .options import CONFIG, NEPTUNE, Command, Connection, DataFormatOpt, Group, client_from, connected
+from .classes import Command, Group
+from .options import CONFIG, NEPTUNE, Connection, DataFormatOpt, client_from, connected
 
 RoleOpt = Annotated[
     str | None,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from ..core.model import Options
 from ..errors import UsageError, redact
@@ -24,34 +23,6 @@ if TYPE_CHECKING:  # the heavy layers load when a command runs, not for --help
     from ..neptune import NeptuneClient
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _untyped_help(option: Any) -> Any:
-    """``--help`` is a flag: shown without the ``<bool>`` type tag typer gives it."""
-    if option is not None:
-        option.metavar = ""
-    return option
-
-
-class Command(TyperCommand):
-    """Every command's class: ``--help`` shown as a flag, arguments by name without the
-    ``<str>``/``<list[str]>`` type tags typer gives them (their help says what they take)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if isinstance(param, TyperArgument):
-                setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
-
-    def get_help_option(self, ctx: Any) -> Any:
-        return _untyped_help(super().get_help_option(ctx))
-
-
-class Group(TyperGroup):
-    """Every command group's class (``--help`` shown as a flag)."""
-
-    def get_help_option(self, ctx: Any) -> Any:
-        return _untyped_help(super().get_help_option(ctx))
 
 
 Paths = Annotated[
@@ -151,6 +122,15 @@ _OPTIONS: dict[str, Any] = {
             help="Connect here instead of the endpoint's address (an SSH tunnel); requests are still signed for the endpoint.",
         ),
     ],
+    "export_endpoint": Annotated[
+        str | None,
+        typer.Option(
+            "--export-endpoint",
+            metavar="URL",
+            show_default=False,
+            help="The Neptune-Export service's API, its stack's NeptuneExportApiUri (env NEPTUNE_EXPORT_ENDPOINT).",
+        ),
+    ],
     "state": Annotated[
         str | None,
         typer.Option(
@@ -166,7 +146,7 @@ _OPTIONS: dict[str, Any] = {
     "config": ConfigOpt,
     "env": EnvOpt,
 }
-NEPTUNE = ("endpoint", "auth", "region", "insecure", "connect_to")
+NEPTUNE = ("endpoint", "auth", "region", "insecure", "connect_to", "export_endpoint")
 STATE = ("state", "s3_endpoint", "region")
 CONFIG = ("config", "env")
 
@@ -184,13 +164,14 @@ class Connection:
     config: str | None = None
     env: str | None = None
     connect_to: str | None = None
+    export_endpoint: str | None = None
 
     def settings(self) -> Settings:
         """Flags over environment variables over ``reconciler.yaml``."""
         flags = {
             "endpoint": self.endpoint, "auth": self.auth, "region": self.region,
             "insecure": self.insecure or None, "state": self.state, "s3Endpoint": self.s3_endpoint,
-            "connectTo": self.connect_to,
+            "connectTo": self.connect_to, "exportEndpoint": self.export_endpoint,
         }  # fmt: skip
         from ..manifests.config import resolve
 
@@ -211,7 +192,7 @@ def client_from(settings: Settings, pool_size: int = 16) -> NeptuneClient:
         sys.stderr.write(
             f"debug: {redact(endpoint)}{via}, auth {settings.auth}, region {region} (from {source})\n"
         )
-    return make_client(
+    client = make_client(
         endpoint,
         auth=settings.auth,
         region=settings.region,
@@ -220,6 +201,10 @@ def client_from(settings: Settings, pool_size: int = 16) -> NeptuneClient:
         connect_to=settings.connect_to,
         origin=f"from {settings.endpoint_source}" if settings.endpoint_source else "",
     )
+    from ..neptune.export import routes
+
+    client.routes = routes(settings, pool_size)
+    return client
 
 
 def connected(*groups: tuple[str, ...]) -> Callable[[F], F]:

@@ -13,14 +13,13 @@ from ..render import DataFormat
 
 if TYPE_CHECKING:
     from ..state import StateStore
+from .classes import Command, Group
 from .options import (
     CONFIG,
     NEPTUNE,
     STATE,
-    Command,
     Connection,
     DataFormatOpt,
-    Group,
     Paths,
     Scope,
     client_from,

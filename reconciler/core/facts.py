@@ -148,11 +148,19 @@ def uses(name: str, ledger: Ledger, g: Generation | None = None) -> tuple[Uses, 
     kind, refs = _kind(ledger, name), ledger.applied(name).get("refs", {})
     if g is None or kind.serving_fields:
         return ()
-    return tuple(
+    found = [
         Uses(field, job, refs[field], kind.edges[field])
         for field, job in kind.inputs(g["spec"]).items()
         if refs.get(field) and field in kind.edges
-    )
+    ]
+    for field in kind.value_refs:  # a location: the referenced manifest's job that wrote there
+        value, target = g["spec"].get(field), refs.get(field)
+        if target and field in kind.edges and isinstance(value, str):
+            wrote = [
+                x["jobId"] for x in ledger.generations(target) if x.get("seen", {}).get("output") == value
+            ]
+            found.append(Uses(field, wrote[-1] if wrote else value, target, kind.edges[field]))
+    return tuple(found)
 
 
 def notes(ledger: Ledger, name: str, g: Generation) -> str:

@@ -49,6 +49,12 @@ def job_id(name: str, spec: Mapping[str, Any], previous: str | None, kind: Kind)
     return f"{name}-{spec_hash(body, kind)[:10]}"
 
 
+def refreshed_id(name: str, spec: Mapping[str, Any], kind: Kind, period: int) -> str:
+    """The id of a scheduled refresh of ``spec`` (the same request, run again): one per period of
+    ``policy.refreshEverySeconds``, so every plan of a period names the same job."""
+    return f"{name}-{digest([spec_hash(spec, kind), period])[:10]}"
+
+
 def base_of(job: str) -> str:
     """The id without its ``-rN`` suffix."""
     m = _SUFFIX.match(job)
@@ -93,4 +99,4 @@ def create_body(spec: Mapping[str, Any], job: str, previous: str | None, kind: K
     body["id"] = job
     if previous:
         body[kind.previous_field] = previous
-    return body
+    return kind.shape(body, job) if kind.shape is not None else body

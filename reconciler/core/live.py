@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TERMINAL = ("Completed", "Failed", "Stopped")
+# A job a stopped run may have started on a service that picks its ids (an export): not found,
+# but not known to be absent either (its completion file settles it once it finishes).
+UNCONFIRMED = "Unconfirmed"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Action:
     kind: str = ""  # the manifest's kind name: which API resource its calls go to (every plan sets it)
     waits_on: str = ""  # an unresolved reference: the manifest at the root of the chain it waits on
     promoted: str = ""  # the promotion gate's hold that ``--promote`` overrode (recorded with who and when)
+    abandon: str = ""  # an unconfirmed create (an export whose answer was lost) --replace gives up on
 
     @property
     def symbol(self) -> str:
@@ -116,3 +117,4 @@ class Options:
     # prunes destroy work, so each is held until named (a missing file alone never does it).
     confirm_prune: frozenset[str] = frozenset()
     refresh_all: bool = False  # read every job, finished ones too (observe; drift checks)
+    now: str = ""  # when the plan is made (UTC, ISO 8601): how old an unconfirmed create is

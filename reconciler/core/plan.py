@@ -130,11 +130,13 @@ def _kind_changed(d: Desired, ledger: Ledger, was: str) -> Action:
 
 
 def _unresolved(d: Desired, ledger: Ledger, why: refs.Unresolved) -> Action:
-    """A manifest whose reference can't resolve yet: nothing to send; it waits for the graph."""
+    """A manifest whose reference can't resolve yet: nothing to send; it waits for the graph, or is
+    blocked with what it needs when that failed for good."""
     cur = ledger.current(d.name)
     cur_id = cur["jobId"] if cur else None
+    act, said = (ActionKind.BLOCKED, "blocked: needs") if why.blocked else (ActionKind.WAIT, "waits:")
     return Action(
-        d.name, ActionKind.WAIT, f"waits: {why.why}", job_id=cur_id, current_job_id=cur_id,
+        d.name, act, f"{said} {why.why}", job_id=cur_id, current_job_id=cur_id,
         location=d.location, kind=d.kind.name, waits_on=why.root,
     )  # fmt: skip
 

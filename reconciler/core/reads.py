@@ -61,7 +61,9 @@ def first(desired: Sequence[Desired], ledger: Ledger, recorded: Mapping[str, Job
     for name in ledger.names():
         kind, gens = ledger.kind(name), ledger.generations(name)
         done = [g for g in gens if g.get("finalStatus") == "Completed"]
-        for g in gens[-1:] + done[-1:]:
+        # An export given up on unconfirmed is looked for until it is seen finished (never untracked).
+        lost = [g for g in gens[:-1] if g["action"] == "unconfirmed" and not g.get("finalStatus")]
+        for g in gens[-1:] + done[-1:] + lost:
             reads[g["jobId"]] = Read(kind, _role(g["spec"]))
         for p in ledger.pending(name):
             reads[p["jobId"]] = Read(kind, _role(p.get("spec", {})))
@@ -132,6 +134,20 @@ def metric_jobs(desired: Sequence[Desired], ledger: Ledger, live: Live) -> Reads
             if kind.metrics_file:
                 wanted[job] = Read(kind, _role(spec))
     return wanted
+
+
+def handles(ledger: Ledger) -> dict[str, tuple[str | None, str | None]]:
+    """Jobs of kinds whose service picks the ids: the reconciler's handle -> (the service's job id
+    if it was learned, the completionFileS3Path it was sent with), for the client that maps them."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for name in ledger.names():
+        if ledger.kind(name).service == "neptune":
+            continue
+        for g in ledger.generations(name):
+            found[g["jobId"]] = (g.get("serviceId"), g["spec"].get("completionFileS3Path"))
+        for p in ledger.pending(name):
+            found.setdefault(p["jobId"], (None, p.get("spec", {}).get("completionFileS3Path")))
+    return found
 
 
 def saved(actions: Iterable[Action], fingerprints: Iterable[str], ledger: Ledger) -> Reads:

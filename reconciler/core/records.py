@@ -65,6 +65,7 @@ class Generation(TypedDict):
     seen: NotRequired[Seen]
     stopped: NotRequired[bool]
     promoted: NotRequired[dict[str, str]]  # by, at, over: an update --promote made over the gate
+    serviceId: NotRequired[str]  # the service's own id for the job, where it picks ids (an export)
 
 
 class Intent(TypedDict):

@@ -14,11 +14,13 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .actions import ActionKind
 from .desired import Desired
 from .kinds import KINDS, by_name
 from .ledger import Ledger
 from .live import Live
 from .model import Action
+from .records import Generation
 from .settle import last_completed
 
 RANK = {k.name: i for i, k in enumerate(KINDS)}  # data → model → endpoint
@@ -58,6 +60,7 @@ class Unresolved:
 
     why: str
     root: str
+    blocked: bool = False  # the root failed and is blocked: what needs it is blocked too, not waiting
 
 
 def resolve(
@@ -74,12 +77,17 @@ def resolve(
             if job is None:
                 return d, Unresolved(f"{target} has no Completed job yet", target)
         else:
-            job, why = _current(target, decided, ledger, live)
+            job, why, blocked = _current(target, decided, ledger, live)
             if job is None:
                 act = decided.get(target)
-                return d, Unresolved(why, act.waits_on if act is not None and act.waits_on else target)
+                root = act.waits_on if act is not None and act.waits_on else target
+                return d, Unresolved(why, root, blocked)
             if why:
                 waits.append(why)
+            if field in d.kind.value_refs:
+                job, missing = _output(job, target, ledger, live, waiting=bool(why))
+                if missing:
+                    return d, Unresolved(missing, target)
         ids[field] = job
     return _with_ids(d, ids, waiting="; ".join(waits)), None
 
@@ -91,24 +99,50 @@ def _with_ids(d: Desired, ids: Mapping[str, str], waiting: str = "") -> Desired:
 
 def _current(
     target: str, decided: Mapping[str, Action], ledger: Ledger, live: Live
-) -> tuple[str | None, str]:
-    """The referenced manifest's current job, and why it is not usable yet ("" when it is)."""
+) -> tuple[str | None, str, bool]:
+    """The referenced manifest's current job, why it is not usable yet ("" when it is), and
+    whether that is for good: it failed and its manifest is blocked (no retries left)."""
     act = decided.get(target)
     noun = by_name(act.kind).noun if act is not None else "job"
     if act is not None and act.action.starts_job and act.job_id:
-        return act.job_id, f"{noun} {act.job_id} of {target}, which starts in this apply"
+        return act.job_id, f"{noun} {act.job_id} of {target}, which starts in this apply", False
     cur = ledger.current(target)
     if cur is None:
         if act is not None and act.waits_on:
-            return None, f"{target} has no job yet (it waits on {act.waits_on})"
-        return None, f"{target} has no job yet" + (
-            f" ({act.reason})" if act is not None and act.reason else ""
+            return None, f"{target} has no job yet (it waits on {act.waits_on})", False
+        return (
+            None,
+            f"{target} has no job yet" + (f" ({act.reason})" if act is not None and act.reason else ""),
+            False,
         )
     job = cur["jobId"]
     status = live.status(job)
     if status == "Completed" or (status in (None, "Unknown") and cur.get("finalStatus") == "Completed"):
-        return job, ""
-    return job, f"{noun} {job} of {target}, which is {status or 'not yet read'}"
+        return job, "", False
+    if status in ("Failed", "Stopped") and act is not None and act.action is ActionKind.BLOCKED:
+        view = live.jobs.get(job)
+        reason = f": {view.failure_reason}" if view is not None and view.failure_reason else ""
+        return None, f"{noun} {job} of {target} {status}{reason} ({target} is blocked)", True
+    return job, f"{noun} {job} of {target}, which is {status or 'not yet read'}", False
+
+
+def _output(job: str, target: str, ledger: Ledger, live: Live, *, waiting: bool) -> tuple[str, str]:
+    """Where ``job`` wrote (a value reference's value), or why that is not known. While the job is
+    not done the value is a placeholder: the manifest waits, so it is never sent."""
+    if waiting:
+        return f"(where {job} writes, once it succeeds)", ""
+    view = live.jobs.get(job)
+    recorded = next((_wrote(g) for g in ledger.generations(target) if g["jobId"] == job), None)
+    output = (view.output if view is not None else None) or recorded
+    if not output:
+        return job, f"{target}'s job {job} succeeded but its answer names no output location"
+    return str(output), ""
+
+
+def _wrote(g: Generation) -> str | None:
+    """Where a finished job wrote, as the ledger recorded its last answer."""
+    seen = g.get("seen")
+    return seen.get("output") if seen is not None else None
 
 
 def by_ledger(d: Desired, ledger: Ledger) -> Desired | None:
@@ -120,4 +154,11 @@ def by_ledger(d: Desired, ledger: Ledger) -> Desired | None:
     current = {field: ledger.current(target) for field, target in d.refs.items()}
     if any(cur is None for cur in current.values()):
         return None
-    return _with_ids(d, {field: cur["jobId"] for field, cur in current.items() if cur is not None})
+    ids = {field: cur["jobId"] for field, cur in current.items() if cur is not None}
+    for field in set(ids) & set(d.kind.value_refs):
+        cur = current[field]
+        output = _wrote(cur) if cur is not None else None
+        if not output:
+            return None  # not known yet: nothing to probe for
+        ids[field] = str(output)
+    return _with_ids(d, ids)

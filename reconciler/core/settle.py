@@ -11,7 +11,7 @@ from typing import cast
 from .desired import Desired
 from .identity import job_id, new_job_fields
 from .ledger import Ledger
-from .live import TERMINAL, JobView, Live
+from .live import TERMINAL, UNCONFIRMED, JobView, Live
 from .quality import Metrics
 from .records import Entry, Generation, JournalOp, Seen, entry, generation
 
@@ -22,8 +22,8 @@ def resolve_pending(ledger: Ledger, live: Live) -> list[Entry]:
     for name in ledger.names():
         for intent in ledger.pending(name):
             job, status = intent["jobId"], live.status(intent["jobId"])
-            if status is None:
-                continue  # not looked up: leave it for a run that does
+            if status in (None, UNCONFIRMED):
+                continue  # not looked up, or not known either way (an export's lost answer): kept
             if intent["op"] == "create" and intent.get("action") == "update":
                 # An endpoint exists before and after an update, so a GET can't say whether it was
                 # sent: drop the intent; the next plan sees the change again and re-sends it (an

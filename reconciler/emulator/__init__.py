@@ -40,6 +40,7 @@ def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     print(f"listening on {url}", flush=True)
+    print(f"export service: {url}/v1/neptune-export (exportEndpoint)", file=sys.stderr, flush=True)
     done.wait()
     emulator.stop()
     print("emulator stopped", file=sys.stderr, flush=True)

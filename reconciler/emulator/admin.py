@@ -6,6 +6,7 @@ from collections import deque
 from dataclasses import asdict
 from typing import Any, Protocol
 
+from .exports import Exports
 from .faults import FaultConfig, Faults
 from .model import ServiceError
 from .resources import RESOURCES
@@ -16,6 +17,7 @@ class Driven(Protocol):
     """What the admin routes drive: the server's store, faults, request log and counters."""
 
     store: Store
+    exports: Exports
     faults: Faults
     requests: deque[dict[str, Any]]
     served: int
@@ -30,10 +32,12 @@ def admin(emulator: Driven, method: str, parts: list[str], body: Any) -> Any:
         return {"status": "ok"}
     if route == ("POST", "reset"):
         store.reset()
+        emulator.exports.reset()
         emulator.requests.clear()
         return {"reset": True}
     if route == ("POST", "advance"):
         store.advance(float(body.get("seconds", 0)))
+        emulator.exports.settle()
         return {"now": store.now()}
     if route == ("POST", "dataprocessing"):
         store.seed_processing(str(body["id"]), str(body.get("status", "Completed")))
@@ -55,6 +59,11 @@ def admin(emulator: Driven, method: str, parts: list[str], body: Any) -> Any:
     if route == ("POST", "delete"):
         store.delete(str(body["id"]), kind=kind)
         return {"id": body["id"]}
+    if route == ("GET", "exports"):
+        return {"exports": emulator.exports.all()}
+    if route == ("POST", "export-fail"):  # the next export fails with this reason
+        emulator.exports.failing.append(str(body.get("reason") or "Export failed (emulator)"))
+        return {"failing": len(emulator.exports.failing)}
     if route == ("GET", "jobs"):
         return {"jobs": store.all_jobs()}
     if route == ("GET", "stats"):

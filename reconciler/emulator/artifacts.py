@@ -13,9 +13,8 @@ from typing import Any
 
 
 def _split(location: str, job_id: str) -> tuple[str, str]:
-    bucket, _, prefix = location.removeprefix("s3://").partition("/")
-    key = f"{prefix.strip('/')}/{job_id}/" if prefix.strip("/") else f"{job_id}/"
-    return bucket, key
+    bucket, key = _folder(location)
+    return bucket, f"{key}{job_id}/"
 
 
 def _files(job_id: str, stage: str, metrics: dict[str, Any] | None = None) -> dict[str, bytes]:
@@ -47,6 +46,19 @@ class LocalArtifacts:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(body)
 
+    def put(self, location: str, files: dict[str, bytes]) -> None:
+        """Files under an S3 folder (an export's output, its completion file)."""
+        bucket, key = _folder(location)
+        for name, body in files.items():
+            path = self.root / bucket / key / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+
+
+def _folder(location: str) -> tuple[str, str]:
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+    return bucket, f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+
 
 class S3Artifacts:
     """Artifacts in an S3 endpoint (such as moto's server), buckets created on demand."""
@@ -66,7 +78,14 @@ class S3Artifacts:
             if keys:
                 self.client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
             return
-        for name, body in _files(job_id, stage, metrics).items():
+        self._put(bucket, key, _files(job_id, stage, metrics))
+
+    def put(self, location: str, files: dict[str, bytes]) -> None:
+        """Files under an S3 folder (an export's output, its completion file)."""
+        self._put(*_folder(location), files)
+
+    def _put(self, bucket: str, key: str, files: dict[str, bytes]) -> None:
+        for name, body in files.items():
             try:
                 self.client.put_object(Bucket=bucket, Key=key + name, Body=body)
             except self.client.exceptions.NoSuchBucket:

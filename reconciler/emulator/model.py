@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 ID_RE = re.compile(r"^[A-Za-z0-9-]{1,48}$")  # --strict only: the service documents no id rule
 S3_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")  # --strict only
@@ -106,11 +105,16 @@ class Options:
     list_all: bool = False  # the list call shows every job, not only the active ones (the guide's)
     auth_keys: dict[str, str] | None = None  # access key id -> secret: verify SigV4 on /ml/ routes
     empty_delete: bool = False  # answer a stop or delete with 200 and an empty body (clients must cope)
+    export_seconds: float | None = None  # how long an export runs (None: job_seconds)
 
 
 # (trainModelS3Location, job_id, stage, metrics) with stage "start", "complete" or "clean";
 # a completed training job also writes its metrics file (processing/eval_metrics_info.json).
-Artifacts = Callable[[str, str, str, "dict[str, Any] | None"], None]
+class Artifacts(Protocol):
+    def __call__(self, location: str, job_id: str, stage: str, metrics: dict[str, Any] | None) -> None: ...
+
+    def put(self, location: str, files: dict[str, bytes]) -> None:
+        """Files under an S3 folder (what an export publishes)."""
 
 
 def default_metrics(job_id: str) -> dict[str, Any]:

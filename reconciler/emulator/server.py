@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .admin import admin
 from .creates import CREATES
+from .exports import Exports, is_export
+from .exports import route as export_route
 from .faults import FaultConfig, Faults
 from .model import Options, ServiceError, invalid
 from .resources import RESOURCES
@@ -40,6 +42,11 @@ class Emulator:
         artifacts: Any = None,
     ) -> None:
         self.store = Store(options or Options(), state_file=state_file, artifacts=artifacts)
+        opts, store = self.store.options, self.store
+        self.exports = Exports(  # the Neptune-Export service, on the same clock, writing to the same S3
+            store.now, lambda: opts.export_seconds or opts.job_seconds,
+            lambda location, files: store.artifacts.put(location, files) if store.artifacts else None,
+        )  # fmt: skip
         self.faults = Faults(faults or FaultConfig())
         self.requests: deque[dict[str, Any]] = deque(maxlen=20_000)
         self.served = 0  # API requests answered, and the emulator's own time on them (no latency)
@@ -75,6 +82,7 @@ class Emulator:
         while not self._stopping.wait(0.25):
             try:
                 self.store.settle()
+                self.exports.settle()
             except Exception as e:  # an S3 hiccup must not kill the emulator
                 print(f"emulator: artifact write failed: {e}", file=sys.stderr)
 
@@ -157,11 +165,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._run(lambda: admin(self.emulator, method, parts[1:], body), request_id)
             return
         keys = self.emulator.store.options.auth_keys
+        self.gateway = is_export(parts)  # the export service answers as API Gateway does
         if keys is not None:
+            service = "execute-api" if self.gateway else "neptune-db"
             denied = check_signature(method, self.path, dict(self.headers), self.raw_body, keys,
-                                     self.emulator.store.options.region)  # fmt: skip
+                                     self.emulator.store.options.region, service)  # fmt: skip
             if denied is not None:
-                self._error(ServiceError(403, "AccessDeniedException", denied), request_id)
+                code = (
+                    "MissingAuthenticationTokenException"
+                    if denied.startswith("Missing")
+                    else "AccessDeniedException"
+                )
+                self._error(
+                    ServiceError(403, code if self.gateway else "AccessDeniedException", denied), request_id
+                )
                 return
         self.emulator.requests.append({
             "method": method, "path": url.path, "query": query, "body": body,
@@ -259,6 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str, parts: list[str], query: dict[str, str], body: Any) -> Any:
         store = self.emulator.store
+        if is_export(parts):
+            return export_route(self.emulator.exports, method, parts, body)
         if len(parts) < 2 or parts[0] != "ml" or parts[1] not in RESOURCES or len(parts) > 3:
             raise ServiceError(400, "BadRequestException", f"Unsupported path /{'/'.join(parts)}")
         resource = RESOURCES[parts[1]]
@@ -286,7 +305,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _error(self, e: ServiceError, request_id: str, headers: dict[str, str] | None = None) -> None:
-        doc = {"requestId": request_id, "code": e.code, "detailedMessage": e.message}
+        doc: dict[str, str] = {"requestId": request_id, "code": e.code, "detailedMessage": e.message}
+        if getattr(self, "gateway", False):
+            doc = {"message": e.message}  # API Gateway's body; the code is in x-amzn-ErrorType
         self._send(e.status, doc, request_id, {"x-amzn-ErrorType": e.code, **(headers or {})})
 
     def _send(self, status: int, doc: Any, request_id: str, headers: dict[str, str] | None = None) -> None:

@@ -14,9 +14,16 @@ _AUTH = re.compile(
 
 
 def check(
-    method: str, path: str, headers: Mapping[str, str], body: bytes, keys: Mapping[str, str], region: str
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    keys: Mapping[str, str],
+    region: str,
+    service: str = "neptune-db",
 ) -> str | None:
-    """None when the request is signed by one of ``keys`` for ``region`` and neptune-db; else why not."""
+    """None when the request is signed by one of ``keys`` for ``region`` and ``service`` (neptune-db,
+    or execute-api for the export service); else why not."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -27,8 +34,8 @@ def check(
         return "Missing Authentication Token"
     if m["key"] not in keys:
         return "The security token included in the request is invalid"
-    if (m["region"], m["service"]) != (region, "neptune-db"):
-        return f"Credential should be scoped to a valid region ({region}) and service (neptune-db)"
+    if (m["region"], m["service"]) != (region, service):
+        return f"Credential should be scoped to a valid region ({region}) and service ({service})"
     signed = m["signed"].split(";")
     if "host" not in signed or "x-amz-date" not in signed or any(h not in lowered for h in signed):
         return "Signed headers are missing from the request"
@@ -38,7 +45,7 @@ def check(
     )  # fmt: skip
     request.context["timestamp"] = lowered["x-amz-date"]
     signer = SigV4Auth(
-        Credentials(m["key"], keys[m["key"]], lowered.get("x-amz-security-token")), "neptune-db", region
+        Credentials(m["key"], keys[m["key"]], lowered.get("x-amz-security-token")), service, region
     )
     expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
     if not hmac.compare_digest(expected, m["signature"]):

@@ -116,6 +116,8 @@ class Executor:
             if job not in self.store.ledger.job_ids():
                 gen = generation(job, {}, "adopt", self.commit_sha, kind=by_name(a.kind))
                 self.store.commit(JournalOp.ADOPT, a.name, jobId=job, generation=gen)
+        if a.abandon:
+            self._abandon(a)
         if a.action is K.FORGET:
             self.store.commit(JournalOp.FORGET, a.name)
             return Outcome(a.name, a.action, True, "forgotten (nothing on the cluster touched)")
@@ -130,6 +132,15 @@ class Executor:
             raise AssertionError(f"no executor for action {a.action}")
         notes.append(self._create(a))
         return Outcome(a.name, a.action, True, "; ".join(notes), started=a.job_id)
+
+    def _abandon(self, a: Action) -> None:
+        """An unconfirmed create (an export whose answer was lost) the next attempt replaces: it
+        becomes a generation of its own, still looked for by its completion file, never untracked."""
+        intent = next((p for p in self.store.ledger.pending(a.name) if p["jobId"] == a.abandon), None)
+        if intent is not None:
+            spec, kind = intent.get("spec", {}), by_name(a.kind)
+            gen = generation(a.abandon, spec, "unconfirmed", self.commit_sha, intent["at"], kind=kind)
+            self.store.commit(JournalOp.CREATED, a.name, jobId=a.abandon, generation=gen)
 
     def _record(self, a: Action) -> Outcome:
         view = applied(a.applied or {}, self.commit_sha)
@@ -193,10 +204,14 @@ class Executor:
         except (BadRequestError, NotFoundError):
             self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)  # refused: nothing was created
             raise
-        except ApiError:
-            # Unknown outcome (timeouts, 5xx after retries): the intent stays; the next run
-            # settles it with a GET on the id.
+        except ApiError as e:
+            if e.unsent:  # no connection was ever made: nothing was created
+                self.store.commit(JournalOp.RESOLVED, a.name, jobId=job)
+            # Otherwise an unknown outcome (timeouts, 5xx after retries): the intent stays; the
+            # next run settles it with a GET on the id (an export's, by its completion file).
             raise
+        if answer.get("serviceId"):  # a service that picks its own ids (an export): ours maps to it
+            gen["serviceId"] = str(answer["serviceId"])
         if answer.get("existedBefore"):
             # Same id = same name and spec hash: the job is ours (e.g. a ledger restored from backup).
             gen["action"] = "adopt"

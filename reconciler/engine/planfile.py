@@ -51,6 +51,7 @@ def action_to_json(a: Action) -> dict[str, Any]:
         "location": a.location,
         "kind": by_name(a.kind).name,
         **({"promoted": a.promoted} if a.promoted else {}),
+        **({"abandon": a.abandon} if a.abandon else {}),
     }
 
 
@@ -84,6 +85,11 @@ def to_json(plan: Plan, *, state_location: str | None = None) -> dict[str, Any]:
     }
 
 
+def _cost_of(cost: dict[str, Any]) -> Cost:
+    unit = cost.get("unit", "training job")
+    return Cost(cost["instanceType"], cost["instanceHours"], cost["hpoJobs"], cost["timeoutSeconds"], unit)
+
+
 def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
     """A saved plan back into a Plan (and the state location it was made against)."""
     if not isinstance(doc, dict) or doc.get("formatVersion") != FORMAT_VERSION:
@@ -115,20 +121,13 @@ def from_json(doc: Any, where: str) -> tuple[Plan, str | None]:
                 changes=tuple(
                     Change(c["path"], c.get("old"), c.get("new"), c["effect"]) for c in a["changes"]
                 ),
-                cost=Cost(
-                    cost["instanceType"],
-                    cost["instanceHours"],
-                    cost["hpoJobs"],
-                    cost["timeoutSeconds"],
-                    cost.get("unit", "training job"),
-                )
-                if cost
-                else None,
+                cost=_cost_of(cost) if cost else None,
                 spec=a.get("spec"),
                 applied=a.get("applied"),
                 location=a.get("location", ""),
                 kind=by_name(a.get("kind")).name,  # a plan from before kinds: training
                 promoted=a.get("promoted", ""),
+                abandon=a.get("abandon", ""),
             )
         )
     plan = Plan(

@@ -29,7 +29,8 @@ def load_saved(path: Path) -> tuple[Plan, str | None]:
 
 def saved_live(client: NeptuneClient, store: StateStore, saved: Plan, parallelism: int) -> Live:
     """Re-read every job the saved plan read (and pending intents), each on its kind's resource."""
-    return read_saved(client, reads.saved(saved.actions, saved.fingerprints, store.ledger), parallelism)
+    ledger = store.ledger
+    return read_saved(client, reads.saved(saved.actions, saved.fingerprints, ledger), ledger, parallelism)
 
 
 def check_fresh(saved: Plan, ledger_serial: int, lineage: str | None, live: Live) -> None:

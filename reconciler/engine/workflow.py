@@ -22,6 +22,7 @@ from ..core.live import JobView, Live
 from ..core.model import Options, Plan
 from ..core.plan import manifest_digests, plan
 from ..core.quality import Gate
+from ..core.records import now_iso
 from ..errors import ManifestError, ReconcilerError, UsageError, closest
 from ..manifests.config import Settings
 from ..manifests.desired import desired_from
@@ -158,6 +159,7 @@ def run_plan(
         options, targets=selection.targets, selector=dict(selection.selector),
         paths=tuple(repo_path(p) for p in selection.paths),
         paths_exact=any(not os.path.isdir(p) for p in selection.paths), skipped=tuple(skipped),
+        now=now_iso(),
     )  # fmt: skip
     dirty = git_dirty(selection.paths) if dirty_check else False
     result = plan(desired, ledger, live, scoped, commit=git_commit(), dirty=dirty)

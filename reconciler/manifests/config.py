@@ -22,8 +22,19 @@ ENV_VARS = {
     "endpoint": "NEPTUNE_ENDPOINT",
     "state": "RECONCILER_STATE",
     "s3Endpoint": "RECONCILER_S3_ENDPOINT",
+    "exportEndpoint": "NEPTUNE_EXPORT_ENDPOINT",
 }
-_KEYS = ("endpoint", "region", "auth", "state", "insecure", "s3Endpoint", "connectTo")
+_KEYS = (
+    "endpoint",
+    "region",
+    "auth",
+    "state",
+    "insecure",
+    "s3Endpoint",
+    "connectTo",
+    "exportEndpoint",
+    "exportAuth",
+)
 _HOST_REGION = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.neptune\.amazonaws\.com(?:\.cn)?$")
 
 
@@ -44,6 +55,8 @@ class Settings:
     config_file: str | None = None
     connect_to: str | None = None  # HOST:PORT to connect to instead of the endpoint's (a tunnel)
     endpoint_source: str = ""  # where the endpoint came from: --endpoint, NEPTUNE_ENDPOINT or a file
+    export_endpoint: str | None = None  # the Neptune-Export service's API (NeptuneExportApiUri)
+    export_auth: str | None = None  # how export requests are signed (None: as ``auth``)
 
     @cached_property
     def region_and_source(self) -> tuple[str, str]:
@@ -171,6 +184,8 @@ def resolve(
         if path
         else "",
         connect_to=merged.get("connectTo"),
+        export_endpoint=str(merged["exportEndpoint"]).rstrip("/") if merged.get("exportEndpoint") else None,
+        export_auth=str(merged["exportAuth"]) if merged.get("exportAuth") else None,
         auth=str(merged.get("auth", "none")),
         state=str(merged.get("state", DEFAULT_STATE)),
         insecure=bool(merged.get("insecure", False)),

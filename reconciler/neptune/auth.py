@@ -1,4 +1,4 @@
-"""SigV4 for requests, signing with botocore (service ``neptune-db``)."""
+"""SigV4 for requests, signing with botocore (service ``neptune-db``; the export API's is ``execute-api``)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class SigV4Auth(requests.auth.AuthBase):
         return f"SigV4Auth(service={self.service!r}, region={self.region!r})"
 
 
-def from_default_chain(region: str, profile: str | None = None) -> SigV4Auth:
+def from_default_chain(region: str, profile: str | None = None, service: str = SERVICE) -> SigV4Auth:
     """botocore's standard chain: env, shared files/profile, SSO, container and instance roles."""
     import botocore.session
 
@@ -57,4 +57,4 @@ def from_default_chain(region: str, profile: str | None = None) -> SigV4Auth:
             "auth: iam but no AWS credentials were found",
             "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached",
         )
-    return SigV4Auth(credentials, region)
+    return SigV4Auth(credentials, region, service)

@@ -121,11 +121,21 @@ class NeptuneClient:
         self.origin = ""  # where the endpoint setting came from (--endpoint, NEPTUNE_ENDPOINT, a file)
         self.sleep = sleep
         self.rng = random.Random(seed)
+        # Resources another service serves (the Neptune-Export service's): resource -> its client,
+        # which takes the same create and get by the reconciler's id.
+        self.routes: dict[str, Any] = {}
+
+    def learn(self, known: Mapping[str, Any]) -> None:
+        """What the ledger knows of jobs whose ids are another service's (each routed client's)."""
+        for routed in self.routes.values():
+            routed.learn(known)
 
     # -- any resource: /ml/{resource} -----------------------------------------------------
     def create(self, resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Start a job (or create an endpoint); with an explicit id the call is retried and made
         idempotent. The one special case: an endpoint's ``"update": true``, which keeps its id."""
+        if resource in self.routes:
+            return dict(self.routes[resource].create(params))
         path = f"/ml/{resource}"
         if params.get("update"):
             # An update is idempotent (the same body twice serves the same model): retried as is,
@@ -134,6 +144,8 @@ class NeptuneClient:
         return self._create(path, params)
 
     def get(self, resource: str, job_id: str, role_arn: str | None = None) -> dict[str, Any]:
+        if resource in self.routes:
+            return dict(self.routes[resource].get(job_id))
         path = f"/ml/{resource}/{_segment(job_id)}"
         return _promised(f"GET {path}", self._call("GET", path, query=_role(role_arn)), "status", str)
 
@@ -141,10 +153,14 @@ class NeptuneClient:
         self, resource: str, job_id: str, *, clean: bool = False, role_arn: str | None = None
     ) -> dict[str, Any]:
         """Stop a job, or delete an endpoint (the same DELETE on the resource's path)."""
+        if resource in self.routes:
+            raise BadRequestError(f"{resource}: the service offers no stop (its jobs run to their end)")
         query = {"clean": "true" if clean else "false", **_role(role_arn)}
         return self._call("DELETE", f"/ml/{resource}/{_segment(job_id)}", query=query)
 
     def list_ids(self, resource: str, max_items: int = 10, role_arn: str | None = None) -> list[str]:
+        if resource in self.routes:
+            return []  # the export service lists nothing
         return self._list(f"/ml/{resource}", max_items, role_arn)
 
     # -- model training by name, for people and tests (each is the call above) ----------
@@ -208,7 +224,7 @@ class NeptuneClient:
         body: Any = None,
         retry: bool = True,
     ) -> dict[str, Any]:
-        what = f"{method} {path}"
+        what = f"{method} {path or urlsplit(self.endpoint).path or '/'}"
         url = self.endpoint + path
         started = time.monotonic()
         attempt = 0
@@ -294,6 +310,7 @@ def make_client(
     retry: RetryPolicy | None = None,
     connect_to: str | None = None,
     origin: str = "",
+    service: str = sigv4.SERVICE,
 ) -> NeptuneClient:
     """A client for ``endpoint`` with a connection pool sized to the concurrency in use;
     ``connect_to`` (HOST:PORT) connects there instead, still naming and signing for ``endpoint``."""
@@ -312,7 +329,7 @@ def make_client(
     if bundle:
         session.verify = bundle
     if auth == "iam":
-        session.auth = sigv4.from_default_chain(region)
+        session.auth = sigv4.from_default_chain(region, service=service)
     client = NeptuneClient(session, endpoint, retry=retry)
     client.origin = origin
     return client

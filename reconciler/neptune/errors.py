@@ -27,6 +27,7 @@ class ApiError(ReconcilerError):
         self.status = status
         self.request_id = request_id
         self.after_retry = False  # set when the answer came to a retried call
+        self.unsent = False  # the request never left: no connection could be made
 
 
 class NotFoundError(ApiError):
@@ -128,4 +129,17 @@ def from_transport(
     if deadline is not None:
         return ServerError(f"{what}: timed out (no complete answer within {deadline:g}s)", hint=hint)
     kind = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
-    return ServerError(f"{what}: {kind} ({type(error).__name__})", hint=hint)
+    failed = ServerError(f"{what}: {kind} ({type(error).__name__})", hint=hint)
+    failed.unsent = _unsent(error)
+    return failed
+
+
+def _unsent(error: requests.RequestException) -> bool:
+    """Whether the call failed before a connection existed (so nothing was sent): a connect
+    timeout, or a refused, unreachable or unresolvable address."""
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError)

@@ -16,8 +16,11 @@ SUB_JOBS = (
 
 
 def job_view(doc: Mapping[str, Any]) -> JobView:
-    """A ``GET /ml/{modeltraining,dataprocessing,endpoints}/{id}`` answer as a JobView."""
+    """A ``GET /ml/{modeltraining,dataprocessing,endpoints}/{id}`` answer as a JobView (an export's
+    answer, from its client, has its output and failure at the top level)."""
     reason, url = failure_of(doc)
+    if doc.get("failureReason"):
+        reason, url = str(doc["failureReason"]), doc.get("logs")
     return JobView(
         id=str(doc.get("id", "")),
         status=str(doc.get("status", "Unknown")),
@@ -25,7 +28,7 @@ def job_view(doc: Mapping[str, Any]) -> JobView:
         log_url=url,
         models=len(doc.get("mlModels") or []),
         hpo_status=(doc.get("hpoJob") or {}).get("status"),
-        output=(doc.get("processingJob") or {}).get("outputLocation"),
+        output=(doc.get("processingJob") or {}).get("outputLocation") or doc.get("outputS3Uri"),
     )
 
 

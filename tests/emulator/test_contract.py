@@ -127,11 +127,13 @@ def test_a_bad_signature_is_refused(emu: Emu, signed: Any) -> None:
 
 
 def _graph_notebook(
-    method: str, url: str, *, data: Any = None, params: Any = None, headers: Any = None
-) -> requests.Response:
-    """A request prepared the way graph-notebook's client prepares one (SigV4Auth on an AWSRequest)."""
+    method: str, url: str, *, data: Any = None, params: Any = None, headers: Any = None,
+    service: str = "neptune-db",
+) -> requests.Response:  # fmt: skip
+    """A request prepared the way graph-notebook's client prepares one (SigV4Auth on an AWSRequest;
+    its export calls sign for ``execute-api``)."""
     aws = AWSRequest(method=method, url=url, data=data, params=params, headers=headers)
-    SigV4Auth(Credentials(KEY, SECRET), "neptune-db", "us-east-1").add_auth(aws)
+    SigV4Auth(Credentials(KEY, SECRET), service, "us-east-1").add_auth(aws)
     prepared = requests.Request(
         method=method, url=url, data=data, params=params, headers=dict(aws.prepare().headers)
     )
@@ -295,3 +297,25 @@ def test_model_transform_requests_shaped_as_graph_notebook_sends_them(emu: Emu, 
     assert status.status_code == 200 and status.json()["status"] == "InProgress"
     stopped = _graph_notebook("DELETE", f"{base}/{job}", params={"clean": "TRUE"})
     assert stopped.status_code == 200 and stopped.json() == {"status": "Stopping"}
+
+
+def test_export_calls_shaped_as_graph_notebook_sends_them(emu: Emu, signed: Any) -> None:
+    """``%neptune_ml export start`` and ``export status --wait``: POST https://{export_url}/neptune-export
+    and GET …/neptune-export/{jobId}, signed for execute-api; the wait ends on succeeded or failed."""
+    base = f"{emu.url}/neptune-export"  # graph-notebook appends /neptune-export to --export-url
+    body = {"command": "export-pg", "outputS3Path": "s3://bkt/export",
+            "params": {"endpoint": "db.cluster-x.us-east-1.neptune.amazonaws.com", "profile": "neptune_ml"}}  # fmt: skip
+    created = _graph_notebook("POST", base, data=json.dumps(body), service="execute-api")
+    assert created.status_code == 200, created.text
+    job = created.json()
+    assert set(job) == {"jobName", "jobId"} and job["jobName"].startswith("neptune-export-")
+    status = _graph_notebook("GET", f"{base}/{job['jobId']}", service="execute-api")
+    assert status.status_code == 200 and status.json()["status"] in ("pending", "running")
+    emu.advance(61)
+    done = _graph_notebook("GET", f"{base}/{job['jobId']}", service="execute-api").json()
+    assert done["status"] == "succeeded" and done["outputS3Uri"].startswith("s3://bkt/export/")
+    # Signed for the cluster's service instead: refused, as API Gateway refuses it.
+    wrong = _graph_notebook("GET", f"{base}/{job['jobId']}")
+    assert wrong.status_code == 403 and "execute-api" in wrong.json()["message"]
+    missing = _graph_notebook("GET", f"{base}/no-such-job", service="execute-api")
+    assert missing.status_code == 404 and set(missing.json()) == {"message"}

@@ -11,15 +11,18 @@ from __future__ import annotations
 from .base import Effect, Kind
 from .dataprocessing import DATA_PROCESSING
 from .endpoint import ENDPOINT
+from .export import EXPORT
 from .training import TRAINING
 from .transform import TRANSFORM
 
-# In the order of the Neptune ML path: processed data, trained model, its transform, serving endpoint.
-KINDS: tuple[Kind, ...] = (DATA_PROCESSING, TRAINING, TRANSFORM, ENDPOINT)
+# In the order of the Neptune ML path: the graph's export, processed data, trained model, its
+# transform, serving endpoint.
+KINDS: tuple[Kind, ...] = (EXPORT, DATA_PROCESSING, TRAINING, TRANSFORM, ENDPOINT)
 
 __all__ = [
     "DATA_PROCESSING",
     "ENDPOINT",
+    "EXPORT",
     "KINDS",
     "TRAINING",
     "TRANSFORM",

@@ -61,6 +61,17 @@ class Kind:
     metrics_file: str = ""
     # What ``explain`` says of the rules in code (checks, gates), by field path ("spec.maxWaitTime").
     explain: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Reference fields that take an attribute of the referenced job rather than its id: field ->
+    # attribute ("output": where the job wrote, e.g. an export's outputS3Uri once it succeeded).
+    value_refs: Mapping[str, str] = field(default_factory=dict)
+    # Which service its jobs live on: "neptune" (the cluster's /ml API, ids ours) or "export" (the
+    # Neptune-Export service: it picks the job ids, so ours are handles the client maps to its).
+    service: str = "neptune"
+    # Whether a running job can be stopped (prune of one that can't just forgets it).
+    stoppable: bool = True
+    # Fields a create derives from the job id (None: the body is the spec and the id): the plan
+    # shows them, the ledger records them.
+    shape: Callable[[dict[str, Any], str], dict[str, Any]] | None = field(default=None, compare=False)
 
     @property
     def finishes(self) -> bool:
@@ -74,8 +85,11 @@ class Kind:
 
     @property
     def removal(self) -> str:
-        """What prune does to what it made: delete a service, stop a running job."""
-        return "delete" if self.lifecycle == "service" else "stop"
+        """What prune does to what it made: delete a service, stop a running job (forget one whose
+        service offers no stop)."""
+        if self.lifecycle == "service":
+            return "delete"
+        return "stop" if self.stoppable else "forget"
 
     @property
     def serving_fields(self) -> tuple[str, ...]:
@@ -87,8 +101,13 @@ class Kind:
         return next((str(spec[f]) for f in self.serving_fields if spec.get(f)), None)
 
     def inputs(self, spec: Mapping[str, Any]) -> dict[str, str]:
-        """Reference fields set in ``spec`` (a literal id, or one resolved): field -> job id."""
-        return {f: str(spec[f]) for f in self.refs if isinstance(spec.get(f), str) and spec[f]}
+        """Id fields that may name another job, set in ``spec`` (a literal id, or one resolved):
+        field -> job id. A value reference (an S3 location) names no job."""
+        return {
+            f: str(spec[f])
+            for f in self.refs
+            if f not in self.value_refs and isinstance(spec.get(f), str) and spec[f]
+        }
 
     def started(self, job: str, body: Mapping[str, Any], previous: str | None) -> str:
         """The line apply prints for a create (or an in-place update) it carried out."""

@@ -51,7 +51,10 @@ DATA_PROCESSING = Kind(
         {"previousDataProcessingJobId": "previous data-processing job"}, "an incremental data-processing job"
     ),
     cost=cost,
-    refs={"previousDataProcessingJobId": ("DataProcessingJob",)},
+    refs={"previousDataProcessingJobId": ("DataProcessingJob",), "inputDataS3Location": ("ExportJob",)},
+    # ``inputDataS3Location: {ref: NAME}`` of an export is where it wrote (once it succeeded).
+    value_refs={"inputDataS3Location": "output"},
+    edges={"inputDataS3Location": "processes export"},
     noun="data-processing job",
     short="data",
 )
