@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from . import identity
 from .adopt import name_of, next_probes
 from .desired import Desired
 from .kinds import Kind, by_name, registry
@@ -136,17 +137,25 @@ def metric_jobs(desired: Sequence[Desired], ledger: Ledger, live: Live) -> Reads
     return wanted
 
 
-def handles(ledger: Ledger) -> dict[str, tuple[str | None, str | None]]:
+def handles(
+    ledger: Ledger, desired: Sequence[Desired] = ()
+) -> dict[str, tuple[str | None, str | None, bool]]:
     """Jobs of kinds whose service picks the ids: the reconciler's handle -> (the service's job id
-    if it was learned, the completionFileS3Path it was sent with), for the client that maps them."""
-    found: dict[str, tuple[str | None, str | None]] = {}
+    if it was learned, the completionFileS3Path it was (or would be) sent with, whether a create of
+    it may have been sent without its answer recorded). A desired manifest's next handle is there
+    too: a lost ledger then finds a finished export by its completion file instead of exporting again."""
+    found: dict[str, tuple[str | None, str | None, bool]] = {}
+    for d in desired:
+        if d.kind.service != "neptune" and d.kind.shape is not None:
+            job = identity.job_id(d.name, d.spec, None, d.kind)
+            found[job] = (None, d.kind.shape(dict(d.sent), job).get("completionFileS3Path"), False)
     for name in ledger.names():
         if ledger.kind(name).service == "neptune":
             continue
         for g in ledger.generations(name):
-            found[g["jobId"]] = (g.get("serviceId"), g["spec"].get("completionFileS3Path"))
+            found[g["jobId"]] = (g.get("serviceId"), g["spec"].get("completionFileS3Path"), False)
         for p in ledger.pending(name):
-            found.setdefault(p["jobId"], (None, p.get("spec", {}).get("completionFileS3Path")))
+            found[p["jobId"]] = (None, p.get("spec", {}).get("completionFileS3Path"), True)
     return found
 
 

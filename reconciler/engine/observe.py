@@ -79,7 +79,7 @@ def observe(
     """Read what ``core/reads.py`` says the plan needs, round by round. Jobs the ledger saw
     finished on this cluster are answered from it (they can't change) unless ``refresh_all``."""
     recorded = {} if refresh_all else recorded_finals(ledger, client.endpoint)
-    client.learn(reads.handles(ledger))  # jobs whose ids are another service's (exports)
+    client.learn(reads.handles(ledger, desired))  # jobs whose ids are another service's (exports)
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         jobs_f = pool.submit(read, client, reads.first(desired, ledger, recorded), parallelism)
         lists = reads.listings(desired, ledger) if list_jobs else ()

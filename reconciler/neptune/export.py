@@ -37,6 +37,7 @@ class Known:
 
     service_id: str | None = None
     completion: str | None = None  # the completionFileS3Path it was (or was about to be) sent with
+    pending: bool = False  # a create may have been sent, its answer not recorded
 
 
 class ExportClient:
@@ -50,12 +51,14 @@ class ExportClient:
         self.known: dict[str, Known] = {}
         self._lock = threading.Lock()
 
-    def learn(self, known: Mapping[str, tuple[str | None, str | None]]) -> None:
-        """(service job id, completionFileS3Path) of each handle, as the ledger holds them."""
+    def learn(self, known: Mapping[str, tuple[str | None, str | None, bool]]) -> None:
+        """(service job id, completionFileS3Path, pending) of each handle, as the ledger holds them."""
         with self._lock:
-            for handle, (service_id, completion) in known.items():
+            for handle, (service_id, completion, pending) in known.items():
                 had = self.known.get(handle, Known())
-                self.known[handle] = Known(service_id or had.service_id, completion or had.completion)
+                self.known[handle] = Known(
+                    service_id or had.service_id, completion or had.completion, pending
+                )
 
     def create(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """POST the request (the handle in ``id`` is ours: not sent). Never retried: the service
@@ -67,13 +70,13 @@ class ExportClient:
         job = doc.get("jobId")
         if not isinstance(job, str) or not job:
             raise ApiError(f"POST {self.endpoint}: the answer has no 'jobId'; is it the Neptune-Export API?")
-        self.learn({handle: (job, str(body.get("completionFileS3Path") or "") or None)})
+        self.learn({handle: (job, str(body.get("completionFileS3Path") or "") or None, False)})
         return {"id": handle, "serviceId": job, "jobName": doc.get("jobName")}
 
     def get(self, handle: str) -> dict[str, Any]:
         known = self.known.get(handle, Known())
         if known.service_id is None:
-            return self._find(handle, known.completion)
+            return self._find(handle, known)
         try:
             doc = self.http._call("GET", f"/{_segment(known.service_id)}")
         except BadRequestError as e:
@@ -90,8 +93,10 @@ class ExportClient:
             out["failureReason"] = doc.get("statusReason") or doc.get("reason") or "the export failed"
         return out
 
-    def _find(self, handle: str, completion: str | None) -> dict[str, Any]:
-        """An export whose job id is unknown: Completed when its completion file is there."""
+    def _find(self, handle: str, known: Known) -> dict[str, Any]:
+        """An export whose job id is unknown: Completed when its completion file is there; else
+        Unconfirmed if a create of it may have been sent, not found otherwise."""
+        completion = known.completion
         if not completion:
             raise NotFoundError(f"export {handle}: the ledger knows no export of that id")
         bucket, _, prefix = completion.removeprefix("s3://").partition("/")
@@ -99,9 +104,11 @@ class ExportClient:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            keys = [k for k in list_keys(self._s3(), bucket, prefix) if k.endswith(".json")]
-            if not keys:
+            keys = self._completions(bucket, prefix)
+            if not keys and known.pending:
                 return {"id": handle, "status": UNCONFIRMED, "completion": completion}
+            if not keys:
+                raise NotFoundError(f"export {handle}: no completion file under {completion}")
             got = self._s3().get_object(Bucket=bucket, Key=keys[0], Range=f"bytes=0-{COMPLETION_MAX - 1}")
             doc = json.loads(got["Body"].read())
         except (ClientError, BotoCoreError, ValueError) as e:
@@ -113,6 +120,17 @@ class ExportClient:
             "id": handle, "status": "Completed", "serviceStatus": "succeeded", "serviceId": found.get("jobId"),
             "outputS3Uri": found.get("outputS3Path"), "foundBy": f"s3://{bucket}/{keys[0]}",
         }  # fmt: skip
+
+    def _completions(self, bucket: str, prefix: str) -> list[str]:
+        """The completion files under ``prefix`` (none when the bucket does not exist yet)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return [k for k in list_keys(self._s3(), bucket, prefix) if k.endswith(".json")]
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "NoSuchBucket":
+                return []
+            raise
 
     def _s3(self) -> Any:
         if self.s3 is None:
@@ -127,7 +145,7 @@ class Unconfigured:
 
     endpoint = ""
 
-    def learn(self, known: Mapping[str, tuple[str | None, str | None]]) -> None:
+    def learn(self, known: Mapping[str, tuple[str | None, str | None, bool]]) -> None:
         pass
 
     def _refuse(self, *_: Any) -> dict[str, Any]:

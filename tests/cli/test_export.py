@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import textwrap
-import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from reconciler.emulator import S3Artifacts
+from reconciler.engine import workflow
 
 from ..helpers import Workspace, run
 from .test_graph import FAST, endpoint_manifest, model_manifest
@@ -201,7 +202,9 @@ def test_replace_gives_up_an_unconfirmed_export_knowingly(path: Workspace) -> No
     ]
 
 
-def test_an_unconfirmed_export_past_confirm_within_is_taken_as_never_started(path: Workspace) -> None:
+def test_an_unconfirmed_export_past_confirm_within_is_taken_as_never_started(
+    path: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = path
     for name in ("graph-data", "fraud-rgcn", "fraud-endpoint"):
         (ws.specs / f"{name}.yaml").unlink()
@@ -211,7 +214,8 @@ def test_an_unconfirmed_export_past_confirm_within_is_taken_as_never_started(pat
     assert ws.apply().code == 1
     ws.emu.faults(error_rate=0.0, error_on="")
     assert exports(ws) == [] and len(ws.ledger().pending("graph-export")) == 1
-    time.sleep(2.1)  # past confirmWithinSeconds (the intent's time has a one-second resolution)
+    later = (datetime.now(UTC) + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    monkeypatch.setattr(workflow, "now_iso", lambda: later)  # past confirmWithinSeconds
     [action] = ws.plan_json()["actions"]
     assert action["action"] == "retrain" and "taken as never started" in action["reason"], action
     assert ws.apply().code == 0 and len(exports(ws)) == 1
@@ -239,17 +243,37 @@ def test_export_requests_are_signed_for_execute_api(path: Workspace, monkeypatch
     }
 
 
-def test_policy_refresh_exports_again_and_the_new_data_flows_to_the_endpoint(path: Workspace) -> None:
+def test_policy_refresh_exports_again_and_the_new_data_flows_to_the_endpoint(
+    path: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = path
-    (ws.specs / "graph-export.yaml").write_text(export_manifest("policy:\n  refreshEverySeconds: 2\n"))
+    (ws.specs / "graph-export.yaml").write_text(export_manifest("policy:\n  refreshEverySeconds: 3600\n"))
     assert converge(ws).code == 0
     first, model = ws.current("graph-export"), ws.current("fraud-rgcn")
     assert set(ws.actions().values()) == {"noop"}  # not due yet: nothing to do
-    time.sleep(2.5)
+    later = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    monkeypatch.setattr(workflow, "now_iso", lambda: later)  # two hours on: the refresh is due
     r = run("pass")
     assert r.code == 0, r.out + r.err
     assert ws.current("graph-export") != first and len(exports(ws)) == 2, r.out
+    assert "policy.refreshEverySeconds 3600" in r.out
     assert converge(ws).code == 0
+    assert len(exports(ws)) == 2  # one refresh per period, however many plans it holds
     assert len(ws.emu.ids("processing")) == 2 and ws.current("fraud-rgcn") != model
     served = ws.emu.emulator.store.jobs["endpoint/fraud-endpoint"].params["mlModelTrainingJobId"]
     assert served == ws.current("fraud-rgcn")
+
+
+def test_a_lost_ledger_finds_the_finished_export_by_its_completion_file(path: Workspace) -> None:
+    ws = path
+    for name in ("graph-data", "fraud-rgcn", "fraud-endpoint"):
+        (ws.specs / f"{name}.yaml").unlink()
+    assert converge(ws).code == 0
+    handle = ws.current("graph-export")
+    ws.state.unlink()
+    doc = ws.plan_json()
+    [action] = doc["actions"]
+    assert action["action"] == "record" and action.get("adopt"), action
+    assert ws.apply().code == 0 and len(exports(ws)) == 1
+    assert ws.current("graph-export") == handle
+    assert set(ws.actions().values()) == {"noop"}

@@ -15,7 +15,7 @@ SPECS = str(Path(__file__).resolve().parents[2] / "specs")
 def test_validate_examples_ok() -> None:
     r = run("validate", SPECS)
     assert r.code == 0
-    assert r.lines == ["valid: 9 manifests in 9 files"]
+    assert r.lines == ["valid: 10 manifests in 10 files"]
 
 
 def test_validate_reports_every_problem_sorted(in_tmp: Path) -> None:
