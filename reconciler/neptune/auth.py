@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import requests
 from botocore.auth import SigV4Auth as _BotocoreSigV4
 from botocore.awsrequest import AWSRequest
 
@@ -19,7 +18,7 @@ SERVICE = "neptune-db"
 logging.getLogger("botocore.auth").setLevel(logging.WARNING)
 
 
-class SigV4Auth(requests.auth.AuthBase):
+class SigV4Auth:
     """Signs each request as it is sent (so every retry gets a fresh signature)."""
 
     def __init__(self, credentials: Any, region: str, service: str = SERVICE) -> None:
@@ -27,20 +26,16 @@ class SigV4Auth(requests.auth.AuthBase):
         self.region = region
         self.service = service
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def sign(self, method: str, url: str, body: bytes | None, content_type: str | None) -> dict[str, str]:
+        """The headers that sign this request (Authorization, X-Amz-Date, the session token)."""
         frozen = checked_credentials(self.credentials)
-        body = request.body or b""
         aws = AWSRequest(
-            method=request.method,
-            url=request.url,
-            data=body,
-            headers={k: v for k, v in request.headers.items() if k.lower() == "content-type"},
-        )
+            method=method, url=url, data=body or b"",
+            headers={"Content-Type": content_type} if content_type else {},
+        )  # fmt: skip
         _BotocoreSigV4(frozen, self.service, self.region).add_auth(aws)
-        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256"):
-            if name in aws.headers:
-                request.headers[name] = aws.headers[name]
-        return request
+        names = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256")
+        return {name: aws.headers[name] for name in names if name in aws.headers}
 
     def __repr__(self) -> str:  # never show credentials, even in a debugger
         return f"SigV4Auth(service={self.service!r}, region={self.region!r})"

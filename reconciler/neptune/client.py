@@ -1,8 +1,8 @@
 """The Neptune ML client: create, get, stop and list on any ``/ml/{resource}``, over one pooled
-session.
+wire (``transport.Wire``), with retries, a deadline per attempt and errors that say what to do.
 
 Raw HTTP (botocore's neptunedata model lacks modelName, maxWaitTime and
-enableInterContainerTrafficEncryption); SigV4 is a requests auth plugged into the session.
+enableInterContainerTrafficEncryption); SigV4 signs each attempt as it is sent.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import requests
-
 from ..errors import ConfigError, redact
 from . import auth as sigv4
 from .errors import (
@@ -30,7 +28,7 @@ from .errors import (
     from_response,
     from_transport,
 )
-from .transport import Deadline, deadline_session
+from .transport import Answer, Deadline, TransportError, Wire
 
 log = logging.getLogger("reconciler.http")
 CALL_DEADLINE = 30.0  # seconds one attempt of a call may take, whatever the server does
@@ -104,7 +102,7 @@ class NeptuneClient:
 
     def __init__(
         self,
-        session: requests.Session,
+        wire: Wire,
         endpoint: str,
         *,
         retry: RetryPolicy | None = None,
@@ -113,7 +111,7 @@ class NeptuneClient:
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:
-        self.session = session
+        self.wire = wire
         self.endpoint = endpoint.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
@@ -234,18 +232,16 @@ class NeptuneClient:
             try:
                 t0 = time.monotonic()
                 with deadline:
-                    response = self.session.request(
-                        method, url, params=query, json=body, timeout=self.timeout, allow_redirects=False
-                    )
+                    response = self.wire.request(method, url, query=query, body=body, timeout=self.timeout)
                 log.debug("%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000)
                 if response.status_code < 300:
                     if method == "DELETE" and not response.content.strip():
                         return {}  # a stop or delete answered 200 with nothing to say
                     return _json(what, response)
-                error: ApiError = from_response(what, response, signed=self.session.auth is not None)
+                error: ApiError = from_response(what, response, signed=self.wire.auth is not None)
                 retry_after = _retry_after(response)
-            except requests.RequestException as e:
-                log.debug("%s -> %s", what, type(e).__name__)
+            except TransportError as e:
+                log.debug("%s -> %s", what, e.cause_name)
                 fired = self.deadline if deadline.fired else None
                 error = from_transport(
                     what, e, fired, f"{self.endpoint} ({self.origin})" if self.origin else self.endpoint
@@ -282,7 +278,7 @@ def _role(role_arn: Any) -> dict[str, str]:
     return {"neptuneIamRoleArn": str(role_arn)} if role_arn else {}
 
 
-def _json(what: str, response: requests.Response) -> dict[str, Any]:
+def _json(what: str, response: Answer) -> dict[str, Any]:
     try:
         doc = response.json()
     except ValueError:
@@ -292,7 +288,7 @@ def _json(what: str, response: requests.Response) -> dict[str, Any]:
     return doc
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     value = response.headers.get("Retry-After")
     try:
         return min(float(value), 60.0) if value else None
@@ -318,18 +314,18 @@ def make_client(
     endpoint = check_endpoint(endpoint, insecure, tunnel)
     if auth not in ("iam", "none"):
         raise ConfigError(f"unknown auth {auth!r}", "use iam or none")
-    session = deadline_session(pool_size, tunnel)
-    session.headers["User-Agent"] = "reconciler/0.1"
-    # What requests would read from the environment on every call (a fifth of its CPU per call),
-    # read once: the proxy for this endpoint (NO_PROXY honoured) and a CA bundle.
-    session.trust_env = False
+    # What requests would read from the environment on every call, read once: the proxy for this
+    # endpoint (NO_PROXY honoured; none through a tunnel) and a CA bundle.
+    proxy = None
     if tunnel is None:
-        session.proxies.update(requests.utils.get_environ_proxies(endpoint))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        session.verify = bundle
-    if auth == "iam":
-        session.auth = sigv4.from_default_chain(region, service=service)
-    client = NeptuneClient(session, endpoint, retry=retry)
+        from urllib.request import getproxies, proxy_bypass
+
+        host = urlsplit(endpoint).hostname or ""
+        proxies = getproxies()
+        proxy = None if proxy_bypass(host) else proxies.get(urlsplit(endpoint).scheme) or proxies.get("all")
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+    signer = sigv4.from_default_chain(region, service=service) if auth == "iam" else None
+    wire = Wire(endpoint, pool_size, tunnel, proxy, bundle, signer)
+    client = NeptuneClient(wire, endpoint, retry=retry)
     client.origin = origin
     return client

@@ -4,10 +4,12 @@ reaches a message; request headers (credentials) never do."""
 from __future__ import annotations
 
 from functools import cache
-
-import requests
+from typing import TYPE_CHECKING
 
 from ..errors import ReconcilerError, shorten
+
+if TYPE_CHECKING:
+    from .transport import Answer, TransportError
 
 
 class ApiError(ReconcilerError):
@@ -74,7 +76,7 @@ def retryable_codes() -> frozenset[str]:
     return frozenset(found | THROTTLING | {"InternalFailureException"})
 
 
-def from_response(what: str, response: requests.Response, *, signed: bool = True) -> ApiError:
+def from_response(what: str, response: Answer, *, signed: bool = True) -> ApiError:
     """The error for a non-2xx answer to ``what`` (``"GET /ml/modeltraining/x"``). The status
     decides first: only a 4xx can say an id does not exist; a 5xx is a server failure whatever
     its body names (a retry or a GET settles it). ``signed``: whether the request was signed
@@ -120,7 +122,7 @@ def from_response(what: str, response: requests.Response, *, signed: bool = True
 
 
 def from_transport(
-    what: str, error: requests.RequestException, deadline: float | None = None, endpoint: str = ""
+    what: str, error: TransportError, deadline: float | None = None, endpoint: str = ""
 ) -> ServerError:
     """Connection refused, reset, timed out: retryable, and never carries request headers.
     ``deadline``: the call's own deadline fired (a server answering too slowly); ``endpoint``
@@ -128,18 +130,6 @@ def from_transport(
     hint = f"check the endpoint {endpoint} and the network" if endpoint else "check the endpoint and network"
     if deadline is not None:
         return ServerError(f"{what}: timed out (no complete answer within {deadline:g}s)", hint=hint)
-    kind = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
-    failed = ServerError(f"{what}: {kind} ({type(error).__name__})", hint=hint)
-    failed.unsent = _unsent(error)
+    failed = ServerError(f"{what}: {error.kind} ({error.cause_name})", hint=hint)
+    failed.unsent = error.unsent  # no connection was made: nothing was sent
     return failed
-
-
-def _unsent(error: requests.RequestException) -> bool:
-    """Whether the call failed before a connection existed (so nothing was sent): a connect
-    timeout, or a refused, unreachable or unresolvable address."""
-    from urllib3.exceptions import NewConnectionError
-
-    if isinstance(error, requests.ConnectTimeout):
-        return True
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return isinstance(reason, NewConnectionError)

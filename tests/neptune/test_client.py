@@ -174,7 +174,7 @@ def test_retried_creates_never_duplicate(emu: Emu) -> None:
 def test_transport_errors_are_retried_and_named(tmp_path: Path) -> None:
     c = make_client("http://127.0.0.1:9", retry=RetryPolicy(attempts=2))
     c.sleep = lambda s: None
-    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: connection failed \(ConnectionError\)"):
+    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: connection failed \(NewConnectionError\)"):
         c.list_training_jobs()
 
 
@@ -214,19 +214,21 @@ def test_signing_headers_with_iam_only(emu: Emu) -> None:
 
 
 def test_signature_is_sigv4_for_neptune_db(emu: Emu) -> None:
-    import requests
-
     seen: dict[str, str] = {}
     c, _ = client(emu, auth="iam", region="eu-west-1")
+    sign = c.wire.auth.sign
 
-    def capture(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        seen.update(response.request.headers)
+    def capture(*args: Any) -> dict[str, str]:
+        headers: dict[str, str] = sign(*args)
+        seen.update(headers)
+        return headers
 
-    c.session.hooks["response"].append(capture)
+    c.wire.auth.sign = capture
     c.list_training_jobs()
     assert seen["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE0000/")
     assert "/eu-west-1/neptune-db/aws4_request" in seen["Authorization"]
     assert seen["X-Amz-Security-Token"] == "fake-session-token-never-printed"
+    assert emu.log("GET")[-1]["signed"]  # and they went out with the request
 
 
 def test_credentials_never_logged_or_printed(emu: Emu, caplog: pytest.LogCaptureFixture) -> None:
@@ -239,7 +241,7 @@ def test_credentials_never_logged_or_printed(emu: Emu, caplog: pytest.LogCapture
     except NotFoundError as e:
         message = str(e)
     assert "reconciler.http" in {r.name for r in caplog.records}
-    text = caplog.text + message + repr(c.session.auth)
+    text = caplog.text + message + repr(c.wire.auth)
     for secret in (*SECRETS, "Signature=", "AWS4-HMAC", "Authorization"):
         assert secret not in text
     r = run("jobs", "get", "nope", "--endpoint", emu.url, "--auth", "iam")
@@ -319,7 +321,7 @@ def test_read_timeouts_are_retried_then_reported(emu: Emu) -> None:
     c, sleeps = client(emu)
     c.timeout = (2.0, 0.1)
     c.retry = RetryPolicy(attempts=3)
-    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: timed out \(ReadTimeout\)"):
+    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: timed out \(ReadTimeoutError\)"):
         c.list_training_jobs()
     assert len(sleeps) == 2
 
@@ -446,3 +448,48 @@ def test_a_200_with_an_empty_body_to_a_delete_is_a_success(emu: Emu) -> None:
     c.create_training_job({**BODY, "id": "j-empty"})
     assert c.stop_training_job("j-empty") == {}
     assert c.get_training_job("j-empty")["status"] == "Stopping"
+
+
+def test_a_proxy_the_environment_names_carries_the_calls(emu: Emu, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY is honoured (read once, NO_PROXY too): each call goes to the proxy, which forwards it."""
+    import http.client
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    seen: list[str] = []
+
+    class Forward(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+            seen.append(self.path)  # absolute-form: the proxy is told where to go
+            target = urlsplit(self.path)
+            upstream = http.client.HTTPConnection(target.hostname or "", target.port, timeout=10)
+            upstream.request("GET", target.path + (f"?{target.query}" if target.query else ""))
+            answer = upstream.getresponse()
+            body = answer.read()
+            upstream.close()
+            self.send_response(answer.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        via = make_client(emu.url)
+        assert via.list_training_jobs() == []
+        assert seen == [f"{emu.url}/ml/modeltraining?maxItems=10"]
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = make_client(emu.url)
+        assert direct.list_training_jobs() == [] and len(seen) == 1  # bypassed
+        for c in (via, direct):
+            c.wire.pool.clear()
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
