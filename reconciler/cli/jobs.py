@@ -27,7 +27,10 @@ RoleOpt = Annotated[
 ]
 MaxItemsOpt = Annotated[int, typer.Option("--max-items", metavar="N", help="1 to 1024.")]
 jobs_app = typer.Typer(
-    cls=Group, no_args_is_help=True, help="Imperative calls: model-training jobs, data processing, endpoints."
+    cls=Group,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Imperative calls: model-training jobs, data processing, endpoints.",
 )
 
 
@@ -120,7 +123,12 @@ CleanOpt = Annotated[bool, typer.Option("--clean", metavar="", help="Also delete
 def _resource_commands(kind: Kind) -> typer.Typer:
     """``list``, ``get`` and ``stop`` (``delete`` for endpoints) of one more kind's API resource."""
     resource, what, remove = kind.resource, kind.noun, kind.removal
-    sub = typer.Typer(cls=Group, no_args_is_help=True, help=f"Imperative {what} calls (no ledger involved).")
+    sub = typer.Typer(
+        cls=Group,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        help=f"Imperative {what} calls (no ledger involved).",
+    )
 
     @sub.command("list", cls=Command)
     @connected(NEPTUNE, CONFIG)

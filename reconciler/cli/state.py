@@ -27,7 +27,9 @@ from .options import (
     scoped,
 )
 
-state_app = typer.Typer(cls=Group, no_args_is_help=True, help="Inspect and repair the ledger.")
+state_app = typer.Typer(
+    cls=Group, no_args_is_help=True, rich_markup_mode=None, help="Inspect and repair the ledger."
+)
 
 
 def _store(conn: Connection) -> StateStore:
