@@ -16,6 +16,7 @@ class Row:
     unit: str = "s"
     absolute: bool = False  # compare ``value`` itself to ``target`` (a limit, not a ratio)
     higher_is_better: bool = False
+    median: float | None = None  # of the runs ``value`` is the minimum of, when there were several
 
     @property
     def ratio(self) -> float | None:
@@ -28,18 +29,18 @@ class Row:
 
 
 def table(rows: list[Row]) -> str:
-    head = (
-        f"{'what':<44} {'N':>6} {'value':>10} {'calls':>7} {'bound':>8} {'ratio':>6} {'target':>8}  verdict"
-    )
+    head = f"{'what':<44} {'N':>6} {'value':>10} {'median':>8} {'calls':>7} {'bound':>8} {'ratio':>6} {'target':>8}  verdict"
     lines = [head, "-" * len(head)]
     for r in rows:
         value = f"{r.value:.2f} {r.unit}" if r.unit != "s" else f"{r.value:.2f} s"
+        median = f"{r.median:.2f}" if r.median is not None else "-"
         bound = f"{r.bound:.2f} s" if r.bound else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
         sign = "≥" if r.higher_is_better else "≤"
         target = f"{sign}{r.target:g}{'' if not r.absolute else ' ' + r.unit}"
         lines.append(
-            f"{r.what:<44} {r.n if r.n is not None else '-':>6} {value:>10} {r.calls if r.calls is not None else '-':>7} "
+            f"{r.what:<44} {r.n if r.n is not None else '-':>6} {value:>10} {median:>8} "
+            f"{r.calls if r.calls is not None else '-':>7} "
             f"{bound:>8} {ratio:>6} {target:>8}  {'ok' if r.ok else 'MISS'}"
         )
     return "\n".join(lines)

@@ -87,7 +87,7 @@ def fleet(n: int, latency_ms: float = LATENCY_MS) -> Iterator[Fleet]:
     emu = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--job-seconds", "1",
          "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
         assert emu.stdout is not None

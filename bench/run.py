@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_client  # noqa: E402
 import bench_emulator  # noqa: E402
 import bench_graph  # noqa: E402
 import bench_ledger  # noqa: E402
@@ -34,7 +35,7 @@ def main() -> int:
     started = time.perf_counter()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {machine_line('before')}")
     rows: list[Row] = []
-    for step in (bench_validate.startup, bench_validate.throughput, fleet.run, fleet.memory_and_slope,
+    for step in (bench_validate.startup, bench_validate.throughput, bench_client.rows, fleet.run, fleet.memory_and_slope,
                  bench_graph.rows, bench_emulator.rows, bench_ledger.rows):  # fmt: skip
         rows += step()
         print(
