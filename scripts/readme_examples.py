@@ -32,6 +32,7 @@ VOLATILE = [
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
     (re.compile(r"\b\d+(\.\d+)?(ms|s|m|h)\b"), "<duration>"),
+    (re.compile(r"(?<=\s)\d+…(?=\s|$)"), "<duration>"),  # an AGE cell cut to the table's width ("1…")
 ]
 
 

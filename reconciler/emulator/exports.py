@@ -11,6 +11,7 @@ service uploads once the export is done.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -35,9 +36,14 @@ class Export:
     failure: str | None = None
     published: bool = False
 
+    ordinal: int = 1  # how many exports of this very request the emulator has started
+
     @property
     def folder(self) -> str:
-        return str(int(self.created * 1000))  # the service names its subdirectory by its start
+        """The subdirectory it publishes into. The service names it by the export's local folder;
+        the emulator by the request (and its ordinal), so a replayed story writes the same paths."""
+        digest = hashlib.sha256(json.dumps(self.request, sort_keys=True).encode()).hexdigest()[:12]
+        return f"export-{digest}" + (f"-{self.ordinal}" if self.ordinal > 1 else "")
 
     @property
     def output(self) -> str:
@@ -73,9 +79,10 @@ class Exports:
             raise bad("params.endpoint is required: the Neptune endpoint to export from")
         with self.lock:
             now = self.now()
+            same = sum(1 for j in self.jobs.values() if j.request == body)
             job = Export(
                 str(uuid.uuid4()), f"neptune-export-{uuid.uuid4().hex[:8]}-{int(now * 1000)}", dict(body),
-                now, float(self.seconds()), self.failing.popleft() if self.failing else None,
+                now, float(self.seconds()), self.failing.popleft() if self.failing else None, ordinal=same + 1,
             )  # fmt: skip
             self.jobs[job.id] = job
         return {"jobName": job.name, "jobId": job.id}
