@@ -102,12 +102,17 @@ def valid(name: str, data: Any) -> bool:
 
 
 def _has_float(data: Any) -> bool:
-    if isinstance(data, float):
-        return True
-    if isinstance(data, dict):
-        return any(_has_float(v) for v in data.values())
-    if isinstance(data, list):
-        return any(_has_float(v) for v in data)
+    """Whether a float lies anywhere in ``data`` (a loop, not a recursion: it runs on every document)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
     return False
 
 
@@ -148,12 +153,35 @@ def with_defaults(schema: dict[str, Any], data: Any) -> Any:
     defaults go, the rest shared with ``data`` (which is never changed), defaults copied."""
     if not isinstance(data, dict) or schema.get("type") != "object":
         return data
-    props = schema.get("properties", {})
-    out = {k: with_defaults(props[k], v) if k in props else v for k, v in data.items()}
-    for key, prop in props.items():
-        if key not in out and "default" in prop:
-            out[key] = with_defaults(prop, copy.deepcopy(prop["default"]))
+    objects, defaults = _defaults_of(schema)
+    out = dict(data)
+    for key, sub in objects:
+        value = out.get(key)
+        if type(value) is dict:
+            out[key] = with_defaults(sub, value)
+    for key, default, sub in defaults:
+        if key not in out:
+            value = copy.deepcopy(default) if isinstance(default, dict | list) else default
+            out[key] = with_defaults(sub, value) if type(value) is dict else value
     return out
+
+
+_DEFAULTS: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _defaults_of(schema: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any, Any]]]:
+    """A schema node's object-typed properties and its defaults, worked out once per node (the
+    loaded schemas live for the process: a node is known by its identity, kept alive here)."""
+    found = _DEFAULTS.get(id(schema))
+    if found is not None and found[0] is schema:
+        plan: tuple[list[tuple[str, Any]], list[tuple[str, Any, Any]]] = found[1]
+        return plan
+    props = schema.get("properties", {})
+    objects = [(k, p) for k, p in props.items() if isinstance(p, dict) and p.get("type") == "object"]
+    defaults = [(k, p["default"], p) for k, p in props.items() if isinstance(p, dict) and "default" in p]
+    plan = (objects, defaults)
+    _DEFAULTS[id(schema)] = (schema, plan)
+    return plan
 
 
 def node(path: str, name: str = MANIFEST) -> dict[str, Any]:
