@@ -101,7 +101,10 @@ def describe(path: str) -> dict[str, Any]:
     leaf = path.split(".")[-1] if path else ""
     kind = node.get("type", "const" if "const" in node else type_of(node))
     if "x-ref" in node:
-        kind = f"string (an id) or {{ref: NAME}} of a {' or '.join(node['x-ref'])} manifest"
+        value = "an S3 location" if leaf in registry()[kind_name].value_refs else "an id"
+        targets = " or ".join(node["x-ref"])
+        article = "an" if targets[:1] in "AEIOU" else "a"
+        kind = f"string ({value}) or {{ref: NAME}} of {article} {targets} manifest"
     info: dict[str, Any] = {
         "field": path or "(manifest)",
         "kind": kind_name,
