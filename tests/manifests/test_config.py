@@ -132,3 +132,15 @@ def test_explicit_config_path(in_tmp: Path) -> None:
     assert resolve(config="team.yaml", environ={}).region == "ap-south-1"
     with pytest.raises(ConfigError, match="config file not found"):
         resolve(config="missing.yaml", environ={})
+
+
+def test_a_fraction_keeps_the_fast_schema_check_and_a_whole_float_is_no_integer() -> None:
+    """The compiled check takes 2.0 for an integer: a document with a whole float is checked by the
+    full validator (and refused where an integer goes); a metric's 0.734 needs no such detour."""
+    from reconciler.manifests import schema
+
+    node = {"type": "object", "properties": {"n": {"type": "integer"}, "m": {"type": "object"}}}
+    assert schema._has_whole_float({"n": 2, "m": {"accuracy": 0.734}}) is False
+    assert schema._has_whole_float({"n": 2.0}) is True
+    assert schema._has_whole_float([{"m": [1.0]}]) is True
+    assert list(schema.strict_validator(node).iter_errors({"n": 2.0}))  # 2.0 is not an integer here
