@@ -89,7 +89,13 @@ def check_seconds(n: int = 5000, runs: int = 3) -> tuple[float, float]:
 
     gen = {**_gen("m-0123456789"), "finalStatus": "Completed",
            "seen": {"cluster": "http://x", "models": 2, "metrics": {"accuracy": 0.734, "loss": 0.21}}}  # fmt: skip
-    applied = {"spec": {}, "policy": {}, "labels": {}, "appliedAt": "2026-12-01T00:00:00Z", "commit": None}
+    applied: dict[str, object] = {
+        "spec": {},
+        "policy": {},
+        "labels": {},
+        "appliedAt": "2026-12-01T00:00:00Z",
+        "commit": None,
+    }
     doc = {"version": 1, "lineage": "l", "serial": 1,
            "resources": {f"m{i}": {"generations": [dict(gen, jobId=f"m{i}-0123456789")], "applied": applied}
                          for i in range(n)}}  # fmt: skip
