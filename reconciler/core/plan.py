@@ -207,11 +207,13 @@ def _orphan(name: str, ledger: Ledger, live: Live, options: Options) -> Action:
     clean = ledger.applied(name).get("policy", {}).get("deletion") == "clean"
     if kind.removal == "delete" and status not in (None, "Missing", "Deleting"):
         act, what = ActionKind.DELETE, f"delete {kind.noun} {cur_id}" + (" with clean=true" if clean else "")
-    elif status == "InProgress":
+    elif status == "InProgress" and kind.removal == "stop":
         how = " with clean=true (deletion: clean)" if clean else " (deletion: retain keeps its artifacts)"
         act, what = ActionKind.STOP, f"stop running job {cur_id}{how}"
     else:
         done = f"job {cur_id} is {status or 'unknown'}" if cur_id else "no job"
+        if status == "InProgress":  # a service that can't stop it (an export): it runs to its end
+            done += f" and can't be stopped (its {kind.noun} runs to its end; what it writes stays)"
         return Action(
             name, ActionKind.FORGET, f"manifest removed (--prune); {done}: drop it from the ledger, touch nothing",
             current_job_id=cur_id, kind=kind.name,

@@ -277,3 +277,22 @@ def test_a_lost_ledger_finds_the_finished_export_by_its_completion_file(path: Wo
     assert ws.apply().code == 0 and len(exports(ws)) == 1
     assert ws.current("graph-export") == handle
     assert set(ws.actions().values()) == {"noop"}
+
+
+def test_prune_of_a_running_export_forgets_it_the_service_cannot_stop_one(path: Workspace) -> None:
+    ws = path
+    for name in ("fraud-rgcn", "fraud-endpoint"):
+        (ws.specs / f"{name}.yaml").unlink()
+    text = (ws.specs / "graph-data.yaml").read_text()  # another manifest stays, on data of its own
+    (ws.specs / "graph-data.yaml").write_text(
+        text.replace("{ref: graph-export}", "s3://ml-artifacts/exports/other")
+    )
+    ws.emu.options(job_seconds=60.0)
+    assert ws.apply().code == 0
+    (ws.specs / "graph-export.yaml").unlink()
+    actions = {a["name"]: a for a in ws.plan_json("--prune")["actions"]}
+    action = actions["graph-export"]
+    assert action["action"] == "forget" and "can't be stopped" in action["reason"], action
+    r = ws.apply("--prune")
+    assert r.code == 0, r.out + r.err
+    assert ws.ledger().names() == ["graph-data"] and len(exports(ws)) == 1
