@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator, LocalArtifacts, Options
+from reconciler.emulator import Emulator, LocalArtifacts, Options, S3Artifacts
 
 from .helpers import Emu, Workspace
 
@@ -85,3 +85,15 @@ def ws(in_tmp: Path, emu: Emu, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv("NEPTUNE_ENDPOINT", emu.url)
     monkeypatch.setenv("RECONCILER_STATE", str(in_tmp / ".reconciler" / "state.json"))
     return Workspace(in_tmp, emu)
+
+
+@pytest.fixture
+def ws_s3(ws: Workspace, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """A workspace whose emulator writes what its jobs make (metrics files, exports) to moto's S3,
+    and whose reconciler reads S3 there; the emulator's own artifacts come back afterwards."""
+    store = ws.emu.emulator.store
+    before = store.artifacts
+    store.artifacts = S3Artifacts(s3_endpoint, "us-east-1")
+    monkeypatch.setenv("RECONCILER_S3_ENDPOINT", s3_endpoint)
+    yield ws
+    store.artifacts = before

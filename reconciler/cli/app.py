@@ -13,7 +13,7 @@ from .. import __version__
 from ..errors import ReconcilerError, UsageError, redact
 from ..render.style import clean
 from .apply import apply_command, status_command
-from .classes import Command, Group
+from .classes import Command, Group, command_group
 from .emulator import emulator_command
 from .jobs import jobs_app
 from .offline import explain_command, schema_command, validate_command
@@ -121,14 +121,12 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-app = typer.Typer(
+app = command_group(
+    "GitOps for the Amazon Neptune ML path (data processing, model training, inference endpoints): "
+    "validate, plan, apply, status.",
     cls=ReconcilerGroup,
-    rich_markup_mode=None,  # plain help: typer's rich help loads rich.markdown (~0.15 s a start)
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    help="GitOps for the Amazon Neptune ML path (data processing, model training, inference endpoints): "
-    "validate, plan, apply, status.",
 )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-__all__ = ["Command", "Group"]
+__all__ = ["Command", "Group", "command_group"]
 
 
 def _untyped_help(option: Any) -> Any:
@@ -35,3 +36,9 @@ class Group(TyperGroup):
 
     def get_help_option(self, ctx: Any) -> Any:
         return _untyped_help(super().get_help_option(ctx))
+
+
+def command_group(help: str, cls: type[TyperGroup] = Group, **extra: Any) -> typer.Typer:
+    """A command group (the root too): no arguments shows its help, in click's plain layout
+    (typer's rich help imports rich.markdown and markdown-it, ~0.15 s of every start)."""
+    return typer.Typer(cls=cls, no_args_is_help=True, rich_markup_mode=None, help=help, **extra)

@@ -16,7 +16,7 @@ from ..render import DataFormat
 
 if TYPE_CHECKING:
     from ..neptune import NeptuneClient
-from .classes import Command, Group
+from .classes import Command, command_group
 from .options import CONFIG, NEPTUNE, Connection, DataFormatOpt, client_from, connected
 
 RoleOpt = Annotated[
@@ -26,12 +26,7 @@ RoleOpt = Annotated[
     ),
 ]
 MaxItemsOpt = Annotated[int, typer.Option("--max-items", metavar="N", help="1 to 1024.")]
-jobs_app = typer.Typer(
-    cls=Group,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    help="Imperative calls: model-training jobs, data processing, endpoints.",
-)
+jobs_app = command_group("Imperative calls: model-training jobs, data processing, endpoints.")
 
 
 def _client(conn: Connection) -> NeptuneClient:
@@ -123,12 +118,7 @@ CleanOpt = Annotated[bool, typer.Option("--clean", metavar="", help="Also delete
 def _resource_commands(kind: Kind) -> typer.Typer:
     """``list``, ``get`` and ``stop`` (``delete`` for endpoints) of one more kind's API resource."""
     resource, what, remove = kind.resource, kind.noun, kind.removal
-    sub = typer.Typer(
-        cls=Group,
-        no_args_is_help=True,
-        rich_markup_mode=None,
-        help=f"Imperative {what} calls (no ledger involved).",
-    )
+    sub = command_group(f"Imperative {what} calls (no ledger involved).")
 
     @sub.command("list", cls=Command)
     @connected(NEPTUNE, CONFIG)

@@ -13,7 +13,7 @@ from ..render import DataFormat
 
 if TYPE_CHECKING:
     from ..state import StateStore
-from .classes import Command, Group
+from .classes import Command, command_group
 from .options import (
     CONFIG,
     NEPTUNE,
@@ -27,9 +27,7 @@ from .options import (
     scoped,
 )
 
-state_app = typer.Typer(
-    cls=Group, no_args_is_help=True, rich_markup_mode=None, help="Inspect and repair the ledger."
-)
+state_app = command_group("Inspect and repair the ledger.")
 
 
 def _store(conn: Connection) -> StateStore:

@@ -12,6 +12,7 @@ from .ledger import Ledger
 from .live import Live
 from .quality import Gate, read
 from .records import Generation
+from .refs import wrote
 from .settle import last_completed
 
 
@@ -156,10 +157,8 @@ def uses(name: str, ledger: Ledger, g: Generation | None = None) -> tuple[Uses, 
     for field in kind.value_refs:  # a location: the referenced manifest's job that wrote there
         value, target = g["spec"].get(field), refs.get(field)
         if target and field in kind.edges and isinstance(value, str):
-            wrote = [
-                x["jobId"] for x in ledger.generations(target) if x.get("seen", {}).get("output") == value
-            ]
-            found.append(Uses(field, wrote[-1] if wrote else value, target, kind.edges[field]))
+            writers = [x["jobId"] for x in ledger.generations(target) if wrote(x) == value]
+            found.append(Uses(field, writers[-1] if writers else value, target, kind.edges[field]))
     return tuple(found)
 
 

@@ -146,9 +146,13 @@ def handles(
     too: a lost ledger then finds a finished export by its completion file instead of exporting again."""
     found: dict[str, tuple[str | None, str | None, bool]] = {}
     for d in desired:
-        if d.kind.service != "neptune" and d.kind.shape is not None:
+        if d.kind.service != "neptune":
             job = identity.job_id(d.name, d.spec, None, d.kind)
-            found[job] = (None, d.kind.shape(dict(d.sent), job).get("completionFileS3Path"), False)
+            found[job] = (
+                None,
+                identity.create_body(d.sent, job, None, d.kind).get("completionFileS3Path"),
+                False,
+            )
     for name in ledger.names():
         if ledger.kind(name).service == "neptune":
             continue

@@ -132,14 +132,14 @@ def _output(job: str, target: str, ledger: Ledger, live: Live, *, waiting: bool)
     if waiting:
         return f"(where {job} writes, once it succeeds)", ""
     view = live.jobs.get(job)
-    recorded = next((_wrote(g) for g in ledger.generations(target) if g["jobId"] == job), None)
+    recorded = next((wrote(g) for g in ledger.generations(target) if g["jobId"] == job), None)
     output = (view.output if view is not None else None) or recorded
     if not output:
         return job, f"{target}'s job {job} succeeded but its answer names no output location"
     return str(output), ""
 
 
-def _wrote(g: Generation) -> str | None:
+def wrote(g: Generation) -> str | None:
     """Where a finished job wrote, as the ledger recorded its last answer."""
     seen = g.get("seen")
     return seen.get("output") if seen is not None else None
@@ -157,7 +157,7 @@ def by_ledger(d: Desired, ledger: Ledger) -> Desired | None:
     ids = {field: cur["jobId"] for field, cur in current.items() if cur is not None}
     for field in set(ids) & set(d.kind.value_refs):
         cur = current[field]
-        output = _wrote(cur) if cur is not None else None
+        output = wrote(cur) if cur is not None else None
         if not output:
             return None  # not known yet: nothing to probe for
         ids[field] = str(output)

@@ -320,12 +320,13 @@ def make_client(
     if tunnel is None:
         from urllib.request import getproxies, proxy_bypass
 
-        host = urlsplit(endpoint).hostname or ""
-        proxies = getproxies()
-        proxy = None if proxy_bypass(host) else proxies.get(urlsplit(endpoint).scheme) or proxies.get("all")
+        parts, proxies = urlsplit(endpoint), getproxies()
+        proxy = (
+            None if proxy_bypass(parts.hostname or "") else proxies.get(parts.scheme) or proxies.get("all")
+        )
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
     signer = sigv4.from_default_chain(region, service=service) if auth == "iam" else None
-    wire = Wire(endpoint, pool_size, tunnel, proxy, bundle, signer)
+    wire = Wire(pool_size, tunnel, proxy, bundle, signer)
     client = NeptuneClient(wire, endpoint, retry=retry)
     client.origin = origin
     return client

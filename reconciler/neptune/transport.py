@@ -165,13 +165,13 @@ class TransportError(Exception):
 
 
 class Wire:
-    """One endpoint's HTTP, straight on urllib3's pool: connections tracked by each call's
+    """A client's HTTP, straight on urllib3's pool: connections tracked by each call's
     Deadline (and connected to ``connect_to`` for a tunnel), a proxy when the environment names one
     for the endpoint, the CA bundle requests would use, SigV4 when ``auth`` is set. requests costs
     ~2x the CPU per call (its sessions, hooks and adapters) for nothing this client uses."""
 
     def __init__(
-        self, endpoint: str, pool_size: int, connect_to: tuple[str, int] | None = None,
+        self, pool_size: int, connect_to: tuple[str, int] | None = None,
         proxy: str | None = None, ca_bundle: str | None = None, auth: Any = None,
     ) -> None:  # fmt: skip
         import certifi

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from reconciler.emulator import S3Artifacts
 from reconciler.engine import workflow
 
 from ..helpers import Workspace, run
@@ -57,26 +55,22 @@ def data_manifest() -> str:
 
 
 @pytest.fixture
-def path(ws: Workspace, s3_endpoint: str, s3: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+def path(ws_s3: Workspace, s3: Any, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """The four manifests of the path, the export service at the emulator, its S3 at moto's."""
-    store = ws.emu.emulator.store
-    before = store.artifacts
+    ws = ws_s3
     try:  # moto's S3 lives for the session: no completion file of another test's export
         listed = s3.list_objects_v2(Bucket="ml-artifacts", Prefix="exports/").get("Contents", [])
         for o in listed:
             s3.delete_object(Bucket="ml-artifacts", Key=o["Key"])
     except s3.exceptions.NoSuchBucket:
         pass
-    store.artifacts = S3Artifacts(s3_endpoint, "us-east-1")
     ws.emu.options(job_seconds=0.2)
-    monkeypatch.setenv("RECONCILER_S3_ENDPOINT", s3_endpoint)
     monkeypatch.setenv("NEPTUNE_EXPORT_ENDPOINT", f"{ws.emu.url}/v1/neptune-export")
     (ws.specs / "graph-export.yaml").write_text(export_manifest())
     (ws.specs / "graph-data.yaml").write_text(data_manifest())
     (ws.specs / "fraud-rgcn.yaml").write_text(model_manifest("graph-data"))
     (ws.specs / "fraud-endpoint.yaml").write_text(endpoint_manifest())
-    yield ws
-    store.artifacts = before
+    return ws
 
 
 def exports(ws: Workspace) -> list[dict[str, Any]]:

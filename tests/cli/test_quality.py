@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from reconciler.emulator import S3Artifacts
 
 from ..helpers import Workspace, run
 from .test_graph import dp_manifest, model_manifest
@@ -31,17 +28,13 @@ def endpoint(gate: str = GATE) -> str:
 
 
 @pytest.fixture
-def gated(ws: Workspace, s3_endpoint: str, s3: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+def gated(ws_s3: Workspace) -> Workspace:
     """data-1 → fraud-rgcn → fraud-endpoint (gated on accuracy); the emulator writes to moto's S3."""
-    store = ws.emu.emulator.store
-    before = store.artifacts
-    store.artifacts = S3Artifacts(s3_endpoint, "us-east-1")
-    monkeypatch.setenv("RECONCILER_S3_ENDPOINT", s3_endpoint)
+    ws = ws_s3
     (ws.specs / "data-1.yaml").write_text(dp_manifest("data-1"))
     (ws.specs / "fraud-rgcn.yaml").write_text(model_manifest("data-1"))
     (ws.specs / "fraud-endpoint.yaml").write_text(endpoint())
-    yield ws
-    store.artifacts = before
+    return ws
 
 
 def train(ws: Workspace, accuracy: Any) -> str:
