@@ -86,16 +86,36 @@ class ReconcilerGroup(Group):
             )
 
 
-# The parser's validation speaks pydantic ("Input should be …", "Value error, …"); users get ours.
-_WORDING = (
-    (re.compile(r"Input should be a valid integer[^(]*"), "expected a whole number"),
-    (re.compile(r"Input should be a valid number[^(]*"), "expected a number"),
-    (re.compile(r"Input should be a valid boolean[^(]*"), "expected true or false"),
-    (re.compile(r"Input should be greater than or equal to "), "must be at least "),
-    (re.compile(r"Input should be less than or equal to "), "must be at most "),
-    (re.compile(r"Input should be greater than "), "must be more than "),
-    (re.compile(r"Input should be less than "), "must be less than "),
-    (re.compile(r"Value error, "), ""),
+# The parser's validation speaks click ("'abc' is not a valid int range.", "0 is not in the range
+# 1<=x<=256."); users get ours.
+_BETWEEN = re.compile(r"(?P<lo>[-\d.]+)(?P<lo_op><=?)x(?P<hi_op><=?)(?P<hi>[-\d.]+)")
+_ONE_SIDE = re.compile(r"x(?P<op>[<>]=?)(?P<n>[-\d.]+)")
+_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
+_MIRROR = {"<=": ">=", "<": ">"}
+
+
+def _range(m: re.Match[str]) -> str:
+    if between := _BETWEEN.fullmatch(m["range"]):
+        low, high = _WORDS[_MIRROR[between["lo_op"]]], _WORDS[between["hi_op"]]
+        limits = f"{low} {between['lo']} and {high} {between['hi']}"
+    elif one := _ONE_SIDE.fullmatch(m["range"]):
+        limits = f"{_WORDS[one['op']]} {one['n']}"
+    else:
+        return m[0]
+    return f"must be {limits}, not {m['value']}"
+
+
+_WORDING: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (
+        re.compile(r"(?P<value>'[^']*') is not a valid int(?:eger| range)\."),
+        r"expected a whole number, not \g<value>",
+    ),
+    (
+        re.compile(r"(?P<value>'[^']*') is not a valid float(?: range)?\."),
+        r"expected a number, not \g<value>",
+    ),
+    (re.compile(r"(?P<value>'[^']*') is not a valid boolean\..*"), r"expected true or false, not \g<value>"),
+    (re.compile(r"(?P<value>\S+) is not in the range (?P<range>\S+?)\.$"), _range),
 )
 
 
