@@ -3,9 +3,18 @@ one paginated key listing. botocore is imported only when AWS is actually used."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .errors import ConfigError
+
+# A region, or how to find it: reading an AWS profile's costs a botocore import (~0.1 s), paid
+# only by what signs or reaches S3.
+Region = str | Callable[[], str]
+
+
+def region_of(region: Region) -> str:
+    return region() if callable(region) else region
 
 
 def checked_credentials(credentials: Any) -> Any:
@@ -32,7 +41,7 @@ def checked_credentials(credentials: Any) -> Any:
     )
 
 
-def make_s3_client(region: str, endpoint: str | None = None) -> Any:
+def make_s3_client(region: Region, endpoint: str | None = None) -> Any:
     import botocore.session
     from botocore.config import Config
 
@@ -49,7 +58,9 @@ def make_s3_client(region: str, endpoint: str | None = None) -> Any:
         frozen = checked_credentials(credentials)
         keys = {"aws_access_key_id": frozen.access_key, "aws_secret_access_key": frozen.secret_key}
         keys["aws_session_token"] = frozen.token
-    return session.create_client("s3", region_name=region, endpoint_url=endpoint, config=config, **keys)
+    return session.create_client(
+        "s3", region_name=region_of(region), endpoint_url=endpoint, config=config, **keys
+    )
 
 
 def list_keys(client: Any, bucket: str, prefix: str) -> list[str]:

@@ -12,22 +12,43 @@ import typer
 from .. import __version__
 from ..errors import ReconcilerError, UsageError, redact
 from ..render.style import clean
-from .apply import apply_command, status_command
-from .classes import Command, Group, command_group
-from .emulator import emulator_command
-from .jobs import jobs_app
-from .offline import explain_command, schema_command, validate_command
+from .classes import Group, LazyCommands, Listed, command_group
 from .options import DEBUG
-from .plan import plan_command
-from .scheduled import pass_command
-from .state import import_command, state_app
+
+# The commands, in the order --help lists them: where each is defined, and the line --help shows.
+# A command's module is imported, and its options built, only when it runs (a one-file validate
+# then loads one command of eleven); test_cli_table checks each line begins the command's own help.
+COMMANDS = {
+    "validate": Listed("offline:validate_command", "Check manifests offline (no network, no credentials)."),
+    "schema": Listed("offline:schema_command", "Print a JSON Schema (for editors: yaml-language-server)."),
+    "explain": Listed("offline:explain_command", "Describe a manifest field (of any kind): type, default, rules, cost of a change."),
+    "plan": Listed("plan:plan_command", "Show what apply would do."),
+    "import": Listed("state:import_command", "Adopt an existing job (data processing, training) or endpoint as a manifest's current one."),
+    "apply": Listed("apply:apply_command", "Make the cluster match the manifests: start data-processing, training and transform jobs, create and update endpoints, stop or delete what was pruned or suspended."),
+    "status": Listed("apply:status_command", "Git against reality: each manifest's job, its live status and what apply would do."),
+    "pass": Listed("scheduled:pass_command", "One pass for a scheduler: plan, apply what is ready now, record, exit; never waits."),
+    "emulator": Listed("emulator:emulator_command", "Serve a local Neptune ML emulator (data processing, model training, inference endpoints, and the Neptune-Export service at /v1/neptune-export) on loopback."),
+    "jobs": Listed("jobs:jobs_app", "Imperative calls: model-training jobs, data processing, endpoints."),
+    "state": Listed("state:state_app", "Inspect and repair the ledger."),
+}  # fmt: skip
 
 _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 _PASS_THROUGH: tuple[type[BaseException], ...] = (_CLICK_EXCEPTION, typer.Exit, typer.Abort)
 
 
 class ReconcilerGroup(Group):
-    """Routes every exception through one place: one line for users, exit codes fixed."""
+    """Routes every exception through one place: one line for users, exit codes fixed. Its
+    commands are the table's, each built when first asked for."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = LazyCommands(f"{__package__}.", COMMANDS)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The table's lines: listing the commands builds none of them."""
+        width = formatter.width - 6 - max(map(len, COMMANDS))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, listed.short(width)) for name, listed in COMMANDS.items()])
 
     def main(  # type: ignore[override]
         self,
@@ -170,19 +191,6 @@ def _root(
     ] = False,
 ) -> None:
     DEBUG["on"] = debug
-
-
-app.command("validate", cls=Command)(validate_command)
-app.command("schema", cls=Command)(schema_command)
-app.command("explain", cls=Command)(explain_command)
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(state_app, name="state")
-app.command("plan", cls=Command)(plan_command)
-app.command("import", cls=Command)(import_command)
-app.command("apply", cls=Command)(apply_command)
-app.command("status", cls=Command)(status_command)
-app.command("pass", cls=Command)(pass_command)
-app.command("emulator", cls=Command)(emulator_command)
 
 
 def main() -> None:

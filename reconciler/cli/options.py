@@ -195,7 +195,7 @@ def client_from(settings: Settings, pool_size: int = 16) -> NeptuneClient:
     client = make_client(
         endpoint,
         auth=settings.auth,
-        region=settings.region,
+        region=lambda: settings.region,
         insecure=settings.insecure,
         pool_size=pool_size,
         connect_to=settings.connect_to,

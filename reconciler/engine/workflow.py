@@ -92,7 +92,7 @@ def known_names(asked: frozenset[str], names: set[str], flag: str) -> None:
 
 
 def open_store(settings: Settings) -> StateStore:
-    return open_state(settings.state, region=settings.region, s3_endpoint=settings.s3_endpoint)
+    return open_state(settings.state, region=lambda: settings.region, s3_endpoint=settings.s3_endpoint)
 
 
 def _git(*args: str) -> str | None:
@@ -148,7 +148,7 @@ def run_plan(
     known_names(options.promote, serving, "--promote")
     checks = s3_check and any(d.kind.preflight(d.spec) for d in desired)
     gated = any(Gate.of(d.policy) is not None for d in desired)
-    s3 = make_s3_client(settings.region, settings.s3_endpoint) if checks or gated else None
+    s3 = make_s3_client(lambda: settings.region, settings.s3_endpoint) if checks or gated else None
     preflight = s3_preflight(s3) if checks else None
     metrics = s3_metrics(s3) if gated else None
     live = observe(

@@ -80,10 +80,9 @@ def validator(name: str) -> Any:
 
 @cache
 def _compiled(name: str) -> Callable[[Any], Any]:
-    import fastjsonschema
+    from .compiled import check
 
-    schema = spec_fragment() if name == FRAGMENT else load(name)
-    return fastjsonschema.compile(schema, use_default=False)  # never fill defaults into the data
+    return check(spec_fragment() if name == FRAGMENT else load(name))
 
 
 FRAGMENT = "spec-fragment"  # for valid(): config defaults against the spec schema

@@ -5,9 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botocore.auth import SigV4Auth as _BotocoreSigV4
-from botocore.awsrequest import AWSRequest
-
 from ..aws import checked_credentials
 from ..errors import ConfigError
 
@@ -22,6 +19,11 @@ class SigV4Auth:
     """Signs each request as it is sent (so every retry gets a fresh signature)."""
 
     def __init__(self, credentials: Any, region: str, service: str = SERVICE) -> None:
+        # botocore (~0.1 s to import) only for a client that signs
+        from botocore.auth import SigV4Auth as signer
+        from botocore.awsrequest import AWSRequest
+
+        self._signer, self._request = signer, AWSRequest
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -29,11 +31,11 @@ class SigV4Auth:
     def sign(self, method: str, url: str, body: bytes | None, content_type: str | None) -> dict[str, str]:
         """The headers that sign this request (Authorization, X-Amz-Date, the session token)."""
         frozen = checked_credentials(self.credentials)
-        aws = AWSRequest(
+        aws = self._request(
             method=method, url=url, data=body or b"",
             headers={"Content-Type": content_type} if content_type else {},
         )  # fmt: skip
-        _BotocoreSigV4(frozen, self.service, self.region).add_auth(aws)
+        self._signer(frozen, self.service, self.region).add_auth(aws)
         names = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256")
         return {name: aws.headers[name] for name in names if name in aws.headers}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from ..aws import Region, region_of
 from ..errors import ConfigError, redact
 from . import auth as sigv4
 from .errors import (
@@ -300,7 +301,7 @@ def make_client(
     endpoint: str,
     *,
     auth: str = "none",
-    region: str = "us-east-1",
+    region: Region = "us-east-1",
     insecure: bool = False,
     pool_size: int = 16,
     retry: RetryPolicy | None = None,
@@ -325,7 +326,7 @@ def make_client(
             None if proxy_bypass(parts.hostname or "") else proxies.get(parts.scheme) or proxies.get("all")
         )
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
-    signer = sigv4.from_default_chain(region, service=service) if auth == "iam" else None
+    signer = sigv4.from_default_chain(region_of(region), service=service) if auth == "iam" else None
     wire = Wire(pool_size, tunnel, proxy, bundle, signer)
     client = NeptuneClient(wire, endpoint, retry=retry)
     client.origin = origin

@@ -168,8 +168,8 @@ def routes(settings: Settings, pool_size: int) -> dict[str, Any]:
     routed: Any = Unconfigured()
     if settings.export_endpoint:
         http = make_client(
-            settings.export_endpoint, auth=settings.export_auth or settings.auth, region=settings.region,
+            settings.export_endpoint, auth=settings.export_auth or settings.auth, region=lambda: settings.region,
             insecure=settings.insecure, pool_size=pool_size, service=SERVICE,
         )  # fmt: skip
-        routed = ExportClient(http, lambda: make_s3_client(settings.region, settings.s3_endpoint))
+        routed = ExportClient(http, lambda: make_s3_client(lambda: settings.region, settings.s3_endpoint))
     return {k.resource: routed for k in KINDS if k.service == "export"}

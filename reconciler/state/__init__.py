@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..aws import Region
 from .lease import describe_lease, holder_gone
 from .store import StateStore
 
 __all__ = ["StateStore", "describe_lease", "holder_gone", "open_state"]
 
 
-def open_state(location: str, *, region: str = "us-east-1", s3_endpoint: str | None = None) -> StateStore:
+def open_state(location: str, *, region: Region = "us-east-1", s3_endpoint: str | None = None) -> StateStore:
     """The store for ``location``: ``s3://bucket/key`` or a local path."""
     if location.startswith("s3://"):
         from ..aws import make_s3_client

@@ -1,0 +1,103 @@
+"""Compiled schema checks kept in the user's cache: a cached check answers as a fresh one does,
+and a cache that is absent, broken, unwritable or turned off only costs a compile."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import fastjsonschema
+import pytest
+import yaml
+
+from reconciler.manifests import compiled, schema
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMES = ("modeltrainingjob.v1", "dataprocessingjob.v1", "endpoint.v1", "modeltransformjob.v1",
+         "exportjob.v1", "config.v1", "ledger.v1")  # fmt: skip
+
+
+def _answers(check: compiled.Check, docs: list[object]) -> list[str]:
+    out = []
+    for doc in docs:
+        try:
+            check(doc)
+            out.append("ok")
+        except fastjsonschema.JsonSchemaException as e:
+            out.append(f"refused: {e.message}")
+    return out
+
+
+def _documents() -> list[object]:
+    files = sorted([*ROOT.glob("specs/*.yaml"), *ROOT.glob("examples/**/*.yaml")])
+    docs: list[object] = [d for p in files for d in yaml.safe_load_all(p.read_text()) if isinstance(d, dict)]
+    broken = copy.deepcopy(docs[0])
+    assert isinstance(broken, dict)
+    broken["spec"]["nosuchField"] = 1
+    named = copy.deepcopy(docs[0])
+    assert isinstance(named, dict)
+    named["metadata"]["name"] = "Not A Name!"
+    return [*docs, broken, named, {}, [], "text"]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("RECONCILER_NO_CACHE", raising=False)
+    return tmp_path / "reconciler" / "schemas"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_cached_check_answers_as_a_fresh_compile(cache: Path, name: str) -> None:
+    fresh = fastjsonschema.compile(schema.load(name), use_default=False)
+    first = compiled.check(schema.load(name))  # compiles and keeps it
+    assert len(list(cache.glob("*.code"))) == 1
+    again = compiled.check(schema.load(name))  # from the cache
+    docs = _documents()
+    assert _answers(again, docs) == _answers(fresh, docs) == _answers(first, docs)
+    assert "ok" in _answers(fresh, docs) or name == "ledger.v1"
+    assert any(a.startswith("refused") for a in _answers(fresh, docs))
+
+
+def test_the_cache_is_used_and_a_changed_schema_is_another_entry(cache: Path) -> None:
+    base = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    compiled.check(base)
+    (entry,) = cache.glob("*.code")
+    before = entry.stat().st_mtime_ns
+    compiled.check(copy.deepcopy(base))
+    assert entry.stat().st_mtime_ns == before  # read, not written again
+    stricter = {**base, "required": ["n"]}
+    check = compiled.check(stricter)
+    assert len(list(cache.glob("*.code"))) == 2
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        check({})
+    assert oct(cache.stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_a_broken_entry_is_compiled_again_and_replaced(cache: Path) -> None:
+    base = {"type": "string", "maxLength": 3}
+    compiled.check(base)
+    (entry,) = cache.glob("*.code")
+    entry.write_bytes(b"\x00garbage")
+    check = compiled.check(base)
+    check("abc")
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        check("abcd")
+    assert entry.read_bytes() != b"\x00garbage"
+
+
+def test_an_unwritable_cache_or_none_at_all_still_checks(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # mkdir fails under a file
+    check = compiled.check({"type": "integer"})
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        check("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
+    compiled.check({"type": "integer"})
+    assert not cache.exists()
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp-")]
