@@ -62,7 +62,7 @@ def _best_of(args: list[str], runs: int = 5) -> float:
 def startup() -> list[Row]:
     one = str(SPECS / "fraud-rgcn.yaml")
     return [
-        Row("reconciler --help (best of 5)", None, _best_of(["--help"]), None, None, 0.2, absolute=True),
+        Row("reconciler --help (best of 5)", None, _best_of(["--help"]), None, None, 0.15, absolute=True),
         Row(
             "reconciler validate ONE_FILE (best of 5)",
             1,

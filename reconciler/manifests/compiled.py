@@ -1,4 +1,4 @@
-"""Schema checks compiled once per machine, not once per run.
+"""Schema checks compiled to Python once per machine, not once per run, and strict about integers.
 
 fastjsonschema writes a schema's check as Python code, which costs 15–50 ms a schema on every run
 (most of a one-file ``validate``). The compiled code object is kept in the user's cache
@@ -6,6 +6,10 @@ fastjsonschema writes a schema's check as Python code, which costs 15–50 ms a 
 fastjsonschema's version and the interpreter's bytecode format, and loaded in well under a
 millisecond — as Python keeps ``.pyc`` files. A cache that can't be read or written (a read-only
 home) is passed over: the check is compiled as before. ``RECONCILER_NO_CACHE=1`` turns it off.
+
+JSON Schema counts 2.0 as an integer; the service does not, and 2.0 would change a job id. The
+generated code's allowance for it is taken out, so the compiled check refuses 2.0 itself
+(``Compiled.strict`` says whether that held for this fastjsonschema; if not, the caller looks).
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ import importlib.util
 import json
 import marshal
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 Check = Callable[[Any], Any]
+
+# What fastjsonschema writes for "type": "integer": an int, or a float without a fraction.
+_WHOLE_FLOAT = re.compile(r" and not \(isinstance\((\w+), float\) and \1\.is_integer\(\)\)")
 
 
 def _cache_dir() -> Path | None:
@@ -30,30 +38,44 @@ def _cache_dir() -> Path | None:
     return Path(base) / "reconciler" / "schemas"
 
 
-def check(schema: dict[str, Any]) -> Check:
-    """``schema``'s compiled check (defaults are never filled into the data)."""
+class Compiled(NamedTuple):
+    check: Check
+    strict: bool  # 2.0 is refused where an integer goes (no allowance for it was left in the code)
+
+
+def compiled(schema: dict[str, Any]) -> Compiled:
+    """``schema``'s compiled check: raises ``fastjsonschema.JsonSchemaException`` on invalid data
+    (defaults are never filled into it)."""
     import fastjsonschema
 
     where = _cache_dir()
-    if where is None:
-        return fastjsonschema.compile(schema, use_default=False)
     text = json.dumps(schema, sort_keys=True, ensure_ascii=True)
     key = hashlib.sha256(
         f"{fastjsonschema.VERSION}\0{importlib.util.MAGIC_NUMBER.hex()}\0{text}".encode()
     ).hexdigest()[:40]
-    path = where / f"{key}.code"
-    try:
-        name, code = marshal.loads(path.read_bytes())
-        namespace: dict[str, Any] = {}
-        exec(code, namespace)  # noqa: S102 - our own schema's code, from the user's own cache
-        found: Check = namespace[name]
-        return found
-    except Exception:  # absent, unreadable, truncated or stale: compile it (and keep it)
-        pass
-    compiled: Check = fastjsonschema.compile(schema, use_default=False)
-    source = fastjsonschema.compile_to_code(schema, use_default=False)
-    _keep(path, marshal.dumps((compiled.__name__, compile(source, f"<schema {key[:12]}>", "exec"))))
-    return compiled
+    path = where / f"{key}.code" if where else None
+    if path is not None:
+        try:
+            name, code, strict = marshal.loads(path.read_bytes())
+            return Compiled(_load(name, code), strict)
+        except Exception:  # absent, unreadable, truncated or stale: compile it (and keep it)
+            pass
+    from fastjsonschema.ref_resolver import RefResolver
+
+    source = _WHOLE_FLOAT.sub("", fastjsonschema.compile_to_code(schema, use_default=False))
+    name = RefResolver.from_schema(schema, store={}).get_scope_name()
+    code = compile(source, f"<schema {key[:12]}>", "exec")
+    strict = ".is_integer()" not in source
+    if path is not None:
+        _keep(path, marshal.dumps((name, code, strict)))
+    return Compiled(_load(name, code), strict)
+
+
+def _load(name: str, code: Any) -> Check:
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # noqa: S102 - our own schema's code, from the user's own cache
+    found: Check = namespace[name]
+    return found
 
 
 def _keep(path: Path, blob: bytes) -> None:

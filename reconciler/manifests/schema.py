@@ -79,10 +79,10 @@ def validator(name: str) -> Any:
 
 
 @cache
-def _compiled(name: str) -> Callable[[Any], Any]:
-    from .compiled import check
+def _compiled(name: str) -> Any:
+    from .compiled import compiled
 
-    return check(spec_fragment() if name == FRAGMENT else load(name))
+    return compiled(spec_fragment() if name == FRAGMENT else load(name))
 
 
 FRAGMENT = "spec-fragment"  # for valid(): config defaults against the spec schema
@@ -93,14 +93,15 @@ def valid(name: str, data: Any) -> bool:
     Python code, ~20x faster than jsonschema's); on False, ``validator(name)`` says why."""
     import fastjsonschema
 
+    check = _compiled(name)
     try:
-        _compiled(name)(data)
+        check.check(data)
     except fastjsonschema.JsonSchemaException:
         return False
-    # The compiled check would take 2.0 as an integer; we don't: a document holding a float with
-    # no fraction goes to the full validator. One with 0.734 (a metric) need not: the compiled
-    # check refuses a fraction where an integer goes itself.
-    return not _has_whole_float(data)
+    # JSON Schema takes 2.0 as an integer; we don't. The compiled check refuses it itself when
+    # its allowance could be taken out of the generated code; otherwise a document holding a
+    # float with no fraction goes to the full validator.
+    return check.strict or not _has_whole_float(data)
 
 
 def _has_whole_float(data: Any) -> bool:

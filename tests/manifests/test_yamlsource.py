@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.manifests.yamlsource import MAX_FILE_BYTES, YamlProblem, load_documents, quick_document
 
@@ -148,3 +151,27 @@ def test_an_unclosed_bracket_is_reported_where_the_parser_stopped_naming_the_ope
         load_documents("m.yaml", text.encode())
     assert (info.value.line, info.value.column) == (3, 29)
     assert "(opened at line 2, column 14; is it closed?)" in info.value.message
+
+
+_SCALARS = st.one_of(
+    st.text(max_size=12), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
+    st.sampled_from(["yes", "no", "on", "off", "~", "0x1f", "1_000", "2026-12-01", "1e3", ".inf", "=", "0o17"]),
+)  # fmt: skip
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=8), _VALUES, min_size=1, max_size=5), st.sampled_from([False, None]))
+def test_the_quick_path_builds_what_the_safe_loader_builds(data: dict[str, object], flow: bool | None) -> None:
+    """The quick path builds values from libyaml's nodes itself: whatever it accepts, it must read
+    as yaml.safe_load does (scalars resolved to the same types: dates, hex, octal, infinities)."""
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+    quick = quick_document("f.yaml", text.encode())
+    if quick is not None:
+        assert quick.data == yaml.safe_load(text)
