@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ReconcilerError, closest
+
+if TYPE_CHECKING:
+    from .compiled import Compiled
 
 MANIFEST = "modeltrainingjob.v1"
 CONFIG = "config.v1"
@@ -79,7 +81,7 @@ def validator(name: str) -> Any:
 
 
 @cache
-def _compiled(name: str) -> Any:
+def _compiled(name: str) -> Compiled:
     from .compiled import compiled
 
     return compiled(spec_fragment() if name == FRAGMENT else load(name))
