@@ -167,8 +167,13 @@ _VALUES = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=8), _VALUES, min_size=1, max_size=5), st.sampled_from([False, None]))
-def test_the_quick_path_builds_what_the_safe_loader_builds(data: dict[str, object], flow: bool | None) -> None:
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=8), _VALUES, min_size=1, max_size=5),
+    st.sampled_from([False, None]),
+)
+def test_the_quick_path_builds_what_the_safe_loader_builds(
+    data: dict[str, object], flow: bool | None
+) -> None:
     """The quick path builds values from libyaml's nodes itself: whatever it accepts, it must read
     as yaml.safe_load does (scalars resolved to the same types: dates, hex, octal, infinities)."""
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
