@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m pip check
+	$(BIN)/python -m compileall -q reconciler  # as pip does for a wheel: runs read .pyc even under PYTHONDONTWRITEBYTECODE
 	touch $(STAMP)
 
 # After changing dependencies in pyproject.toml: resolve them afresh and pin the result.

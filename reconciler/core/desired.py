@@ -36,6 +36,8 @@ class Desired:
     refs: Mapping[str, str] = field(default_factory=dict)
     waiting: str = ""
     kind: Kind = field(kw_only=True)  # which kind's rules, resource and schema apply
+    # completed() of the recorded spec it was last asked about (a plan asks several rules)
+    _completed: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)
 
     @property
     def sent(self) -> Mapping[str, Any]:
@@ -61,5 +63,12 @@ class Desired:
         return {"spec": dict(self.spec), "policy": dict(self.policy), "labels": dict(self.labels)}
 
     def completed(self, spec: Mapping[str, Any]) -> dict[str, Any]:
-        """``spec`` (a recorded one) with today's schema defaults filled in."""
-        return self.complete(spec) if self.complete is not None else dict(spec)
+        """``spec`` (a recorded one) with today's schema defaults filled in (not to be changed: the
+        answer for the same recorded spec is given again)."""
+        memo = self._completed
+        if memo and memo[0] is spec:
+            done: dict[str, Any] = memo[1]
+            return done
+        done = self.complete(spec) if self.complete is not None else dict(spec)
+        memo[:] = [spec, done]
+        return done

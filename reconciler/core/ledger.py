@@ -67,7 +67,8 @@ class Ledger:
         return list(res["generations"]) if res else []
 
     def current(self, name: str) -> Generation | None:
-        gens = self.generations(name)
+        res = self.resources.get(name)
+        gens = res["generations"] if res else None
         return gens[-1] if gens else None
 
     def pending(self, name: str) -> list[Intent]:

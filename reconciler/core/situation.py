@@ -3,7 +3,6 @@ the plan's options, and what is derived from them once (its changes, its current
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,16 +61,14 @@ class Situation:
 
     def act(self, kind: ActionKind, reason: str, **fields: Any) -> Action:
         """An action on this manifest; by default it names the current job and the changes."""
-        base = Action(
-            self.d.name,
-            K.NOOP,
-            "",
-            current_job_id=self.cur_id,
-            changes=self.changes,
-            location=self.d.location,
-            kind=self.d.kind.name,
-        )
-        return dataclasses.replace(base, action=kind, reason=reason, **fields)
+        named = {
+            "current_job_id": self.cur_id,
+            "changes": self.changes,
+            "location": self.d.location,
+            "kind": self.d.kind.name,
+            **fields,
+        }
+        return Action(self.d.name, kind, reason, **named)
 
     def start(
         self,

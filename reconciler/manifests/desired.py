@@ -7,15 +7,33 @@ from functools import cache
 from typing import Any
 
 from ..core.desired import Desired
-from ..core.kinds import Kind
+from ..core.kinds import KINDS, Kind
 from . import schema
-from .discover import repo_path
+from .discover import repo_path, repo_root
 from .load import Manifest
 
 
 def effective_spec(spec: Mapping[str, Any], defaults: Mapping[str, Any] | None, kind: Kind) -> dict[str, Any]:
     """Schema defaults < config defaults < manifest spec (without the managed previous id)."""
     return completer(kind.schema)({**kind_defaults(defaults, kind), **spec})
+
+
+def _desired(m: Manifest, given: Mapping[str, Any], root: str) -> Desired:
+    """``m`` as the core sees it, ``given`` being the config defaults its kind takes."""
+    complete = completer(m.kind.schema)
+    written = {**given, **m.spec}
+    return Desired(
+        m.name,
+        complete(written),
+        dict(m.policy),
+        dict(m.labels),
+        m.location,
+        kind=m.kind,
+        written=written,
+        complete=complete,
+        source=repo_path(m.file, root),
+        refs=dict(m.refs),
+    )
 
 
 def kind_defaults(defaults: Mapping[str, Any] | None, kind: Kind) -> dict[str, Any]:
@@ -27,21 +45,8 @@ def kind_defaults(defaults: Mapping[str, Any] | None, kind: Kind) -> dict[str, A
 
 def desired_from(manifests: Iterable[Manifest], defaults: Mapping[str, Any] | None = None) -> list[Desired]:
     """One Desired per manifest, sorted by name; ``written`` keeps what the user set."""
-    return [
-        Desired(
-            m.name,
-            effective_spec(m.spec, defaults, m.kind),
-            dict(m.policy),
-            dict(m.labels),
-            m.location,
-            kind=m.kind,
-            written={**kind_defaults(defaults, m.kind), **m.spec},
-            complete=completer(m.kind.schema),
-            source=repo_path(m.file),
-            refs=dict(m.refs),
-        )  # fmt: skip
-        for m in sorted(manifests, key=lambda m: m.name)
-    ]
+    root, given = repo_root(), {k: kind_defaults(defaults, k) for k in KINDS}
+    return [_desired(m, given[m.kind], root) for m in sorted(manifests, key=lambda m: m.name)]
 
 
 @cache

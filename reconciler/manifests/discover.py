@@ -46,8 +46,12 @@ def repo_path(path: str, root: str | None = None) -> str:
     outside the repository starts with ``../``). Lexical: a file found through a symlinked folder
     is recorded where it was found."""
     root = root or repo_root()
-    rel = os.path.relpath(os.path.abspath(path), root)
-    return Path(rel).as_posix()
+    full = os.path.abspath(path)
+    if full.startswith(root) and full[len(root) : len(root) + 1] == os.sep:  # the usual case, quickly
+        rel = full[len(root) + 1 :]
+    else:
+        rel = os.path.relpath(full, root)
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 def _inside(real: str, root: str) -> bool:

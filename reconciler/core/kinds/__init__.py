@@ -34,8 +34,11 @@ __all__ = [
 
 
 def registry() -> dict[str, Kind]:
-    """Every kind by its manifest ``kind:`` name."""
-    return {k.name: k for k in KINDS}
+    """Every kind by its manifest ``kind:`` name (one table: not to be changed)."""
+    return _REGISTRY
+
+
+_REGISTRY: dict[str, Kind] = {k.name: k for k in KINDS}
 
 
 def by_name(name: str | None) -> Kind:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from ..cost import Cost
@@ -118,7 +119,7 @@ class Kind:
             )
         return f"started {job}" + (f" from {previous}" if previous else "")
 
-    @property
+    @cached_property
     def new_job_fields(self) -> tuple[str, ...]:
         """The fields that shape what it makes (and its spec hash): new-job, or update in place."""
         return tuple(sorted(k for k, v in self.catalogue.items() if v in ("new-job", "update")))
