@@ -17,7 +17,7 @@ from ..core.desired import Desired
 from ..core.identity import MAX_SUFFIX
 from ..core.kinds import Kind
 from ..core.ledger import Ledger
-from ..core.live import JobView, Live
+from ..core.live import TERMINAL, JobView, Live
 from ..core.quality import Metrics
 from ..core.settle import recorded_finals, recorded_metrics
 from ..neptune import NeptuneClient, NotFoundError
@@ -75,18 +75,21 @@ def observe(
     list_jobs: bool = True,
     refresh_all: bool = False,
     metrics: Reader | None = None,
+    seen: Mapping[str, JobView] | None = None,
 ) -> Live:
     """Read what ``core/reads.py`` says the plan needs, round by round. Jobs the ledger saw
-    finished on this cluster are answered from it (they can't change) unless ``refresh_all``."""
+    finished on this cluster are answered from it (they can't change) unless ``refresh_all``;
+    so are the finished ones of ``seen`` (answers this process read since, not yet recorded)."""
     recorded = {} if refresh_all else recorded_finals(ledger, client.endpoint)
+    fresh = {} if refresh_all else {j: v for j, v in (seen or {}).items() if v.status in TERMINAL}
     client.learn(reads.handles(ledger, desired))  # jobs whose ids are another service's (exports)
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        jobs_f = pool.submit(read, client, reads.first(desired, ledger, recorded), parallelism)
+        jobs_f = pool.submit(read, client, reads.first(desired, ledger, {**recorded, **fresh}), parallelism)
         lists = reads.listings(desired, ledger) if list_jobs else ()
         listed_f = pool.submit(_listed, client, lists)
         customs = [d for d in desired if preflight and d.kind.preflight(d.spec)]
         pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
-        jobs, listed = {**recorded, **jobs_f.result()}, listed_f.result()
+        jobs, listed = {**recorded, **fresh, **jobs_f.result()}, listed_f.result()
         problems = {k: v for k, v in pre_f.result().items() if v}
     jobs.update(read(client, reads.second(desired, ledger, Live(jobs=jobs, listed=listed)), parallelism))
     for _ in range(MAX_SUFFIX):

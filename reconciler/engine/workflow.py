@@ -136,10 +136,13 @@ def run_plan(
     s3_check: bool = True,
     store: StateStore | None = None,
     dirty_check: bool = False,
+    seen: Mapping[str, JobView] | None = None,
 ) -> PlanRun:
     """Observe and plan. Reads only: neither the cluster nor the ledger changes. ``dirty_check``:
     ask git whether the manifest paths hold uncommitted changes (a plan that is shown or saved
-    records it; an apply, a status or a pass has no use for it)."""
+    records it; an apply, a status or a pass has no use for it). ``seen``: jobs this process
+    saw finished on this cluster since the ledger last recorded (a converge's wait): not read
+    again, recorded by the apply."""
     store = store or open_store(settings)
     ledger = store.load()
     desired, skipped = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
@@ -153,7 +156,7 @@ def run_plan(
     metrics = s3_metrics(s3) if gated else None
     live = observe(
         client, desired, ledger, parallelism=parallelism, preflight=preflight, refresh_all=options.refresh_all,
-        metrics=metrics,
+        metrics=metrics, seen=seen,
     )  # fmt: skip
     scoped = dataclasses.replace(
         options, targets=selection.targets, selector=dict(selection.selector),
@@ -178,6 +181,9 @@ class ApplyRequest:
     s3_check: bool = True
     plan_file: Path | None = None
     lock_wait: float = 0.0
+    # Jobs this process saw finished since its last apply (a converge's wait): finished jobs can't
+    # change, so the next round's plan takes these answers instead of reading them again.
+    seen: Mapping[str, JobView] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -258,7 +264,7 @@ def run_apply(
         else:
             run = run_plan(
                 client, settings, request.selection, request.options,
-                parallelism=request.parallelism, s3_check=request.s3_check, store=store,
+                parallelism=request.parallelism, s3_check=request.s3_check, store=store, seen=request.seen,
             )  # fmt: skip
             current, live = run.plan, run.live
         view.show(current, store.location)

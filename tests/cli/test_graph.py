@@ -477,3 +477,33 @@ def test_converge_waits_for_a_job_an_earlier_run_started_and_a_pass_says_it_runs
     assert r.code == 0, r.out + r.err
     assert endpoint_serves(graph) == new
     assert run("pass").lines[-1].startswith("pass converged")
+
+
+def test_a_converge_does_not_read_again_what_its_wait_saw_finish(
+    graph: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finished job can't change: once a round's wait saw the data job Completed, the next
+    rounds' plans take that answer (and record it) instead of reading the job again."""
+    from reconciler.engine import workflow
+
+    gets_when_seen: dict[str, int] = {}
+    real = workflow.wait_started
+
+    def spy(client: Any, result: Any, *args: Any, **kwargs: Any) -> Any:
+        views = real(client, result, *args, **kwargs)
+        for job, view in views.items():
+            if view is not None and view.terminal:
+                gets_when_seen[job] = len([e for e in graph.emu.log("GET") if e["path"].endswith(f"/{job}")])
+        return views
+
+    monkeypatch.setattr(workflow, "wait_started", spy)
+    r = converge(graph)
+    assert r.code == 0 and "Converged after 4 round(s)" in r.out, r.out + r.err
+    data, model = graph.current("data-11"), graph.current("fraud-rgcn")
+    assert data in gets_when_seen and model in gets_when_seen
+    for job in (data, model):
+        gets = [e for e in graph.emu.log("GET") if e["path"].endswith(f"/{job}")]
+        assert len(gets) == gets_when_seen[job], f"{job} read again after its wait saw it finish"
+    dp = graph.ledger().current("data-11")
+    assert dp is not None and dp["finalStatus"] == "Completed" and dp["seen"]["cluster"]  # recorded
+    assert run("plan").code == 0  # and nothing was lost by not reading it
