@@ -58,6 +58,18 @@ def _inputs(d: Desired) -> Reads:
 
 def first(desired: Sequence[Desired], ledger: Ledger, recorded: Mapping[str, JobView]) -> Reads:
     """What the ledger needs checked and what moving manifests' gates need, less what is recorded."""
+    reads = ledger_reads(ledger, recorded)
+    for d in desired:
+        if not at_rest(d, ledger, recorded):
+            for job, read in _inputs(d).items():
+                if job not in recorded:
+                    reads.setdefault(job, read)
+    return reads
+
+
+def ledger_reads(ledger: Ledger, recorded: Mapping[str, JobView]) -> Reads:
+    """What the ledger alone says to check (its jobs' current and last Completed generations, lost
+    exports, pending intents), less what is recorded: known before any manifest is read."""
     reads: Reads = {}
     for name in ledger.names():
         kind, gens = ledger.kind(name), ledger.generations(name)
@@ -68,10 +80,6 @@ def first(desired: Sequence[Desired], ledger: Ledger, recorded: Mapping[str, Job
             reads[g["jobId"]] = Read(kind, _role(g["spec"]))
         for p in ledger.pending(name):
             reads[p["jobId"]] = Read(kind, _role(p.get("spec", {})))
-    for d in desired:
-        if not at_rest(d, ledger, recorded):
-            for job, read in _inputs(d).items():
-                reads.setdefault(job, read)
     return {job: read for job, read in reads.items() if job not in recorded}
 
 

@@ -17,12 +17,13 @@ from ..core.desired import Desired
 from ..core.identity import MAX_SUFFIX
 from ..core.kinds import Kind
 from ..core.ledger import Ledger
-from ..core.live import TERMINAL, JobView, Live
+from ..core.live import JobView, Live
 from ..core.quality import Metrics
 from ..core.settle import recorded_finals, recorded_metrics
 from ..neptune import NeptuneClient, NotFoundError
 from ..neptune.models import job_view
 from .metrics import Reader
+from .workers import Background, each
 
 T = TypeVar("T")
 LIST_MAX = 1024
@@ -53,16 +54,42 @@ def read_jobs(
 
 
 def read(
-    client: NeptuneClient, wanted: Mapping[str, reads.Read], parallelism: int
+    client: NeptuneClient, wanted: Mapping[str, reads.Read], parallelism: int, *, daemon: bool = False
 ) -> dict[str, JobView | None]:
-    """Every wanted id, each on its kind's resource with its role, concurrently."""
-    return _parallel(
-        lambda job: read_job(client, job, wanted[job].role, wanted[job].kind.resource), wanted, parallelism
-    )
+    """Every wanted id, each on its kind's resource with its role, concurrently (``daemon``: on
+    threads an exit does not wait for)."""
+
+    def one(job: str) -> JobView | None:
+        return read_job(client, job, wanted[job].role, wanted[job].kind.resource)
+
+    if daemon:
+        keys = sorted(wanted)
+        return dict(zip(keys, each(one, keys, parallelism), strict=True))
+    return _parallel(one, wanted, parallelism)
 
 
 def _listed(client: NeptuneClient, lists: Sequence[tuple[Kind, str | None]]) -> tuple[str, ...]:
     return tuple(job for kind, role in lists for job in client.list_ids(kind.resource, LIST_MAX, role))
+
+
+class Ahead:
+    """What the ledger alone says to read, read while the manifests load (the jobs it knows are
+    most of a fleet's reads, and loading is most of a plan's CPU): ``answered`` are the jobs known
+    without a read (recorded finished on this cluster, or seen finished by this process)."""
+
+    def __init__(
+        self, client: NeptuneClient, ledger: Ledger, parallelism: int, *, refresh_all: bool = False,
+        seen: Mapping[str, JobView] | None = None,
+    ) -> None:  # fmt: skip
+        self.recorded = {} if refresh_all else recorded_finals(ledger, client.endpoint)
+        fresh = {} if refresh_all else {j: v for j, v in (seen or {}).items() if v.terminal}
+        self.answered = {**fresh, **self.recorded}
+        client.learn(reads.handles(ledger))
+        self.wanted = reads.ledger_reads(ledger, self.answered)
+        self._reading = Background(lambda: read(client, self.wanted, parallelism, daemon=True))
+
+    def result(self) -> dict[str, JobView | None]:
+        return self._reading.result()
 
 
 def observe(
@@ -76,20 +103,24 @@ def observe(
     refresh_all: bool = False,
     metrics: Reader | None = None,
     seen: Mapping[str, JobView] | None = None,
+    ahead: Ahead | None = None,
 ) -> Live:
     """Read what ``core/reads.py`` says the plan needs, round by round. Jobs the ledger saw
     finished on this cluster are answered from it (they can't change) unless ``refresh_all``;
-    so are the finished ones of ``seen`` (answers this process read since, not yet recorded)."""
-    recorded = {} if refresh_all else recorded_finals(ledger, client.endpoint)
-    fresh = {} if refresh_all else {j: v for j, v in (seen or {}).items() if v.status in TERMINAL}
+    so are the finished ones of ``seen`` (answers this process read since, not yet recorded).
+    ``ahead``: the ledger's part, already being read (started with the same ledger and options)."""
+    ahead = ahead or Ahead(client, ledger, parallelism, refresh_all=refresh_all, seen=seen)
     client.learn(reads.handles(ledger, desired))  # jobs whose ids are another service's (exports)
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        jobs_f = pool.submit(read, client, reads.first(desired, ledger, {**recorded, **fresh}), parallelism)
+        rest = {
+            j: r for j, r in reads.first(desired, ledger, ahead.answered).items() if j not in ahead.wanted
+        }
+        jobs_f = pool.submit(read, client, rest, parallelism)
         lists = reads.listings(desired, ledger) if list_jobs else ()
         listed_f = pool.submit(_listed, client, lists)
         customs = [d for d in desired if preflight and d.kind.preflight(d.spec)]
         pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
-        jobs, listed = {**recorded, **fresh, **jobs_f.result()}, listed_f.result()
+        jobs, listed = {**ahead.answered, **ahead.result(), **jobs_f.result()}, listed_f.result()
         problems = {k: v for k, v in pre_f.result().items() if v}
     jobs.update(read(client, reads.second(desired, ledger, Live(jobs=jobs, listed=listed)), parallelism))
     for _ in range(MAX_SUFFIX):
@@ -103,7 +134,7 @@ def observe(
             _metrics(client, metrics, desired, ledger, Live(jobs=jobs, listed=listed, metrics=known), jobs)
         )
     return Live(
-        jobs=jobs, listed=listed, preflight=problems, cluster=client.endpoint, recorded=frozenset(recorded),
+        jobs=jobs, listed=listed, preflight=problems, cluster=client.endpoint, recorded=frozenset(ahead.recorded),
         metrics=known,
     )  # fmt: skip
 

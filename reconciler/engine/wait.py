@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol
 
 from ..core.kinds import Kind
 from ..core.live import JobView
 from ..errors import ReconcilerError
 from ..neptune import ApiError, NeptuneClient
 from .observe import read_job
-
-T = TypeVar("T")
-R = TypeVar("R")
+from .workers import each
 
 
 class WaitTimeout(ReconcilerError):
@@ -71,7 +68,7 @@ def wait_for(
 
     try:
         while pending:
-            answers = _each(read, list(pending.values()), workers)
+            answers = each(read, list(pending.values()), workers)
             for (job, w), (ok, view) in zip(list(pending.items()), answers, strict=True):
                 if not ok:
                     continue
@@ -91,26 +88,3 @@ def wait_for(
     finally:
         display.stop()
     return views
-
-
-def _each(fn: Callable[[T], R], items: list[T], workers: int) -> list[R]:
-    """``fn`` of every item, ``workers`` at a time, in the items' order. Daemon threads: a Ctrl-C
-    while they read ends the wait at once (no exit waits for a call still on the wire)."""
-    results: list[R | None] = [None] * len(items)
-    todo = iter(range(len(items)))
-    lock = threading.Lock()
-
-    def work() -> None:
-        while True:
-            with lock:
-                i = next(todo, None)
-            if i is None:
-                return
-            results[i] = fn(items[i])
-
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(workers, len(items))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results  # type: ignore[return-value]

@@ -32,7 +32,7 @@ from ..neptune import NeptuneClient
 from ..state import StateStore, open_state
 from .apply import Executor, Outcome, settle
 from .metrics import s3_metrics
-from .observe import observe, s3_preflight
+from .observe import Ahead, observe, s3_preflight
 from .saved import check_fresh, load_saved, saved_live
 from .wait import Display, Watched, wait_for
 
@@ -145,6 +145,9 @@ def run_plan(
     again, recorded by the apply."""
     store = store or open_store(settings)
     ledger = store.load()
+    # The jobs the ledger knows are read while the manifests load (an error in them abandons the
+    # reads: daemon threads, read-only calls).
+    ahead = Ahead(client, ledger, parallelism, refresh_all=options.refresh_all, seen=seen)
     desired, skipped = load_desired(selection, settings, prune=options.prune, known=frozenset(ledger.names()))
     known_names(options.replace, {d.name for d in desired}, "--replace")
     serving = {d.name for d in desired if d.kind.serving_fields}
@@ -156,7 +159,7 @@ def run_plan(
     metrics = s3_metrics(s3) if gated else None
     live = observe(
         client, desired, ledger, parallelism=parallelism, preflight=preflight, refresh_all=options.refresh_all,
-        metrics=metrics, seen=seen,
+        metrics=metrics, ahead=ahead,
     )  # fmt: skip
     scoped = dataclasses.replace(
         options, targets=selection.targets, selector=dict(selection.selector),

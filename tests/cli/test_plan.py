@@ -219,3 +219,34 @@ def test_invalid_manifest_stops_plan(ws: Workspace) -> None:
 def test_bad_selector(ws: Workspace, bad: str) -> None:
     ws.write("m")
     assert run("plan", "-l", bad).code == 1
+
+
+def test_a_manifest_error_is_said_at_once_while_the_ledger_s_jobs_were_being_read(ws: Workspace) -> None:
+    """A plan reads the jobs the ledger knows while the manifests load; a broken manifest still
+    ends the run at once with its error, even when those reads hang on a silent endpoint (they are
+    read-only and on threads an exit does not wait for)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    ws.emu.seed_dp("dp-fraud-rgcn")
+    ws.write("fraud-rgcn")
+    assert ws.apply().code == 0
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections are taken, never answered: a read waits for its 30 s deadline
+    try:
+        (ws.specs / "fraud-rgcn.yaml").write_text("apiVersion: neptune-ml.reconciler/v1\nkind: Nope\n")
+        env = {**os.environ, "NEPTUNE_ENDPOINT": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "reconciler", "plan"], cwd=ws.root, env=env, capture_output=True,
+            text=True, timeout=60,
+        )  # fmt: skip
+        took = time.monotonic() - began
+    finally:
+        silent.close()
+    assert done.returncode == 1 and "M003" in done.stdout + done.stderr, done.stdout + done.stderr
+    assert took < 20, f"the exit waited {took:.0f} s for reads of a silent endpoint"
