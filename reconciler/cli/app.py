@@ -70,10 +70,15 @@ class ReconcilerGroup(Group):
             if not isinstance(e, _CLICK_EXCEPTION):
                 raise
             usage: Any = e
-            where = (
-                f"`{usage.ctx.command_path} --help`" if getattr(usage, "ctx", None) else "`reconciler --help`"
-            )
-            typer.echo(clean(f"error: {plain_words(usage.format_message())} (see {where})"), err=True)
+            if type(e).__name__ == "NoArgsIsHelpError":  # `reconciler`, `reconciler jobs`: the help, as is
+                typer.echo(usage.format_message(), err=True)
+            else:
+                where = (
+                    f"`{usage.ctx.command_path} --help`"
+                    if getattr(usage, "ctx", None)
+                    else "`reconciler --help`"
+                )
+                typer.echo(clean(f"error: {plain_words(usage.format_message())} (see {where})"), err=True)
             code = 1 if _is_plan(getattr(usage, "ctx", None)) else usage.exit_code
         if not standalone_mode:
             return code

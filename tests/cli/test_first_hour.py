@@ -172,3 +172,16 @@ def test_no_command_shows_type_tags(command: tuple[str, ...]) -> None:
     assert r.code == 0, r.err
     tags = re.findall(r"<[^>]*>", r.out)
     assert all("|" in tag for tag in tags), (command, tags)
+
+
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [((), "Usage: reconciler [OPTIONS] COMMAND"), (("jobs",), "Usage: reconciler jobs [OPTIONS] COMMAND")],
+)
+def test_a_group_named_alone_shows_its_help_as_help(args: tuple[str, ...], first: str) -> None:
+    """`reconciler` and `reconciler jobs` printed their help as one escaped error line
+    ("error: Usage: …\\n\\n  GitOps …"): the help is shown as it is (exit 2, as click does)."""
+    r = run(*args)
+    assert r.code == 2 and r.err.startswith(first), r.err
+    assert "error:" not in r.err and "\\n" not in r.err
+    assert "\nCommands:\n" in r.err and len(r.err.splitlines()) > 8
