@@ -28,6 +28,7 @@ class Ledger:
         self.data = data if data is not None else empty()
         self.exists = exists and data is not None
         self._job_ids: frozenset[str] | None = None  # every generation's id; reset by apply()
+        self._kinds: dict[str, Kind] = {}  # kind() of each name asked about; reset by apply()
 
     @property
     def serial(self) -> int:
@@ -57,6 +58,12 @@ class Ledger:
     def kind(self, name: str) -> Kind:
         """The kind an entry recorded (or its pending create did); entries from before kinds
         were recorded are training."""
+        found = self._kinds.get(name)
+        if found is None:
+            found = self._kinds[name] = self._kind(name)
+        return found
+
+    def _kind(self, name: str) -> Kind:
         recorded = self.applied(name).get("kind")
         if not recorded:
             recorded = next((p["applied"].get("kind") for p in self.pending(name) if p.get("applied")), None)
@@ -91,6 +98,7 @@ class Ledger:
         """Apply a journal entry; the serial becomes the entry's."""
         name = entry["name"]
         self._job_ids = None
+        self._kinds.clear()
         res = self.resources.setdefault(name, {"generations": []})
         res.setdefault("pending", [])
         _HANDLERS[JournalOp(entry["op"])](self, res, entry)

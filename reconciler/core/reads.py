@@ -1,9 +1,10 @@
 """What observe must read (pure): each id, the kind whose resource it lives on, and the role to
 read it with. Observe asks these in order and only does the reading:
 
-1. ``first``: the ledger's jobs that can still change (each manifest's current generation, its last
-   Completed one, pending intents) and the jobs a moving manifest names by a literal id (its gate
-   needs their status); ``listings``: the resources whose active ids are listed.
+1. ``ledger_reads``: the ledger's jobs that can still change (each manifest's current generation,
+   its last Completed one, pending intents), known before any manifest is read (so observe starts
+   them while the manifests load); ``input_reads``: the jobs a moving manifest names by a literal id
+   (its gate needs their status); ``listings``: the resources whose active ids are listed.
 2. ``second``, given what those said: the ids a create would take (free, or there to adopt) and
    each manifest's last Completed generation.
 3. ``discovery``, in rounds: the ids a manifest the ledger does not know may have produced.
@@ -56,9 +57,9 @@ def _inputs(d: Desired) -> Reads:
     }
 
 
-def first(desired: Sequence[Desired], ledger: Ledger, recorded: Mapping[str, JobView]) -> Reads:
-    """What the ledger needs checked and what moving manifests' gates need, less what is recorded."""
-    reads = ledger_reads(ledger, recorded)
+def input_reads(desired: Sequence[Desired], ledger: Ledger, recorded: Mapping[str, JobView]) -> Reads:
+    """The jobs moving manifests name by a literal id (what their gates need), less what is recorded."""
+    reads: Reads = {}
     for d in desired:
         if not at_rest(d, ledger, recorded):
             for job, read in _inputs(d).items():

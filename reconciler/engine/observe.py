@@ -113,7 +113,9 @@ def observe(
     client.learn(reads.handles(ledger, desired))  # jobs whose ids are another service's (exports)
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         rest = {
-            j: r for j, r in reads.first(desired, ledger, ahead.answered).items() if j not in ahead.wanted
+            j: r
+            for j, r in reads.input_reads(desired, ledger, ahead.answered).items()
+            if j not in ahead.wanted
         }
         jobs_f = pool.submit(read, client, rest, parallelism)
         lists = reads.listings(desired, ledger) if list_jobs else ()
