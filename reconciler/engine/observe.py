@@ -111,18 +111,20 @@ def observe(
     ``ahead``: the ledger's part, already being read (started with the same ledger and options)."""
     ahead = ahead or Ahead(client, ledger, parallelism, refresh_all=refresh_all, seen=seen)
     client.learn(reads.handles(ledger, desired))  # jobs whose ids are another service's (exports)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        lists = reads.listings(desired, ledger) if list_jobs else ()
+        listed_f = pool.submit(_listed, client, lists)
+        customs = [d for d in desired if preflight and d.kind.preflight(d.spec)]
+        pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
+        # The ledger's jobs first, then what the manifests name: --parallelism calls at a time.
+        jobs = {**ahead.answered, **ahead.result()}
         rest = {
             j: r
             for j, r in reads.input_reads(desired, ledger, ahead.answered).items()
             if j not in ahead.wanted
         }
-        jobs_f = pool.submit(read, client, rest, parallelism)
-        lists = reads.listings(desired, ledger) if list_jobs else ()
-        listed_f = pool.submit(_listed, client, lists)
-        customs = [d for d in desired if preflight and d.kind.preflight(d.spec)]
-        pre_f = pool.submit(lambda: {d.name: preflight(d) for d in customs} if preflight else {})
-        jobs, listed = {**ahead.answered, **ahead.result(), **jobs_f.result()}, listed_f.result()
+        jobs.update(read(client, rest, parallelism))
+        listed = listed_f.result()
         problems = {k: v for k, v in pre_f.result().items() if v}
     jobs.update(read(client, reads.second(desired, ledger, Live(jobs=jobs, listed=listed)), parallelism))
     for _ in range(MAX_SUFFIX):
