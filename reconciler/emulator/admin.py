@@ -22,6 +22,8 @@ class Driven(Protocol):
     requests: deque[dict[str, Any]]
     served: int
     busy: float
+    in_flight: int
+    most_in_flight: int
 
 
 def admin(emulator: Driven, method: str, parts: list[str], body: Any) -> Any:
@@ -34,6 +36,7 @@ def admin(emulator: Driven, method: str, parts: list[str], body: Any) -> Any:
         store.reset()
         emulator.exports.reset()
         emulator.requests.clear()
+        emulator.most_in_flight = emulator.in_flight
         return {"reset": True}
     if route == ("POST", "advance"):
         store.advance(float(body.get("seconds", 0)))
@@ -67,7 +70,11 @@ def admin(emulator: Driven, method: str, parts: list[str], body: Any) -> Any:
     if route == ("GET", "jobs"):
         return {"jobs": store.all_jobs()}
     if route == ("GET", "stats"):
-        return {"requests": emulator.served, "busySeconds": emulator.busy}
+        return {
+            "requests": emulator.served,
+            "busySeconds": emulator.busy,
+            "mostInFlight": emulator.most_in_flight,
+        }
     if route == ("GET", "requests"):
         return {"requests": list(emulator.requests)}
     if route == ("POST", "faults"):

@@ -51,6 +51,8 @@ class Emulator:
         self.requests: deque[dict[str, Any]] = deque(maxlen=20_000)
         self.served = 0  # API requests answered, and the emulator's own time on them (no latency)
         self.busy = 0.0
+        self.in_flight = 0  # API requests being answered now, and the most there have been at once
+        self.most_in_flight = 0
         self._stats = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
@@ -185,13 +187,17 @@ class _Handler(BaseHTTPRequestHandler):
             "signed": "authorization" in {k.lower() for k in self.headers},
             "time": time.time(),
         })  # fmt: skip
+        with self.emulator._stats:
+            self.emulator.in_flight += 1
+            self.emulator.most_in_flight = max(self.emulator.most_in_flight, self.emulator.in_flight)
         decision = self.emulator.faults.decide()
-        if decision.delay:
-            time.sleep(decision.delay)
         try:
+            if decision.delay:
+                time.sleep(decision.delay)
             self._answer(method, parts, query, body, decision, request_id)
         finally:
             with self.emulator._stats:  # its own time: all of it but the injected latency
+                self.emulator.in_flight -= 1
                 self.emulator.served += 1
                 self.emulator.busy += time.perf_counter() - began - decision.delay
 

@@ -250,3 +250,20 @@ def test_a_manifest_error_is_said_at_once_while_the_ledger_s_jobs_were_being_rea
         silent.close()
     assert done.returncode == 1 and "M003" in done.stdout + done.stderr, done.stdout + done.stderr
     assert took < 20, f"the exit waited {took:.0f} s for reads of a silent endpoint"
+
+
+def test_a_plan_never_has_more_reads_on_the_wire_than_parallelism(ws: Workspace) -> None:
+    """The ledger's jobs are read while the manifests load and the jobs the manifests name follow
+    them: at most --parallelism reads at a time, beside the one list call (the emulator counts the
+    most requests it answered at once)."""
+    for i in range(24):
+        ws.emu.seed_dp(f"dp-m{i:02d}")
+        ws.write(f"m{i:02d}")
+    assert ws.apply("--parallelism", "3").code == 0
+    ws.emu.faults(latency_ms=40)  # every call waits: concurrent ones overlap on the emulator
+    r = run("plan", "--refresh-all", "--parallelism", "3")  # 24 jobs in the ledger, 24 data jobs named
+    assert r.code == 0, r.out + r.err
+    reads = [e for e in ws.emu.log("GET") if "/ml/" in e["path"]]
+    assert len(reads) >= 48
+    most = ws.emu.admin("GET", "stats")["mostInFlight"]
+    assert 3 <= most <= 3 + 1, most
