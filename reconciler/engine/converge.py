@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..core.actions import ActionKind
-from ..core.live import TERMINAL, JobView
+from ..core.live import JobView
 from ..core.model import Action, Plan
 from ..manifests.config import Settings
 from ..neptune import NeptuneClient
@@ -78,8 +78,7 @@ def run_converge(
                 running = [w.job for w in result.started]
                 return ConvergeResult("timeout", round_no, result, waiting, running)
             # What the wait saw finish, the next round need not read again (its apply records it).
-            seen = {job: v for job, v in views.items() if v is not None and v.status in TERMINAL}
-            request = dataclasses.replace(request, seen=seen)
+            request = dataclasses.replace(request, seen={job: v for job, v in views.items() if v is not None})
         elif not acted:
             view.say(stage_line(result.plan))
             sleep(min(interval, left))

@@ -31,11 +31,10 @@ REQUIRED_FILE = "model-hpo-configuration.json"
 
 
 def _parallel(fn: Callable[[str], T], items: Iterable[str], workers: int) -> dict[str, T]:
+    """``fn`` of each item, ``workers`` at a time, on threads an exit does not wait for (a run that
+    stops on an error elsewhere leaves its reads behind)."""
     keys = sorted(set(items))
-    if not keys:
-        return {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(keys)))) as pool:
-        return dict(zip(keys, pool.map(fn, keys), strict=True))
+    return dict(zip(keys, each(fn, keys, workers), strict=True)) if keys else {}
 
 
 def read_job(client: NeptuneClient, job_id: str, role: str | None, resource: str) -> JobView | None:
@@ -54,18 +53,12 @@ def read_jobs(
 
 
 def read(
-    client: NeptuneClient, wanted: Mapping[str, reads.Read], parallelism: int, *, daemon: bool = False
+    client: NeptuneClient, wanted: Mapping[str, reads.Read], parallelism: int
 ) -> dict[str, JobView | None]:
-    """Every wanted id, each on its kind's resource with its role, concurrently (``daemon``: on
-    threads an exit does not wait for)."""
-
-    def one(job: str) -> JobView | None:
-        return read_job(client, job, wanted[job].role, wanted[job].kind.resource)
-
-    if daemon:
-        keys = sorted(wanted)
-        return dict(zip(keys, each(one, keys, parallelism), strict=True))
-    return _parallel(one, wanted, parallelism)
+    """Every wanted id, each on its kind's resource with its role, concurrently."""
+    return _parallel(
+        lambda job: read_job(client, job, wanted[job].role, wanted[job].kind.resource), wanted, parallelism
+    )
 
 
 def _listed(client: NeptuneClient, lists: Sequence[tuple[Kind, str | None]]) -> tuple[str, ...]:
@@ -86,7 +79,7 @@ class Ahead:
         self.answered = {**fresh, **self.recorded}
         client.learn(reads.handles(ledger))
         self.wanted = reads.ledger_reads(ledger, self.answered)
-        self._reading = Background(lambda: read(client, self.wanted, parallelism, daemon=True))
+        self._reading = Background(lambda: read(client, self.wanted, parallelism))
 
     def result(self) -> dict[str, JobView | None]:
         return self._reading.result()
@@ -102,14 +95,13 @@ def observe(
     list_jobs: bool = True,
     refresh_all: bool = False,
     metrics: Reader | None = None,
-    seen: Mapping[str, JobView] | None = None,
     ahead: Ahead | None = None,
 ) -> Live:
     """Read what ``core/reads.py`` says the plan needs, round by round. Jobs the ledger saw
-    finished on this cluster are answered from it (they can't change) unless ``refresh_all``;
-    so are the finished ones of ``seen`` (answers this process read since, not yet recorded).
-    ``ahead``: the ledger's part, already being read (started with the same ledger and options)."""
-    ahead = ahead or Ahead(client, ledger, parallelism, refresh_all=refresh_all, seen=seen)
+    finished on this cluster are answered from it (they can't change) unless ``refresh_all``.
+    ``ahead``: the ledger's part, already being read (started with the same ledger and options,
+    and what this process saw finish since the ledger last recorded)."""
+    ahead = ahead or Ahead(client, ledger, parallelism, refresh_all=refresh_all)
     client.learn(reads.handles(ledger, desired))  # jobs whose ids are another service's (exports)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         lists = reads.listings(desired, ledger) if list_jobs else ()

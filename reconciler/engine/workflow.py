@@ -140,9 +140,9 @@ def run_plan(
 ) -> PlanRun:
     """Observe and plan. Reads only: neither the cluster nor the ledger changes. ``dirty_check``:
     ask git whether the manifest paths hold uncommitted changes (a plan that is shown or saved
-    records it; an apply, a status or a pass has no use for it). ``seen``: jobs this process
-    saw finished on this cluster since the ledger last recorded (a converge's wait): not read
-    again, recorded by the apply."""
+    records it; an apply, a status or a pass has no use for it). ``seen``: what this process
+    read on this cluster since the ledger last recorded (a converge's wait): the finished ones are
+    not read again, and the apply records them."""
     store = store or open_store(settings)
     ledger = store.load()
     # The jobs the ledger knows are read while the manifests load (an error in them abandons the
@@ -184,8 +184,8 @@ class ApplyRequest:
     s3_check: bool = True
     plan_file: Path | None = None
     lock_wait: float = 0.0
-    # Jobs this process saw finished since its last apply (a converge's wait): finished jobs can't
-    # change, so the next round's plan takes these answers instead of reading them again.
+    # What this process read since its last apply (a converge's wait): the finished ones can't
+    # change, so the next round's plan takes those answers instead of reading them again.
     seen: Mapping[str, JobView] = field(default_factory=dict)
 
 
