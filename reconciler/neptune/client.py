@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from ..aws import Region, region_of
 from ..errors import ConfigError, redact
 from . import auth as sigv4
+from .deadline import Deadline
 from .errors import (
     ApiError,
     BadRequestError,
@@ -29,7 +30,7 @@ from .errors import (
     from_response,
     from_transport,
 )
-from .transport import Answer, Deadline, TransportError, Wire
+from .transport import Answer, TransportError, Wire
 
 log = logging.getLogger("reconciler.http")
 CALL_DEADLINE = 30.0  # seconds one attempt of a call may take, whatever the server does
@@ -290,7 +291,7 @@ def _json(what: str, response: Answer) -> dict[str, Any]:
 
 
 def _retry_after(response: Answer) -> float | None:
-    value = response.headers.get("Retry-After")
+    value = response.headers.get("Retry-After", "")
     try:
         return min(float(value), 60.0) if value else None
     except ValueError:
@@ -324,6 +325,11 @@ def make_client(
         parts, proxies = urlsplit(endpoint), getproxies()
         proxy = (
             None if proxy_bypass(parts.hostname or "") else proxies.get(parts.scheme) or proxies.get("all")
+        )
+    if proxy and endpoint.startswith("https:") and proxy.startswith("https:"):
+        raise ConfigError(
+            f"the proxy for {redact(endpoint)} is an https:// one: TLS inside TLS is not supported",
+            "name the proxy's http:// address (its CONNECT keeps TLS end to end with the cluster)",
         )
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
     signer = sigv4.from_default_chain(region_of(region), service=service) if auth == "iam" else None

@@ -7,6 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from ..errors import ReconcilerError, shorten
+from .transport import CERTIFICATE
 
 if TYPE_CHECKING:
     from .transport import Answer, TransportError
@@ -55,6 +56,10 @@ MISSING_ID = "resource with the given ID"
 UNSIGNED_HINT = (
     "the request was not signed (auth defaults to none): for an IAM-enabled cluster set `auth: iam` "
     "in reconciler.yaml or pass --auth iam"
+)
+CERTIFICATE_HINT = (
+    "connect by the cluster's own name (through a tunnel: --endpoint https://<cluster>:8182 with "
+    "--connect-to HOST:PORT); a certificate from your own CA needs REQUESTS_CA_BUNDLE set to its PEM file"
 )
 THROTTLING = frozenset({"TooManyRequestsException", "ThrottlingException"})
 # Used when botocore's service model can't be read (it is the source of the retryable list).
@@ -123,13 +128,21 @@ def from_response(what: str, response: Answer, *, signed: bool = True) -> ApiErr
 
 def from_transport(
     what: str, error: TransportError, deadline: float | None = None, endpoint: str = ""
-) -> ServerError:
-    """Connection refused, reset, timed out: retryable, and never carries request headers.
+) -> ApiError:
+    """Connection refused, reset, timed out: retryable, and never carries request headers. TLS
+    refusing the server (its certificate, the handshake) is not: trying again will not change it.
     ``deadline``: the call's own deadline fired (a server answering too slowly); ``endpoint``
     names the endpoint and where its setting came from, for the hint."""
     hint = f"check the endpoint {endpoint} and the network" if endpoint else "check the endpoint and network"
+    if error.tls:
+        hint = CERTIFICATE_HINT if error.kind == CERTIFICATE else "is the endpoint's port an https:// one?"
+        refused = ApiError(
+            f"{what}: TLS refused the connection: {error.kind} ({shorten(error.tls)})", hint=hint
+        )
+        refused.unsent = True
+        return refused
     if deadline is not None:
         return ServerError(f"{what}: timed out (no complete answer within {deadline:g}s)", hint=hint)
-    failed = ServerError(f"{what}: {error.kind} ({error.cause_name})", hint=hint)
+    failed = ServerError(f"{what}: {error}", hint=hint)
     failed.unsent = error.unsent  # no connection was made: nothing was sent
     return failed

@@ -174,7 +174,9 @@ def test_retried_creates_never_duplicate(emu: Emu) -> None:
 def test_transport_errors_are_retried_and_named(tmp_path: Path) -> None:
     c = make_client("http://127.0.0.1:9", retry=RetryPolicy(attempts=2))
     c.sleep = lambda s: None
-    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: connection failed \(NewConnectionError\)"):
+    with pytest.raises(
+        ServerError, match=r"GET /ml/modeltraining: connection failed \(ConnectionRefusedError\)"
+    ):
         c.list_training_jobs()
 
 
@@ -321,7 +323,7 @@ def test_read_timeouts_are_retried_then_reported(emu: Emu) -> None:
     c, sleeps = client(emu)
     c.timeout = (2.0, 0.1)
     c.retry = RetryPolicy(attempts=3)
-    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: timed out \(ReadTimeoutError\)"):
+    with pytest.raises(ServerError, match=r"GET /ml/modeltraining: timed out waiting for the answer \(check"):
         c.list_training_jobs()
     assert len(sleeps) == 2
 
@@ -489,7 +491,7 @@ def test_a_proxy_the_environment_names_carries_the_calls(emu: Emu, monkeypatch: 
         direct = make_client(emu.url)
         assert direct.list_training_jobs() == [] and len(seen) == 1  # bypassed
         for c in (via, direct):
-            c.wire.pool.clear()
+            c.wire.close()
     finally:
         proxy.shutdown()
         proxy.server_close()
