@@ -1,7 +1,6 @@
 """The client's own cost: CPU per call against an emulator in its own process (no added latency),
-and whether parallelism scales once the client is not the bottleneck (a ``plan --refresh-all`` of a
-finished fleet at 25 ms per call, --parallelism 64 against 16). Each figure is the minimum of
-several runs, with their median beside it."""
+the minimum of several runs with their median beside it. (Whether parallelism scales is a fleet
+row: ``plan --refresh-all`` at --parallelism 16 and 64, in ``fleet``.)"""
 
 from __future__ import annotations
 
@@ -34,33 +33,9 @@ def cpu_per_call(calls: int = 2000, runs: int = 5) -> tuple[float, float]:
     return min(per_run), statistics.median(per_run)
 
 
-def parallel_speedup(n: int = 1000, runs: int = 3) -> list[Row]:
-    """``plan --refresh-all`` of a finished fleet (every job read) at --parallelism 16 and 64."""
-    rows = []
-    with fleet(n) as f:
-        f.write("dp-1")
-        f.run("apply", "--auto-approve")
-        time.sleep(1.5)
-        f.run("apply", "--auto-approve")  # records them finished
-        timing = {}
-        for p in (16, 64):
-            got = [
-                f.run("plan", "--refresh-all", "--parallelism", str(p), parallel=False) for _ in range(runs)
-            ]
-            timing[p] = [r.seconds for r in got]
-            calls = got[0].calls
-            bound = calls * 0.025 / p
-            rows.append(Row(f"plan --refresh-all, p{p}", n, min(timing[p]), calls, bound, 1.3 if p == 16 else 2.0,
-                            median=statistics.median(timing[p])))  # fmt: skip
-    speedup = min(timing[16]) / min(timing[64])
-    rows.append(Row("  p64 ÷ p16 speed-up", n, speedup, None, None, 1.5, unit="x", absolute=True,
-                    higher_is_better=True))  # fmt: skip
-    return rows
-
-
 def rows() -> list[Row]:
     low, median = cpu_per_call()
     found = [
         Row("client CPU per call (ms)", 2000, low, None, None, 0.5, unit="ms", absolute=True, median=median)
     ]
-    return found + parallel_speedup()
+    return found

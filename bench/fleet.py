@@ -109,8 +109,23 @@ def best(f: Fleet, *args: str, runs: int = 3, parallel: bool = True) -> tuple[Ru
     return min(got, key=lambda r: r.seconds), statistics.median(r.seconds for r in got)
 
 
-def bound(calls: int, latency_ms: float = LATENCY_MS) -> float:
-    return calls * latency_ms / 1000 / PARALLELISM
+def bound(calls: int, latency_ms: float = LATENCY_MS, parallelism: int = PARALLELISM) -> float:
+    return calls * latency_ms / 1000 / parallelism
+
+
+def refresh_all(f: Fleet, n: int, runs: int = 3) -> list[Row]:
+    """``plan --refresh-all`` of the finished fleet (every job read again) at --parallelism 16 and
+    64: whether parallelism scales once the client is not the bottleneck."""
+    rows, fastest = [], {}
+    for p in (16, 64):
+        got = [f.run("plan", "--refresh-all", "--parallelism", str(p), parallel=False) for _ in range(runs)]
+        low = min(got, key=lambda r: r.seconds)
+        fastest[p] = low.seconds
+        rows.append(Row(f"plan --refresh-all, p{p}", n, low.seconds, low.calls, bound(low.calls, parallelism=p),
+                        1.3 if p == 16 else None, median=statistics.median(r.seconds for r in got)))  # fmt: skip
+    rows.append(Row("  p64 ÷ p16 speed-up", n, fastest[16] / fastest[64], None, None, 1.5, unit="x",
+                    absolute=True, higher_is_better=True))  # fmt: skip
+    return rows
 
 
 def run(sizes: tuple[int, ...] = (1000, 5000)) -> list[Row]:
@@ -121,7 +136,7 @@ def run(sizes: tuple[int, ...] = (1000, 5000)) -> list[Row]:
             first = f.run("plan")
             rows.append(Row("plan, first time", n, first.seconds, first.calls, bound(n + 2), 1.5))
             apply = f.run("apply", "--auto-approve")
-            rows.append(Row("apply, creates", n, apply.seconds, apply.calls, bound(2 * n + 2), 1.5))
+            rows.append(Row("apply, creates", n, apply.seconds, apply.calls, bound(2 * n + 2), 1.3))
             time.sleep(1.5)  # every job Completed (the emulator's jobs take 1 s)
             steady, median = best(f, "plan")
             rows.append(
@@ -164,6 +179,7 @@ def run(sizes: tuple[int, ...] = (1000, 5000)) -> list[Row]:
                 Row("  its calls (a finished job can't change)", n, float(finished.calls), None, None, 5,
                     unit="calls", absolute=True)
             )  # fmt: skip
+            rows += refresh_all(f, n)
             f.write("dp-2")
             refresh = f.run("plan")
             rows.append(
