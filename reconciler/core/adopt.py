@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .desired import Desired
-from .identity import attempt_of, base_of, job_id
+from .identity import attempt_of, base_of
 from .live import Live
 
 _ID = re.compile(r"^(?P<name>.+)-[0-9a-f]{10}(?:-r[2-9])?$")
@@ -51,9 +51,9 @@ class Found:
 
 def bases(d: Desired, known: Iterable[str]) -> dict[str, str | None]:
     """Base ids that train ``d``'s spec: from scratch, or on top of each known job."""
-    found: dict[str, str | None] = {job_id(d.name, d.spec, None, d.kind): None}
+    found: dict[str, str | None] = {d.job_id(None): None}
     for previous in known:
-        found.setdefault(job_id(d.name, d.spec, previous, d.kind), previous)
+        found.setdefault(d.job_id(previous), previous)
     return found
 
 

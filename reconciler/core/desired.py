@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import identity
 from .kinds import Kind
 
 
@@ -38,6 +39,15 @@ class Desired:
     kind: Kind = field(kw_only=True)  # which kind's rules, resource and schema apply
     # completed() of the recorded spec it was last asked about (a plan asks several rules)
     _completed: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)
+    _ids: dict[str | None, str] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def job_id(self, previous: str | None = None) -> str:
+        """The base id of the job that trains this spec (on top of ``previous`` when incremental):
+        asked by several rules of a plan, worked out once."""
+        found = self._ids.get(previous)
+        if found is None:
+            found = self._ids[previous] = identity.job_id(self.name, self.spec, previous, self.kind)
+        return found
 
     @property
     def sent(self) -> Mapping[str, Any]:

@@ -61,7 +61,7 @@ def replace(s: Situation) -> Action | None:
     if s.d.name not in s.options.replace:
         return None
     stop = s.cur_id if s.status == "InProgress" else None
-    fresh = identity.job_id(s.d.name, s.d.spec, None, s.d.kind)
+    fresh = s.d.job_id(None)
     job = identity.next_free(fresh, s.taken) if fresh in s.taken else fresh
     note = f"; stop running job {s.cur_id} first" if stop else ""
     return s.start(

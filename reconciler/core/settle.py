@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import cast
 
 from .desired import Desired
-from .identity import job_id, new_job_fields
+from .identity import new_job_fields
 from .ledger import Ledger
 from .live import TERMINAL, UNCONFIRMED, JobView, Live
 from .quality import Metrics
@@ -196,7 +196,7 @@ def probe_ids(desired: Sequence[Desired], ledger: Ledger, live: Live) -> dict[st
             continue
         prev = last_completed(d.name, ledger, live) if _data_only(d, ledger) else None
         # New data with a Completed job to build on: the create takes the incremental id only.
-        ids[job_id(d.name, d.spec, prev, d.kind)] = d
+        ids[d.job_id(prev)] = d
     return ids
 
 
