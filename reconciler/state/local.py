@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from ..errors import StateError
 from .lease import Lease, damaged_lease
-from .validate import parse
+from .validate import encoded, parse
 
 
 def _fsync_dir(path: Path) -> None:
@@ -105,8 +105,7 @@ class LocalBackend:
             os.fsync(f.fileno())
 
     def write_base(self, data: dict[str, Any]) -> None:
-        payload = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
-        write_atomic(self.path, payload)
+        write_atomic(self.path, encoded(data))
         # Entries are now in the base; replay skips them by serial even if this unlink is lost.
         self.journal.unlink(missing_ok=True)
 

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..aws import list_keys
 from ..errors import StateError, shorten
 from .lease import Lease, damaged_lease
-from .validate import parse
+from .validate import encoded, parse
 
 T = TypeVar("T")
 _CONFLICT = ("PreconditionFailed", "ConditionalRequestConflict", "412")
@@ -138,7 +138,7 @@ class S3Backend:
         return self._call("PutObject", put)
 
     def write_base(self, data: dict[str, Any]) -> None:
-        body = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+        body = encoded(data)
         etag = self._put(self.key, body, none_match=self.etag is None, match=self.etag)
         if etag is None:
             raise StateError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, partial
 from typing import Any, cast
 
 from ..core.ledger import VERSION
@@ -12,6 +12,23 @@ from ..errors import StateError, shorten
 from ..manifests import schema
 
 REBUILD_HINT = "restore it from a backup or version history, or remove it and run `reconciler state rebuild`"
+
+
+def encoded(data: dict[str, Any]) -> bytes:
+    """The ledger as stored: a field per line, and each resource's record on a line of its own
+    (a diff shows which manifests changed; every line is written by json's C encoder, where
+    ``indent=2`` would take its pure-Python one, ~4x slower: 0.3 s of a 5,000-job apply)."""
+    line = partial(json.dumps, sort_keys=True, separators=(", ", ": "))
+    fields = []
+    for key, value in sorted(data.items()):
+        if key == "resources" and isinstance(value, dict) and value:
+            records = ",\n".join(
+                f"    {line(name)}: {line(record)}" for name, record in sorted(value.items())
+            )
+            fields.append(f"  {line(key)}: {{\n{records}\n  }}")
+        else:
+            fields.append(f"  {line(key)}: {line(value)}")
+    return ("{\n" + ",\n".join(fields) + "\n}\n" if fields else "{}\n").encode()
 
 
 def parse(raw: bytes, where: str, what: str = "ledger") -> Any:
