@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..core.actions import ActionKind
 from ..core.kinds import by_name
@@ -146,7 +147,7 @@ class Executor:
         view = applied(a.applied or {}, self.commit_sha)
         if a.adopt:
             gen = generation(str(a.job_id), a.spec or {}, "adopt", self.commit_sha, kind=by_name(a.kind))
-            known = {"applied": view} if a.applied is not None else {}  # unknown spec: no applied view
+            known: dict[str, Any] = {"applied": view} if a.applied is not None else {}  # unknown spec: none
             self.store.commit(JournalOp.ADOPT, a.name, jobId=a.job_id, generation=gen, **known)
             return Outcome(a.name, a.action, True, f"adopted existing job {a.job_id}")
         self.store.commit(JournalOp.RECORD, a.name, applied=view)
@@ -217,7 +218,8 @@ class Executor:
             gen["action"] = "adopt"
             note = f"{job} already existed; adopted it"
         _pause("create-call", job)
-        self.store.commit(JournalOp.CREATED, a.name, jobId=job, generation=gen, applied=view)
+        # Not waited for: were it lost, the intent stays and the next run settles it by a GET.
+        self.store.commit(JournalOp.CREATED, a.name, durable=False, jobId=job, generation=gen, applied=view)
         return note
 
 

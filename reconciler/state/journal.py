@@ -1,6 +1,7 @@
 """Group commit: journal entries become durable in serial order, and committers that arrive
-together share one write (one fsync on a local file). A commit returns only once its entry is
-durable, so 'intent before call' holds; what fails to be written stops every later commit."""
+together share one write (one fsync on a local file). A commit returns once its entry is durable,
+so 'intent before call' holds (an outcome may be left to the next write or ``flush``: losing it
+leaves the intent, which the next run settles); what fails to be written stops every later commit."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class GroupCommit:
         self._cond = threading.Condition()
         self._queue: list[dict[str, Any]] = []
         self._durable = 0  # serial of the last durable entry
+        self._submitted = 0  # serial of the last entry queued
         self._busy = False  # a leader is writing a batch
         self.failed: BaseException | None = None
         self.batches = 0  # how many writes (for tests and benchmarks)
@@ -26,6 +28,15 @@ class GroupCommit:
         with self._cond:
             self._refuse_if_failed()
             self._queue.append(entry)
+            self._submitted = entry["serial"]
+
+    def flush(self) -> None:
+        """Return once every entry queued so far is durable (after a failed write, nothing more is
+        written: the journal on disk is what the next run reads)."""
+        with self._cond:
+            last = self._submitted
+        if last > self._durable and self.failed is None:
+            self.wait(last)
 
     def wait(self, serial: int) -> None:
         """Return once the entry ``serial`` is durable: write the queue if nobody else is."""

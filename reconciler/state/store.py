@@ -82,12 +82,18 @@ class StateStore:
         self.ledger, self.journal_length = ledger, replayed
         return ledger
 
-    def commit(self, op: JournalOp, name: str, **fields: Any) -> Entry:
+    def commit(self, op: JournalOp, name: str, *, durable: bool = True, **fields: Any) -> Entry:
         """Append one change and apply it to the in-memory ledger (thread-safe). Returns once the
-        entry is durable; entries committed together share one write."""
-        return self.commit_many([cast(Entry, {**fields, "op": op, "name": name})])[0]
+        entry is durable (entries committed together share one write); ``durable=False``: an
+        outcome whose loss the next run settles (its intent is durable), written with the next
+        entry that waits, or by ``flush`` (at the end of the run, before the lease goes)."""
+        return self.commit_many([cast(Entry, {**fields, "op": op, "name": name})], durable=durable)[0]
 
-    def commit_many(self, changes: list[Entry]) -> list[Entry]:
+    def flush(self) -> None:
+        """Every entry committed so far durable."""
+        self.journal.flush()
+
+    def commit_many(self, changes: list[Entry], *, durable: bool = True) -> list[Entry]:
         """Append several changes (``op``, ``name`` and fields each) as one write, in order."""
         if not changes:
             return []
@@ -104,7 +110,8 @@ class StateStore:
                 self.ledger.apply(entry)
                 self.journal_length += 1
                 done.append(entry)
-        self.journal.wait(done[-1]["serial"])
+        if durable:
+            self.journal.wait(done[-1]["serial"])
         return done
 
     def _write_batch(self, entries: list[dict[str, Any]]) -> None:
@@ -119,6 +126,7 @@ class StateStore:
             )
 
     def compact(self) -> None:
+        self.flush()
         with self._mutex:
             if self.journal.failed is not None:
                 return  # the journal on disk is the truth; the next run replays it
@@ -189,12 +197,15 @@ class StateStore:
         try:
             yield lease
         finally:
-            stop.set()
-            beat.join(timeout=5)
-            with self._mutex:
-                held, self.lease = self.lease, None
-            if held is not None:
-                self.unlock(held)
+            try:
+                self.flush()  # what was committed without waiting, durable before the lease goes
+            finally:
+                stop.set()
+                beat.join(timeout=5)
+                with self._mutex:
+                    held, self.lease = self.lease, None
+                if held is not None:
+                    self.unlock(held)
 
     def renew(self, lease: Lease) -> Lease:
         renewed: Lease = {**lease, "expires": time.time() + float(lease["ttl"])}

@@ -261,6 +261,31 @@ def test_renew_and_force_unlock(opener: Any) -> None:
     assert store.read_lock() is None
 
 
+def test_an_outcome_not_waited_for_is_written_by_the_next_wait_or_before_the_lease_goes(opener: Any) -> None:
+    """``durable=False`` (a create's outcome): nothing is written for it at once; the next commit
+    that waits writes both in order, and leaving ``held`` writes what is left."""
+    store = opener()
+    store.load()
+    job = "m-0123456789"
+    with store.held("apply"):
+        store.commit(
+            "intent", "m", jobId=job, pending={"op": "create", "jobId": job, "at": "2026-11-30T00:00:00Z"}
+        )
+        store.commit(
+            "created", "m", durable=False, jobId=job, generation={**GEN, "jobId": job}, applied=APPLIED
+        )
+        assert store.ledger.current("m")["jobId"] == job  # this process sees it at once
+        on_disk = opener().load()
+        assert on_disk.serial == 1 and on_disk.pending("m")  # the intent alone: a run killed now settles it
+        store.commit("record", "n", applied=APPLIED)  # waits: writes the outcome before it
+        assert opener().load().serial == 3
+        store.commit("record", "o", durable=False, applied=APPLIED)
+        assert opener().load().serial == 3
+    after = opener().load()
+    assert after.serial == 4 and after.current("m")["jobId"] == job and after.pending("m") == []
+    assert store.read_lock() is None
+
+
 def test_held_releases_on_error(opener: Any) -> None:
     store = opener()
     with pytest.raises(RuntimeError), store.held("apply"):
