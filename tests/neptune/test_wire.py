@@ -281,3 +281,68 @@ def test_https_through_a_proxy_is_a_connect_tunnel_with_the_proxys_credentials(
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+class _Canned:
+    """A raw server: every request on a connection gets ``answer``'s bytes; ``close``: then hang up."""
+
+    def __init__(self, answer: bytes, close: bool = False) -> None:
+        self.answer, self.close, self.connections = answer, close, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            asked = b""
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                asked += data
+                while b"\r\n\r\n" in asked:
+                    _, asked = asked.split(b"\r\n\r\n", 1)
+                    conn.sendall(self.answer)
+                    if self.close:
+                        return
+
+
+def test_answers_are_read_as_http_allows_chunks_folds_repeats_and_bodies_to_the_close() -> None:
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+        b"X-Amzn-RequestId: one\r\nx-amzn-requestid: two\r\nX-Note: folded\r\n  on two lines\r\n\r\n"
+        b"5\r\n{\"ids\r\n7\r\n\": [\"a\"\r\n1\r\n]\r\n1\r\n}\r\n0\r\n\r\n"
+    )  # fmt: skip
+    server = _Canned(chunked)
+    c, _ = _client(f"http://127.0.0.1:{server.port}")
+    assert c.list_training_jobs() == ["a"] and c.list_training_jobs() == ["a"]
+    assert server.connections == 1  # a chunked answer keeps the connection
+    answer = c.wire.request("GET", f"http://127.0.0.1:{server.port}/x", query=None, body=None, timeout=(5, 5))
+    assert answer.headers.get("x-amzn-requestid", "") == "one, two"
+    assert answer.headers.get("X-Note", "") == "folded on two lines"
+    assert answer.headers.get("Content-Type", "") == "application/json"
+    to_close = _Canned(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"ids": ["b"]}', close=True)
+    c2, sleeps = _client(f"http://127.0.0.1:{to_close.port}")
+    assert c2.list_training_jobs() == ["b"] and c2.list_training_jobs() == ["b"]
+    assert to_close.connections == 2 and sleeps == []  # no length: read to the close, not reused
+
+
+def test_a_garbled_answer_is_a_failed_call_not_a_crash() -> None:
+    server = _Canned(b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n{}", close=True)
+    c, sleeps = _client(f"http://127.0.0.1:{server.port}")
+    with pytest.raises(ServerError, match=r"connection failed \(HTTPException\)"):
+        c.list_training_jobs()
+    assert len(sleeps) == c.retry.attempts - 1  # retried as any broken answer is
+    flood = _Canned(b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n", close=True)
+    c, _ = _client(f"http://127.0.0.1:{flood.port}")
+    with pytest.raises(ServerError, match="connection failed"):
+        c.list_training_jobs()
