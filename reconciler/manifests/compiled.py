@@ -31,11 +31,35 @@ Check = Callable[[Any], Any]
 _WHOLE_FLOAT = re.compile(r" and not \(isinstance\((\w+), float\) and \1\.is_integer\(\)\)")
 
 
-def _cache_dir() -> Path | None:
+def cache_dir(name: str = "schemas") -> Path | None:
+    """The user's cache folder ``name`` (None when caching is off)."""
     if os.environ.get("RECONCILER_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "reconciler" / "schemas"
+    return Path(base) / "reconciler" / name
+
+
+MARKS_KEPT = 64
+
+
+def passed(name: str, key: str) -> bool:
+    """Whether ``key`` was marked as having passed check ``name`` on this machine."""
+    where = cache_dir(name)
+    return where is not None and (where / key).exists()
+
+
+def mark_passed(name: str, key: str) -> None:
+    """Remember that ``key`` passed check ``name`` (the newest ``MARKS_KEPT`` are kept)."""
+    where = cache_dir(name)
+    if where is None:
+        return
+    _keep(where / key, b"")
+    try:
+        marks = sorted(where.iterdir(), key=lambda p: p.stat().st_mtime)
+        for old in marks[:-MARKS_KEPT]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another run pruned them first, or the folder went away
 
 
 class Compiled(NamedTuple):
@@ -48,7 +72,7 @@ def compiled(schema: dict[str, Any]) -> Compiled:
     (defaults are never filled into it)."""
     import fastjsonschema
 
-    where = _cache_dir()
+    where = cache_dir()
     text = json.dumps(schema, sort_keys=True, ensure_ascii=True)
     key = hashlib.sha256(
         f"{fastjsonschema.VERSION}\0{importlib.util.MAGIC_NUMBER.hex()}\0{text}".encode()

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from ..errors import StateError
 from .lease import Lease, damaged_lease
-from .validate import encoded, parse
+from .validate import encoded, ledger_from
 
 
 def _fsync_dir(path: Path) -> None:
@@ -63,7 +63,7 @@ class LocalBackend:
         except OSError as e:
             raise StateError(f"cannot read ledger {self.path}: {e.strerror}") from None
         else:
-            base = parse(raw, str(self.path))
+            base = ledger_from(raw, str(self.path))
         return base, self._read_journal()
 
     def _read_journal(self) -> list[Any]:

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..aws import list_keys
 from ..errors import StateError, shorten
 from .lease import Lease, damaged_lease
-from .validate import encoded, parse
+from .validate import encoded, ledger_from, parse
 
 T = TypeVar("T")
 _CONFLICT = ("PreconditionFailed", "ConditionalRequestConflict", "412")
@@ -73,7 +73,7 @@ class S3Backend:
     def read(self) -> tuple[Any, list[Any]]:
         got = self._call("GetObject", partial(self._get, self.key))
         self.etag = got[1] if got else None
-        base = parse(got[0], self.location) if got else None
+        base = ledger_from(got[0], self.location) if got else None
         entries: list[Any] = []
         for key in self._journal_keys():
             item = self._call("GetObject", partial(self._get, key))

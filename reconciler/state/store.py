@@ -24,7 +24,9 @@ MAX_RUN = 3600.0  # a run that holds the lease longer than this stops renewing i
 
 class Backend(Protocol):
     def describe(self) -> str: ...
-    def read(self) -> tuple[Any, list[Any]]: ...
+    def read(
+        self,
+    ) -> tuple[Any, list[Any]]: ...  # the base checked (validate.ledger_from), the journal's entries
     def append(self, entry: dict[str, Any]) -> None: ...
     def write_base(self, data: dict[str, Any]) -> None: ...
     def delete_all(self) -> None: ...
@@ -55,7 +57,7 @@ class StateStore:
         """Read the base and replay the journal written since; refuse anything damaged."""
         base, entries = self.backend.read()
         where = self.location
-        ledger = Ledger(check(base, where), exists=True) if base is not None else Ledger(None, exists=False)
+        ledger = Ledger(base, exists=True) if base is not None else Ledger(None, exists=False)  # checked
         replayed = 0
         seen: dict[int, Any] = {}
         for raw in sorted(entries, key=lambda e: e.get("serial", 0) if isinstance(e, dict) else 0):

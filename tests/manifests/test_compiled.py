@@ -155,3 +155,17 @@ def test_where_the_allowance_stays_in_the_code_valid_still_refuses_a_whole_float
     doc["spec"]["instanceCount"] = 2.0
     lenient.check(doc)  # fastjsonschema's own takes it
     assert not schema.valid("endpoint.v1", doc)
+
+
+def test_passed_marks_are_kept_to_the_newest_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("RECONCILER_NO_CACHE", raising=False)
+    for i in range(compiled.MARKS_KEPT + 6):
+        compiled.mark_passed("ledgers", f"k{i:03d}")
+        os.utime(tmp_path / "reconciler" / "ledgers" / f"k{i:03d}", (i, i))  # in order, whatever the clock
+    assert not compiled.passed("ledgers", "k000") and compiled.passed(
+        "ledgers", f"k{compiled.MARKS_KEPT + 5:03d}"
+    )
+    assert len(list((tmp_path / "reconciler" / "ledgers").iterdir())) == compiled.MARKS_KEPT
+    monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
+    assert not compiled.passed("ledgers", f"k{compiled.MARKS_KEPT + 5:03d}")

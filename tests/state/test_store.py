@@ -317,3 +317,40 @@ def test_concurrent_commits_share_writes_and_stay_in_serial_order(tmp_path: Path
     assert [json.loads(line)["serial"] for line in lines] == list(range(1, 321))
     assert store.journal.batches < 320  # committers that arrived together shared a write
     assert open_state(str(tmp_path / "state.json")).load().serial == 320
+
+
+def test_a_ledger_is_checked_once_per_content_and_any_change_is_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema check of the base is remembered by its exact bytes (and the schema's): a steady
+    plan reading the same ledger again skips it; a byte changed, or caching off, checks again."""
+    from reconciler.state import validate
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("RECONCILER_NO_CACHE", raising=False)
+    checks: list[str] = []
+    real = validate.check
+    monkeypatch.setattr(validate, "check", lambda data, where: checks.append(where) or real(data, where))
+    path = with_one_job(tmp_path)
+    compact(path)  # the base now holds the job
+    checks.clear()
+    for _ in range(3):
+        assert StateStore(LocalBackend(str(path))).load().names() == ["m"]
+    assert len(checks) == 1  # once for these bytes
+    document = json.loads(path.read_text())
+    document["resources"]["m"]["generations"][0]["specHash"] = "not a hash"
+    path.write_text(json.dumps(document))
+    with pytest.raises(StateError, match="fails its schema"):
+        StateStore(LocalBackend(str(path))).load()
+    with pytest.raises(StateError, match="fails its schema"):  # refused again: a failure is never remembered
+        StateStore(LocalBackend(str(path))).load()
+    assert len(checks) == 3
+    compact_again = json.loads(path.read_text())
+    compact_again["resources"]["m"]["generations"][0]["specHash"] = "0" * 64
+    path.write_text(json.dumps(compact_again))
+    monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
+    StateStore(LocalBackend(str(path))).load()
+    StateStore(LocalBackend(str(path))).load()
+    assert len(checks) == 5  # no cache: every load checks
+    marks = tmp_path / "cache" / "reconciler" / "ledgers"
+    assert len(list(marks.iterdir())) == 2  # the first base compact() read, and the base it wrote
