@@ -8,7 +8,8 @@ caused it, and what it may cost.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import cast
 
 from . import facts, refs, service
 from .actions import ActionKind
@@ -77,7 +78,7 @@ def plan(
         fingerprints=live.fingerprints(),
         warnings=tuple(warnings),
         commit=commit,
-        manifests=manifest_digests(desired),
+        manifests=Digests(desired),
         paths=options.paths,
         dirty=dirty,
         edges=tuple(sorted((d.name, t, f) for d in desired for f, t in d.refs.items() if t in wanted)),
@@ -115,6 +116,27 @@ def manifest_digests(desired: Sequence[Desired]) -> dict[str, str]:
     """Each manifest's digest (its effective spec, policy and labels): what a saved plan was made
     from, compared when it is applied."""
     return {d.name: digest(d.effective_view()) for d in sorted(desired, key=lambda d: d.name)}
+
+
+class Digests(Mapping[str, str]):
+    """``manifest_digests`` worked out when first asked (only a saved plan keeps them)."""
+
+    def __init__(self, desired: Sequence[Desired]) -> None:
+        self._desired, self._found = tuple(desired), cast(dict[str, str] | None, None)
+
+    def _all(self) -> dict[str, str]:
+        if self._found is None:
+            self._found = manifest_digests(self._desired)
+        return self._found
+
+    def __getitem__(self, name: str) -> str:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def _kind_changed(d: Desired, ledger: Ledger, was: str) -> Action:
