@@ -4,6 +4,7 @@ and are served by endpoints, against a fleet of as many training manifests with 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from typing import Any
@@ -90,9 +91,11 @@ def flat_fleet(count: int) -> tuple[list[Desired], Ledger, Live]:
 
 
 def _best(desired: list[Desired], ledger: Ledger, live: Live, runs: int = 9) -> float:
-    """The best of ``runs`` plans, the collector paused while timing (a pause is noise here)."""
+    """The best of ``runs`` plans, the collector paused while timing (a pause is noise here), each
+    of fresh records (as a run loads them: what a record remembers of one plan can't help the next)."""
     best = float("inf")
     for _ in range(runs):
+        desired = [dataclasses.replace(d) for d in desired]
         gc.collect()
         gc.disable()
         try:
