@@ -9,7 +9,6 @@ new Completed model is an update of every endpoint that serves it.
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -94,7 +93,7 @@ def resolve(
 
 def _with_ids(d: Desired, ids: Mapping[str, str], waiting: str = "") -> Desired:
     """``d`` with these id fields set, in the effective spec and in what is sent alike."""
-    return dataclasses.replace(d, spec={**d.spec, **ids}, written={**d.sent, **ids}, waiting=waiting)
+    return d.with_ids(ids, waiting)
 
 
 def _current(

@@ -68,3 +68,24 @@ def test_create_body_sets_id_and_previous() -> None:
     body = identity.create_body(SPEC, "m-1", "m-0", TRAINING)
     assert body["id"] == "m-1" and body["previousModelTrainingJobId"] == "m-0"
     assert "previousModelTrainingJobId" not in identity.create_body(SPEC, "m-1", None, TRAINING)
+
+
+def test_a_record_with_ids_set_is_replace_with_nothing_remembered() -> None:
+    """Desired remembers its job ids and completed specs; a record with its references resolved
+    is the same as dataclasses.replace would build, and works its ids out afresh."""
+    import dataclasses
+
+    from reconciler.core.desired import Desired
+
+    spec = {"dataProcessingJobId": "{ref}", "trainModelS3Location": "s3://b/m"}
+    d = Desired("m", spec, {}, refs={"dataProcessingJobId": "data"}, kind=TRAINING)
+    before = d.job_id()
+    d.completed({"x": 1})
+    resolved = d.with_ids({"dataProcessingJobId": "data-0123456789"}, waiting="data runs")
+    expected = dataclasses.replace(
+        d, spec={**spec, "dataProcessingJobId": "data-0123456789"},
+        written={**spec, "dataProcessingJobId": "data-0123456789"}, waiting="data runs",
+    )  # fmt: skip
+    assert resolved == expected and resolved.written == expected.written
+    assert resolved.job_id() == expected.job_id() != before
+    assert d.job_id() == before and resolved._completed == [] and d._completed != []
