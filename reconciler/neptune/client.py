@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from ..aws import Region, region_of
 from ..errors import ConfigError, redact
 from . import auth as sigv4
+from .answer import Answer
 from .deadline import Deadline
 from .errors import (
     ApiError,
@@ -30,7 +31,7 @@ from .errors import (
     from_response,
     from_transport,
 )
-from .transport import Answer, TransportError, Wire
+from .transport import TransportError, Wire
 
 log = logging.getLogger("reconciler.http")
 CALL_DEADLINE = 30.0  # seconds one attempt of a call may take, whatever the server does

@@ -10,7 +10,8 @@ from ..errors import ReconcilerError, shorten
 from .transport import CERTIFICATE
 
 if TYPE_CHECKING:
-    from .transport import Answer, TransportError
+    from .answer import Answer
+    from .transport import TransportError
 
 
 class ApiError(ReconcilerError):
