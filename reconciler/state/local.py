@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from ..errors import StateError
 from .lease import Lease, damaged_lease
@@ -50,6 +50,8 @@ class LocalBackend:
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.guard_path = self.path.with_name(self.path.name + ".lock.guard")
         self.lock_mtime: float | None = None
+        self._appending: IO[str] | None = None  # the journal, open for appends while a run writes
+        self._owned: tuple[int, int, int, str] | None = None  # the lock file as last seen holding ours
 
     def describe(self) -> str:
         return str(self.path)
@@ -97,19 +99,36 @@ class LocalBackend:
 
     def append_many(self, entries: list[dict[str, Any]]) -> None:
         """Entries as JSON lines in one write and one fsync (a torn last line is ignored on read)."""
-        self.journal.parent.mkdir(parents=True, exist_ok=True)
         lines = "".join(json.dumps(e, sort_keys=True, separators=(",", ":")) + "\n" for e in entries)
-        with open(self.journal, "a", encoding="utf-8") as f:
-            f.write(lines)
-            f.flush()
-            os.fsync(f.fileno())
+        if self._appending is None:  # opened once per run, not per write (a write is a fsync's time)
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            self._appending = open(self.journal, "a", encoding="utf-8")  # noqa: SIM115 - kept open
+        try:
+            self._appending.write(lines)
+            self._appending.flush()
+            os.fsync(self._appending.fileno())
+        except BaseException:
+            self._close_journal()  # the next write opens it again, after whatever was torn
+            raise
+
+    def _close_journal(self) -> None:
+        appending, self._appending = self._appending, None
+        if appending is not None:
+            try:
+                appending.close()
+            except OSError:
+                pass  # what it held was written and fsynced, or the write already failed
+
+    __del__ = _close_journal  # a store dropped without compacting leaves no file open
 
     def write_base(self, data: dict[str, Any]) -> None:
         write_atomic(self.path, encoded(data))
         # Entries are now in the base; replay skips them by serial even if this unlink is lost.
+        self._close_journal()
         self.journal.unlink(missing_ok=True)
 
     def delete_all(self) -> None:
+        self._close_journal()
         for p in (self.path, self.journal):
             p.unlink(missing_ok=True)
 
@@ -192,6 +211,17 @@ class LocalBackend:
             return True
 
     def owns(self, lease: Lease) -> bool:
-        """Whether the lock file still holds this lease (checked before every journal write)."""
+        """Whether the lock file still holds this lease (checked before every journal write: read
+        again only when the file changed since it was last seen holding it, as every write of a
+        lease replaces the file)."""
+        try:
+            seen = self.lock_path.stat()
+        except FileNotFoundError:
+            return False
+        mark = (seen.st_ino, seen.st_mtime_ns, seen.st_size, str(lease.get("id")))
+        if mark == self._owned:
+            return True
         held = self.read_lock()
-        return held is not None and held.get("id") == lease.get("id")
+        ours = held is not None and held.get("id") == lease.get("id")
+        self._owned = mark if ours else None  # a change after this stat is a new mark: read again
+        return ours

@@ -181,3 +181,33 @@ def test_a_lease_claiming_ten_years_lasts_at_most_the_cap(ws: Workspace) -> None
     os.utime(lock, (old, old))
     r = ws.apply()
     assert r.code == 0 and "took over the state lock" in r.out and "it had expired" in r.out, r.err
+
+
+def test_the_lease_is_read_again_only_when_its_file_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each journal write checks the lease is still ours: by the lock file's identity and time,
+    reading it only when it changed (a renewal, or anyone else's write, replaces or rewrites it)."""
+
+    store = open_state(str(tmp_path / "state.json"))
+    store.load()
+    reads: list[int] = []
+    real = LocalBackend.read_lock
+    monkeypatch.setattr(LocalBackend, "read_lock", lambda self: reads.append(1) or real(self))
+    with store.held("apply"):
+        reads.clear()
+        for i in range(20):
+            store.commit(JournalOp.RECORD, f"m{i}", applied=records.applied({}, None))
+        assert len(reads) == 1  # read once, then known by its stat
+        assert store.lease is not None
+        store.lease = store.renew(store.lease)  # what the heartbeat does: a new file
+        reads.clear()
+        store.commit(JournalOp.RECORD, "n", applied=records.applied({}, None))
+        assert len(reads) == 1  # the file the renewal wrote is read again
+        other = new_lease("apply", "", 60)
+        Path(str(tmp_path / "state.json.lock")).write_text(json.dumps(other))
+        with pytest.raises(LockError, match="lost the state lock"):
+            store.commit(JournalOp.RECORD, "o", applied=records.applied({}, None))
+    assert open_state(str(tmp_path / "state.json")).load().names() == sorted(
+        ["n", *(f"m{i}" for i in range(20))]
+    )
