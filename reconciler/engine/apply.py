@@ -20,7 +20,7 @@ from ..core.actions import ActionKind
 from ..core.kinds import by_name
 from ..core.live import TERMINAL, Live
 from ..core.model import Action, Plan
-from ..core.records import JournalOp, applied, create_intent, generation, now_iso, stop_intent
+from ..core.records import Entry, JournalOp, applied, create_intent, entry, generation, now_iso, stop_intent
 from ..core.settle import finals, resolve_pending
 from ..errors import ReconcilerError
 from ..neptune import ApiError, BadRequestError, NeptuneClient, NotFoundError
@@ -74,6 +74,7 @@ class Executor:
         self.store = store
         self.client = client
         self.commit_sha = commit
+        self._journalled: set[str] = set()  # manifests whose create intent went ahead of the calls
 
     def run(
         self,
@@ -106,6 +107,14 @@ class Executor:
             report(outcome)
             return outcome
 
+        # The intents of plain creates go to the journal together, in one write, before any call:
+        # each is durable before its call as one by one, without a write (and its wait) per create;
+        # one whose call a crash prevented is settled by the next run's GET, as after any crash.
+        ahead = [a for a in allowed if _plain_create(a)]
+        self._journalled = set()
+        if len(ahead) > 1:
+            self.store.commit_many([self._intent(a) for a in ahead])
+            self._journalled = {a.name for a in ahead}
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
             outcomes += list(pool.map(one, allowed))
         self.store.compact()
@@ -187,6 +196,12 @@ class Executor:
         except NotFoundError:
             return True
 
+    def _intent(self, a: Action) -> Entry:
+        """The journal entry that says a create of ``a``'s job is about to be sent."""
+        job, view = str(a.job_id), applied(a.applied or {}, self.commit_sha)
+        pending = create_intent(job, a.action, dict(a.spec or {}), view)
+        return entry(JournalOp.INTENT, a.name, jobId=job, pending=pending)
+
     def _create(self, a: Action) -> str:
         """Start a job, or create or update an endpoint, between an intent and its outcome."""
         job, body, kind = str(a.job_id), dict(a.spec or {}), by_name(a.kind)
@@ -195,9 +210,8 @@ class Executor:
         gen = generation(job, recorded, a.action, self.commit_sha, kind=kind)
         if a.promoted:  # an update over the promotion gate's hold: who, when, and what it held
             gen["promoted"] = {"by": promoter(), "at": now_iso(), "over": a.promoted}
-        self.store.commit(
-            JournalOp.INTENT, a.name, jobId=job, pending=create_intent(job, a.action, body, view)
-        )
+        if a.name not in self._journalled:
+            self.store.commit_many([self._intent(a)])
         _pause("create-intent", job)
         note = kind.started(job, body, a.previous_job_id)
         try:
@@ -221,6 +235,14 @@ class Executor:
         # Not waited for: were it lost, the intent stays and the next run settles it by a GET.
         self.store.commit(JournalOp.CREATED, a.name, durable=False, jobId=job, generation=gen, applied=view)
         return note
+
+
+def _plain_create(a: Action) -> bool:
+    """A create (or an endpoint's update) whose intent is its manifest's first journal entry of
+    the run: nothing recorded, abandoned or stopped before it."""
+    return (a.action.starts_job or a.action is K.UPDATE) and not (
+        a.adopt_earlier or a.abandon or a.stop_job_id
+    )
 
 
 def promoter() -> str:

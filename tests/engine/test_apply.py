@@ -256,6 +256,33 @@ def _apply_until_paused(ws: Workspace, point: str) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
+def test_a_fleets_create_intents_go_ahead_in_one_write_and_a_crash_then_loses_nothing(ws: Workspace) -> None:
+    """Several creates: their intents are journalled together before the first call (one write,
+    not one per create); killed at the first call, every intent is there, no job was created,
+    and the next apply settles each by a GET and creates each job exactly once."""
+    names = [f"m{i}" for i in range(5)]
+    for name in names:
+        ws.emu.seed_dp(f"dp-{name}")
+        ws.write(name)
+    _apply_until_paused(ws, "create-intent")
+    ledger = ws.ledger()
+    assert [len(ledger.pending(n)) for n in names] == [1] * 5
+    assert creates(ws.emu) == Counter()
+    journal = ws.state.with_name("state.json.journal").read_text().splitlines()
+    assert {json.loads(line)["serial"] for line in journal} == {
+        1,
+        2,
+        3,
+        4,
+        5,
+    }  # all five, before the first call
+    assert run("state", "unlock").code == 0
+    r = ws.apply()
+    assert r.code == 0, r.out + r.err
+    assert creates(ws.emu) == Counter({ws.current(n): 1 for n in names})
+    assert all(ws.ledger().pending(n) == [] for n in names)
+
+
 @pytest.mark.parametrize("point", ["create-intent", "create-call"])
 def test_killed_apply_resumes_without_duplicates(ws: Workspace, point: str) -> None:
     ws.emu.seed_dp("dp-m")
