@@ -235,7 +235,9 @@ class NeptuneClient:
             try:
                 t0 = time.monotonic()
                 with deadline:
-                    response = self.wire.request(method, url, query=query, body=body, timeout=self.timeout)
+                    response = self.wire.request(
+                        method, url, query=query, body=body, timeout=self.timeout, deadline=deadline
+                    )
                 log.debug("%s -> %s (%.0f ms)", what, response.status_code, (time.monotonic() - t0) * 1000)
                 if response.status_code < 300:
                     if method == "DELETE" and not response.content.strip():

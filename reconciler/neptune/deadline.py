@@ -11,8 +11,6 @@ import threading
 import time
 from typing import Any
 
-_calls = threading.local()  # the Deadline of the call this thread is making, if any
-
 
 class _Watchdog:
     """One thread for every deadline of the process (a timer thread per call would cost more
@@ -63,14 +61,12 @@ class Deadline:
         self._lock = threading.Lock()
 
     def __enter__(self) -> Deadline:
-        _calls.deadline = self
         _WATCHDOG.arm(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:  # after this, fire() does nothing: the connection may serve another call
             self.done = True  # the heap entry is dropped when it comes due
-        _calls.deadline = None
 
     def attach(self, conn: Any) -> None:
         with self._lock:
@@ -94,8 +90,3 @@ def _shutdown(conn: Any) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-
-
-def current() -> Deadline | None:
-    """The deadline of the call this thread is making, if any."""
-    return getattr(_calls, "deadline", None)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
-from . import deadline as deadlines
 from .answer import Answer, Response
+from .deadline import Deadline
 
 CERTIFICATE, HANDSHAKE = "the server's certificate is not trusted", "the TLS handshake failed"
 
@@ -200,8 +200,10 @@ class Wire:
         query: Mapping[str, str] | None,
         body: Any,
         timeout: tuple[float, float],
+        deadline: Deadline | None = None,
     ) -> Answer:
-        """Send one request and read its whole answer (no retries, no redirects followed)."""
+        """Send one request and read its whole answer (no retries, no redirects followed);
+        ``deadline``, armed around the call, is handed the connection to shut down if it fires."""
         if query:
             url = f"{url}?{urlencode(query)}"
         headers = dict(self.headers)
@@ -215,7 +217,6 @@ class Wire:
         if absolute:
             headers.update(self._proxy_auth)
         conn = pool.take()
-        deadline = deadlines.current()
         if deadline is not None:
             deadline.attach(conn)
         if conn.sock is None:
@@ -237,7 +238,7 @@ class Wire:
         return Answer(response.status, response.headers, content, response.reason or "")
 
 
-def _connect(conn: _Connection, deadline: deadlines.Deadline | None) -> None:
+def _connect(conn: _Connection, deadline: Deadline | None) -> None:
     """Connect ``conn`` (a failure here means nothing was sent)."""
     try:
         conn.connect()
