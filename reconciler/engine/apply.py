@@ -20,7 +20,17 @@ from ..core.actions import ActionKind
 from ..core.kinds import by_name
 from ..core.live import TERMINAL, Live
 from ..core.model import Action, Plan
-from ..core.records import Entry, JournalOp, applied, create_intent, entry, generation, now_iso, stop_intent
+from ..core.records import (
+    Applied,
+    Entry,
+    JournalOp,
+    applied,
+    create_intent,
+    entry,
+    generation,
+    now_iso,
+    stop_intent,
+)
 from ..core.settle import finals, resolve_pending
 from ..errors import ReconcilerError
 from ..neptune import ApiError, BadRequestError, NeptuneClient, NotFoundError
@@ -196,9 +206,10 @@ class Executor:
         except NotFoundError:
             return True
 
-    def _intent(self, a: Action) -> Entry:
-        """The journal entry that says a create of ``a``'s job is about to be sent."""
-        job, view = str(a.job_id), applied(a.applied or {}, self.commit_sha)
+    def _intent(self, a: Action, view: Applied | None = None) -> Entry:
+        """The journal entry that says a create of ``a``'s job is about to be sent (``view``: the
+        applied view its outcome will record, when already made)."""
+        job, view = str(a.job_id), view or applied(a.applied or {}, self.commit_sha)
         pending = create_intent(job, a.action, dict(a.spec or {}), view)
         return entry(JournalOp.INTENT, a.name, jobId=job, pending=pending)
 
@@ -211,7 +222,7 @@ class Executor:
         if a.promoted:  # an update over the promotion gate's hold: who, when, and what it held
             gen["promoted"] = {"by": promoter(), "at": now_iso(), "over": a.promoted}
         if a.name not in self._journalled:
-            self.store.commit_many([self._intent(a)])
+            self.store.commit_many([self._intent(a, view)])
         _pause("create-intent", job)
         note = kind.started(job, body, a.previous_job_id)
         try:
