@@ -39,7 +39,7 @@ def main() -> int:
     started = time.perf_counter()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {machine_line('before')}")
     rows: list[Row] = []
-    for step in (bench_validate.startup, bench_validate.throughput, bench_client.rows, fleet.run, fleet.memory_and_slope, fleet.converge,
+    for step in (bench_validate.startup, bench_validate.throughput, bench_client.rows, fleet.run, fleet.memory_and_slope, fleet.converges,
                  bench_graph.rows, bench_emulator.rows, bench_ledger.rows):  # fmt: skip
         rows += step()
         print(

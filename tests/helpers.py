@@ -84,6 +84,7 @@ class Emu:
             list_all=False,
             auth_keys=None,
             job_seconds=60.0,
+            job_seconds_max=None,
             empty_delete=False,
         )
         self.admin("POST", "reset")

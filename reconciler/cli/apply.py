@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
@@ -13,6 +13,7 @@ import typer
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, not when the CLI starts
     from ..core.live import JobView
+    from ..engine.wait import Watched
     from ..engine.workflow import ApplyRequest, ApplyView
     from ..manifests.config import Settings
     from ..neptune import NeptuneClient
@@ -212,14 +213,20 @@ def _converge(
 
     view = dataclasses.replace(view, show=show)
 
-    def wait(result: ApplyResult, left: float) -> dict[str, JobView | None] | None:
-        render_summary(result, out)
-        out.write(f"Waiting for {len(result.started)} job(s) this round started...\n")
-        display = display_for(result.started, out, tty=use_colour(out), hpo=result.hpo_totals)
+    def wait(
+        result: ApplyResult, watched: Sequence[Watched], wake: frozenset[str], left: float
+    ) -> dict[str, JobView | None] | None:
+        if result.started:
+            render_summary(result, out)
+        running = len(watched) - len(result.started)
+        also = f" and {running} still running" if running else ""
+        out.write(f"Waiting for {len(result.started)} job(s) this round started{also}...\n")
+        display = display_for(watched, out, tty=use_colour(out), hpo=result.hpo_totals)
         try:
             return wait_started(
-                client, result, display, timeout=left, interval=poll, workers=request.parallelism
-            )
+                client, result, display, timeout=left, interval=poll, workers=request.parallelism,
+                jobs=watched, wake=wake,
+            )  # fmt: skip
         except WaitTimeout:
             return None
 

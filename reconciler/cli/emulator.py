@@ -16,6 +16,13 @@ def emulator_command(
     job_seconds: Annotated[
         float, typer.Option(metavar="SECONDS", help="How long a job stays InProgress.")
     ] = 5.0,
+    job_seconds_max: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Each job runs between --job-seconds and this, a time its id fixes (jobs of a graph differ).",
+        ),
+    ] = None,
     stop_seconds: Annotated[
         float, typer.Option(metavar="SECONDS", help="How long a job stays Stopping.")
     ] = 1.0,
@@ -63,12 +70,17 @@ def emulator_command(
     for name, rate in (("--error-rate", error_rate), ("--drop-rate", drop_rate)):
         if not 0.0 <= rate <= 1.0:
             raise UsageError(f"{name} {rate} is not a probability", "use a number from 0 to 1")
+    if job_seconds_max is not None and job_seconds_max < job_seconds:
+        raise UsageError(
+            f"--job-seconds-max {job_seconds_max:g} is below --job-seconds {job_seconds:g}",
+            "give the longest a job may run, at least --job-seconds",
+        )
     faults = FaultConfig(latency_ms, error_rate, throttle_rps, drop_rate, seed)
     keys = dict(k.split(":", 1) for k in auth_check or [] if ":" in k) if auth_check is not None else None
     if auth_check and len(keys or {}) != len(auth_check):
         raise UsageError("--auth-check takes KEY_ID:SECRET")
     options = Options(
-        job_seconds=job_seconds, stop_seconds=stop_seconds, region=region, strict=strict,
+        job_seconds=job_seconds, job_seconds_max=job_seconds_max, stop_seconds=stop_seconds, region=region, strict=strict,
         not_found_400=not_found_400, list_all=list_all, auth_keys=keys,
     )  # fmt: skip
     try:

@@ -51,7 +51,7 @@ def training(store: Store, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("previousModelTrainingJobId") is not None:
             _completed(store, "training", body["previousModelTrainingJobId"], now, "previous model training")
         job_id = store.new_id("training", body.get("id"))
-        job = store.add(Job(job_id, "training", {**body, "id": job_id}, now, store.options.job_seconds))
+        job = store.add(Job(job_id, "training", {**body, "id": job_id}, now, store.options.duration(job_id)))
     if store.artifacts:
         store.artifacts(body["trainModelS3Location"], job_id, "start", None)
     return store.created(job)
@@ -63,7 +63,7 @@ def processing(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     with store.lock:
         job_id = store.new_id("processing", body.get("id"))
         job = store.add(
-            Job(job_id, "processing", {**body, "id": job_id}, store.now(), store.options.job_seconds)
+            Job(job_id, "processing", {**body, "id": job_id}, store.now(), store.options.duration(job_id))
         )
     return store.created(job)
 
@@ -87,7 +87,7 @@ def transform(store: Store, body: dict[str, Any]) -> dict[str, Any]:
             _completed(store, "processing", body["dataProcessingJobId"], now)
             _completed(store, "training", body["mlModelTrainingJobId"], now)
         job_id = store.new_id("transform", body.get("id"))
-        job = store.add(Job(job_id, "transform", {**body, "id": job_id}, now, store.options.job_seconds))
+        job = store.add(Job(job_id, "transform", {**body, "id": job_id}, now, store.options.duration(job_id)))
     return store.created(job)
 
 
@@ -124,7 +124,9 @@ def endpoint(store: Store, body: dict[str, Any]) -> dict[str, Any]:
             store.save()
         else:
             job_id = store.new_id("endpoint", body.get("id"))
-            job = store.add(Job(job_id, "endpoint", {**params, "id": job_id}, now, store.options.job_seconds))
+            job = store.add(
+                Job(job_id, "endpoint", {**params, "id": job_id}, now, store.options.duration(job_id))
+            )
     return store.created(job)
 
 

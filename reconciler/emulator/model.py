@@ -98,6 +98,9 @@ class Options:
     switches give the stricter or other documented behaviour so both client paths stay tested."""
 
     job_seconds: float = 5.0
+    # Each job then runs a time between job_seconds and this, fixed by its id (a graph whose jobs
+    # take different times, as real ones do); None: every job takes job_seconds.
+    job_seconds_max: float | None = None
     stop_seconds: float = 1.0
     region: str = "us-east-1"
     strict: bool = False  # refuse unknown fields, ids beyond [A-Za-z0-9-]{1,48}, non-DNS bucket names
@@ -106,6 +109,17 @@ class Options:
     auth_keys: dict[str, str] | None = None  # access key id -> secret: verify SigV4 on /ml/ routes
     empty_delete: bool = False  # answer a stop or delete with 200 and an empty body (clients must cope)
     export_seconds: float | None = None  # how long an export runs (None: job_seconds)
+
+    def duration(self, job_id: str) -> float:
+        """How long the job of this id runs: job_seconds, or a time up to job_seconds_max that its
+        id fixes (the same on every run and every restart)."""
+        top = self.job_seconds_max
+        if top is None or top <= self.job_seconds:
+            return self.job_seconds
+        import hashlib
+
+        share = int(hashlib.sha256(job_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        return self.job_seconds + share * (top - self.job_seconds)
 
 
 # (trainModelS3Location, job_id, stage, metrics) with stage "start", "complete" or "clean";

@@ -192,7 +192,10 @@ class Store:
         """Every job of every kind (admin: what a test counts, whatever the list call shows)."""
         with self.lock:
             now = self.now()
-            return [{"id": j.id, "kind": j.kind, "status": self.status(j, now)} for j in self.jobs.values()]
+            return [
+                {"id": j.id, "kind": j.kind, "status": self.status(j, now), "seconds": j.duration}
+                for j in self.jobs.values()
+            ]
 
     # -- endpoints ------------------------------------------------------------
     def _endpoint_status(self, job: Job, now: float) -> str:

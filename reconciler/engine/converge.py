@@ -4,6 +4,10 @@ Each round is an ordinary apply (journalled, under the lease), so an interrupted
 with no duplicate: the next run's first round settles what the last one left. Rounds end when
 the plan has nothing left to do or wait for (in sync), when something is blocked or a call
 failed, or when ``timeout`` passes (then it says what is still waiting).
+
+A round's wait ends as soon as a job that something waits on settles, not when everything
+running has: the next round starts what it unblocked while the rest keep running, so each chain
+of the graph moves at its own pace (a chain is never held to another chain's slowest job).
 """
 
 from __future__ import annotations
@@ -15,13 +19,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..core.actions import ActionKind
+from ..core.kinds import by_name
 from ..core.live import JobView
 from ..core.model import Action, Plan
 from ..manifests.config import Settings
 from ..neptune import NeptuneClient
+from .wait import Watched
 from .workflow import ApplyRequest, ApplyResult, ApplyView, run_apply
 
-MAX_ROUNDS = 100  # a bound, never reached by a graph that converges: three kinds, a few retries
+# A bound no graph that converges reaches: 100 rounds, and three more per manifest (a round can
+# follow each job that something waited on).
+MAX_ROUNDS = 100
+# What a round's wait is given: the jobs to poll, which of them end the wait when they settle
+# (what a waiting manifest waits on), and the time left; None: the time ran out.
+Wait = Callable[[ApplyResult, Sequence[Watched], frozenset[str], float], dict[str, JobView | None] | None]
 Ending = Literal["in-sync", "blocked", "failed", "timeout", "rounds"]
 
 
@@ -46,17 +57,21 @@ def run_converge(
     *,
     timeout: float,
     interval: float,
-    wait: Callable[[ApplyResult, float], dict[str, JobView | None] | None],
+    wait: Wait,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ConvergeResult:
     """Apply rounds until the plan is in sync, blocked, failed or out of time. ``wait`` polls the
-    jobs a round started for at most the time left, and answers None when that ran out."""
+    jobs a round started and those still running, until one that something waits on settles or
+    all have, for at most the time left (None: that ran out)."""
     start = clock()
     result = ApplyResult(Plan(()))
-    for round_no in range(1, MAX_ROUNDS + 1):
+    round_no, limit = 0, MAX_ROUNDS
+    while round_no < limit:
+        round_no += 1
         view.say(f"── round {round_no} ──")
         result = run_apply(client, settings, request, view)
+        limit = max(limit, MAX_ROUNDS + 3 * len(result.plan.actions))
         request = _replaced(request, result)
         if result.plan.edges:
             view.say(graph_line(result.plan))
@@ -71,9 +86,10 @@ def run_converge(
         left = timeout - (clock() - start)
         if left <= 0:
             return ConvergeResult("timeout", round_no, result, waiting)
-        if result.started:
+        watched = _watched(result)
+        if watched:
             # A failed job is the next round's to decide (retry or blocked); None: out of time.
-            views = wait(result, left)
+            views = wait(result, watched, _wakes(result.plan, waiting), left)
             if views is None:
                 running = [w.job for w in result.started]
                 return ConvergeResult("timeout", round_no, result, waiting, running)
@@ -82,7 +98,29 @@ def run_converge(
         elif not acted:
             view.say(stage_line(result.plan))
             sleep(min(interval, left))
-    return ConvergeResult("rounds", MAX_ROUNDS, result)
+    return ConvergeResult("rounds", round_no, result)
+
+
+def _wakes(plan: Plan, waiting: Sequence[Action]) -> frozenset[str]:
+    """The manifests a waiting one refers to (and the root of the chain it waits along): once a
+    job of one of them settles, the next round may start what waited."""
+    names = {a.name for a in waiting}
+    return frozenset(
+        {t for n, t, _ in plan.edges if n in names} | {a.waits_on for a in waiting if a.waits_on}
+    )
+
+
+def _watched(result: ApplyResult) -> list[Watched]:
+    """What a round waits on: the jobs it started, and those of earlier rounds (or runs) that are
+    still running (the plan's moving ones)."""
+    started = result.started
+    known = {w.name for w in started}
+    moving = [
+        Watched(a.name, a.current_job_id, a.role, by_name(a.kind))
+        for a in result.plan.actions
+        if a.name in result.plan.moving and a.name not in known and a.current_job_id
+    ]
+    return [*started, *moving]
 
 
 def _replaced(request: ApplyRequest, result: ApplyResult) -> ApplyRequest:

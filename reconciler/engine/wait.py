@@ -53,9 +53,11 @@ def wait_for(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     workers: int = 16,
+    wake: frozenset[str] = frozenset(),
 ) -> dict[str, JobView | None]:
     """Poll each watched job until it settles (``Watched.settled``); raise on timeout. Each
-    round reads the pending jobs concurrently (``workers`` at a time), then shows them in order."""
+    round reads the pending jobs concurrently (``workers`` at a time), then shows them in order.
+    ``wake``: manifests whose job settling ends the wait there (the others may still run)."""
     start = clock()
     views: dict[str, JobView | None] = {}
     pending = {w.job: w for w in jobs}
@@ -67,7 +69,8 @@ def wait_for(
             return False, None  # transient trouble reading status: try again next round
 
     try:
-        while pending:
+        woken = False
+        while pending and not woken:
             answers = each(read, list(pending.values()), workers)
             for (job, w), (ok, view) in zip(list(pending.items()), answers, strict=True):
                 if not ok:
@@ -77,7 +80,8 @@ def wait_for(
                 display.update(w.name, job, status, view, fmt_duration(clock() - start))
                 if w.settled(status):
                     del pending[job]
-            if not pending:
+                    woken = woken or w.name in wake
+            if not pending or woken:
                 break
             if clock() - start > timeout:
                 raise WaitTimeout(

@@ -321,7 +321,10 @@ def wait_started(
     timeout: float,
     interval: float,
     workers: int = 16,
+    jobs: Sequence[Watched] | None = None,
+    wake: frozenset[str] = frozenset(),
 ) -> dict[str, JobView | None]:
-    """Poll the jobs ``result`` started until each is terminal (after the lock is released),
-    ``workers`` reads at a time."""
-    return wait_for(client, result.started, display, timeout=timeout, interval=interval, workers=workers)
+    """Poll the jobs ``result`` started (or ``jobs``) until each is terminal, or one of a manifest
+    in ``wake`` is (after the lock is released), ``workers`` reads at a time."""
+    watched = result.started if jobs is None else jobs
+    return wait_for(client, watched, display, timeout=timeout, interval=interval, workers=workers, wake=wake)

@@ -507,3 +507,27 @@ def test_a_converge_does_not_read_again_what_its_wait_saw_finish(
     dp = graph.ledger().current("data-11")
     assert dp is not None and dp["finalStatus"] == "Completed" and dp["seen"]["cluster"]  # recorded
     assert run("plan").code == 0  # and nothing was lost by not reading it
+
+
+def test_each_chain_of_a_converge_moves_at_its_own_pace(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two chains, one with a slow data job: the fast chain's model starts as soon as its own data
+    job completes, not once the slow one has (a round's wait ends when something a waiting
+    manifest needs settles), and the converge still ends with both trained."""
+    slow = 3.0
+    store = ws.emu.emulator.store
+    monkeypatch.setattr(store.options, "duration", lambda job_id: slow if job_id.startswith("slow-") else 0.2)
+    for chain in ("fast", "slow"):
+        (ws.specs / f"{chain}-data.yaml").write_text(dp_manifest(f"{chain}-data"))
+        model = model_manifest(f"{chain}-data").replace("name: fraud-rgcn", f"name: {chain}-model")
+        (ws.specs / f"{chain}-model.yaml").write_text(
+            model.replace("s3://ml-artifacts/fraud", f"s3://ml-artifacts/{chain}")
+        )
+    r = converge(ws)
+    assert r.code == 0, r.out + r.err
+    posts = {
+        e["body"]["id"].split("-")[0] + "-" + e["path"].split("/")[2]: e["time"] for e in ws.emu.log("POST")
+    }
+    assert posts["fast-modeltraining"] - posts["slow-dataprocessing"] < slow - 1.0, r.out
+    assert {j.split("-")[0] for j in ws.emu.ids("training")} == {"fast", "slow"}

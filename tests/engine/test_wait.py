@@ -181,3 +181,26 @@ def test_a_round_reads_the_pending_jobs_concurrently() -> None:
     assert out.getvalue().splitlines() == [
         f"m{i}: j-{i} Completed after 0s" for i in range(6)
     ]  # shown in order
+
+
+def test_a_wait_ends_when_a_job_it_wakes_for_settles_and_leaves_the_rest_running(emu: Emu) -> None:
+    """A converge round waits until a job something waits on settles (its dependents can start),
+    not until every job running has: the slow one is still InProgress when the wait ends; with
+    nothing to wake for, the same wait goes on until both have settled."""
+    emu.options(job_seconds=60.0)
+    start(emu, "j-slow")
+    emu.options(job_seconds=1.0)
+    start(emu, "j-fast")
+    jobs = [Watched("slow", "j-slow", None, TRAINING), Watched("fast", "j-fast", None, TRAINING)]
+    client = make_client(emu.url)
+
+    def sleep(seconds: float) -> None:
+        emu.advance(2)
+
+    views = wait_for(client, jobs, display_for(jobs, io.StringIO(), tty=False), timeout=3600, sleep=sleep,
+                     wake=frozenset({"fast"}))  # fmt: skip
+    fast, slow = views["j-fast"], views["j-slow"]
+    assert fast is not None and fast.status == "Completed"
+    assert slow is not None and slow.status == "InProgress"
+    views = wait_for(client, jobs, display_for(jobs, io.StringIO(), tty=False), timeout=3600, sleep=sleep)
+    assert [views[j].status for j in ("j-fast", "j-slow")] == ["Completed", "Completed"]  # type: ignore[union-attr]
