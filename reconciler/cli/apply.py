@@ -13,6 +13,7 @@ import typer
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, not when the CLI starts
     from ..core.live import JobView
+    from ..engine.converge import ConvergeResult
     from ..engine.wait import Watched
     from ..engine.workflow import ApplyRequest, ApplyView
     from ..manifests.config import Settings
@@ -196,7 +197,7 @@ def _converge(
 ) -> None:
     """``apply --converge``: rounds of apply and wait; exit 0 in sync, 1 blocked, failed or timed out."""
     from ..engine.converge import run_converge
-    from ..engine.wait import WaitTimeout, fmt_duration
+    from ..engine.wait import WaitTimeout
     from ..engine.workflow import ApplyResult, wait_started
     from ..render.apply import render_summary
     from ..render.plan import render_text
@@ -218,9 +219,7 @@ def _converge(
     ) -> dict[str, JobView | None] | None:
         if result.started:
             render_summary(result, out)
-        running = len(watched) - len(result.started)
-        also = f" and {running} still running" if running else ""
-        out.write(f"Waiting for {len(result.started)} job(s) this round started{also}...\n")
+        out.write(waiting_line(len(result.started), len(watched) - len(result.started)) + "\n")
         display = display_for(watched, out, tty=use_colour(out), hpo=result.hpo_totals)
         try:
             return wait_started(
@@ -234,6 +233,22 @@ def _converge(
         done = run_converge(client, settings, request, view, timeout=timeout, interval=poll, wait=wait)
     except KeyboardInterrupt:
         _interrupted("during --converge; jobs it had started keep running on the cluster")
+    _converged(done, out, timeout)
+
+
+def waiting_line(started: int, running: int) -> str:
+    """What a converge round waits on: ``Waiting for 3 job(s) this round started and 2 still running...``."""
+    if not started:
+        return f"Waiting for {running} job(s) still running..."
+    also = f" and {running} still running" if running else ""
+    return f"Waiting for {started} job(s) this round started{also}..."
+
+
+def _converged(done: ConvergeResult, out: TextIO, timeout: float) -> None:
+    """How a converge ended: the in-sync line, or an error saying what is left (exit 1)."""
+    from ..engine.wait import fmt_duration
+    from ..render.apply import render_summary
+
     rounds = f"{done.rounds} round(s)"
     if done.ending == "in-sync":
         held = "".join(

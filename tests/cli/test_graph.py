@@ -530,4 +530,5 @@ def test_each_chain_of_a_converge_moves_at_its_own_pace(
         e["body"]["id"].split("-")[0] + "-" + e["path"].split("/")[2]: e["time"] for e in ws.emu.log("POST")
     }
     assert posts["fast-modeltraining"] - posts["slow-dataprocessing"] < slow - 1.0, r.out
+    assert "Waiting for 1 job(s) this round started and 1 still running..." in r.out, r.out
     assert {j.split("-")[0] for j in ws.emu.ids("training")} == {"fast", "slow"}
