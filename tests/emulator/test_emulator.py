@@ -537,3 +537,24 @@ def test_an_unsupported_method_is_405_in_the_envelope(emu: Emu, method: str) -> 
     assert raw(emu, "HEAD", "/ml/modeltraining").status_code == 405
     r = raw(emu, "POST", "/ml/modeltraining/some-id", json={})
     assert r.status_code == 405 and r.json()["code"] == "MethodNotAllowedException"
+
+
+def test_each_job_runs_a_time_its_id_fixes_within_the_range() -> None:
+    """--job-seconds-max: jobs of a graph take different times, the same for an id on every run;
+    without it (or at most --job-seconds) every job takes --job-seconds."""
+    varied = Options(job_seconds=0.5, job_seconds_max=2.0)
+    times = [varied.duration(f"model-{i:03d}-abc") for i in range(200)]
+    assert all(0.5 <= t <= 2.0 for t in times)
+    assert max(times) - min(times) > 1.2 and len(set(times)) > 150  # spread over the range
+    assert times == [
+        Options(job_seconds=0.5, job_seconds_max=2.0).duration(f"model-{i:03d}-abc") for i in range(200)
+    ]
+    assert {Options(job_seconds=3.0).duration(j) for j in ("a", "b")} == {3.0}
+    assert Options(job_seconds=3.0, job_seconds_max=1.0).duration("a") == 3.0
+
+
+def test_emulator_refuses_a_longest_job_shorter_than_the_shortest() -> None:
+    from ..helpers import run
+
+    r = run("emulator", "--port", "0", "--job-seconds", "2", "--job-seconds-max", "1")
+    assert r.code == 2 and "--job-seconds-max 1 is below --job-seconds 2" in r.err, r.err
