@@ -56,7 +56,8 @@ def wait_for(
     wake: frozenset[str] = frozenset(),
 ) -> dict[str, JobView | None]:
     """Poll each watched job until it settles (``Watched.settled``); raise on timeout. Each
-    round reads the pending jobs concurrently (``workers`` at a time), then shows them in order.
+    round reads the pending jobs concurrently (``workers`` at a time), then shows them in order;
+    a round starts ``interval`` after the last one started (at once when reading took longer).
     ``wake``: manifests whose job settling ends the wait there (the others may still run)."""
     start = clock()
     views: dict[str, JobView | None] = {}
@@ -71,6 +72,7 @@ def wait_for(
     try:
         woken = False
         while pending and not woken:
+            began = clock()
             answers = each(read, list(pending.values()), workers)
             for (job, w), (ok, view) in zip(list(pending.items()), answers, strict=True):
                 if not ok:
@@ -88,7 +90,7 @@ def wait_for(
                     f"timed out after {fmt_duration(timeout)} waiting for {', '.join(sorted(pending))}",
                     "the jobs keep running; check them later with `reconciler status`",
                 )
-            sleep(interval)
+            sleep(max(0.0, interval - (clock() - began)))  # each job is read every interval
     finally:
         display.stop()
     return views

@@ -204,3 +204,22 @@ def test_a_wait_ends_when_a_job_it_wakes_for_settles_and_leaves_the_rest_running
     assert slow is not None and slow.status == "InProgress"
     views = wait_for(client, jobs, display_for(jobs, io.StringIO(), tty=False), timeout=3600, sleep=sleep)
     assert [views[j].status for j in ("j-fast", "j-slow")] == ["Completed", "Completed"]  # type: ignore[union-attr]
+
+
+def test_the_poll_interval_is_the_time_between_a_jobs_reads_not_a_pause_after_each_round(emu: Emu) -> None:
+    """A round of reads that takes 150 ms (the emulator's added latency) leaves 50 ms of a 200 ms
+    interval to sleep: a job is read every interval, however many jobs a round reads."""
+    start(emu, "j-1")
+    emu.faults(latency_ms=150.0)
+    jobs = [Watched("m", "j-1", None, TRAINING)]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 2:
+            emu.advance(120)  # the job finishes
+
+    views = wait_for(make_client(emu.url), jobs, display_for(jobs, io.StringIO(), tty=False), timeout=60,
+                     interval=0.2, sleep=sleep)  # fmt: skip
+    assert views["j-1"] is not None and views["j-1"].status == "Completed"
+    assert len(slept) == 2 and all(0.0 <= s <= 0.05 for s in slept), slept
