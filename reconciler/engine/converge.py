@@ -42,7 +42,7 @@ class ConvergeResult:
     rounds: int
     last: ApplyResult
     waiting: Sequence[Action] = field(default_factory=tuple)
-    running: Sequence[str] = ()  # jobs the last round started that were still running at the timeout
+    running: Sequence[str] = ()  # what the last round was waiting on when the time ran out
 
     @property
     def held(self) -> list[Action]:
@@ -91,7 +91,7 @@ def run_converge(
             # A failed job is the next round's to decide (retry or blocked); None: out of time.
             views = wait(result, watched, _wakes(result.plan, waiting), left)
             if views is None:
-                running = [w.job for w in result.started]
+                running = [w.job for w in watched]
                 return ConvergeResult("timeout", round_no, result, waiting, running)
             # What the wait saw finish, the next round need not read again (its apply records it).
             request = dataclasses.replace(request, seen={job: v for job, v in views.items() if v is not None})
