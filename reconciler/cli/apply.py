@@ -217,9 +217,10 @@ def _converge(
     def wait(
         result: ApplyResult, watched: Sequence[Watched], wake: frozenset[str], left: float
     ) -> dict[str, JobView | None] | None:
-        if result.started:
+        started = len(result.started)
+        if started:
             render_summary(result, out)
-        out.write(waiting_line(len(result.started), len(watched) - len(result.started)) + "\n")
+        out.write(waiting_line(started, len(watched) - started) + "\n")
         display = display_for(watched, out, tty=use_colour(out), hpo=result.hpo_totals)
         try:
             return wait_started(

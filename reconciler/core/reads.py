@@ -156,7 +156,7 @@ def handles(
     found: dict[str, tuple[str | None, str | None, bool]] = {}
     for d in desired:
         if d.kind.service != "neptune":
-            job = identity.job_id(d.name, d.spec, None, d.kind)
+            job = d.job_id(None)
             found[job] = (
                 None,
                 identity.create_body(d.sent, job, None, d.kind).get("completionFileS3Path"),

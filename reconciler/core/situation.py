@@ -84,7 +84,7 @@ class Situation:
         held = self.held_back(reason)
         if held is not None:
             return held
-        target = job or identity.job_id(d.name, d.spec, previous, d.kind)
+        target = job or d.job_id(previous)
         if job is None and target not in self.ledger.job_ids() and self.live.exists(target):
             return self.adopt(target, previous)
         if job is None and target in self.taken:

@@ -71,7 +71,7 @@ def wait_for(
 
     try:
         woken = False
-        while pending and not woken:
+        while pending:
             began = clock()
             answers = each(read, list(pending.values()), workers)
             for (job, w), (ok, view) in zip(list(pending.items()), answers, strict=True):
